@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Sockets;
+using GlobalBrain.Grains.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GlobalBrain.Client.Cli;
+
+/// <summary>
+/// The cluster a command talks to: an embedded in-process silo (no <c>--cluster</c>), or a running
+/// cluster's gateway. Disposing stops what was started.
+/// </summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterConnection(IHost host, bool embedded, string description)
+    {
+        _host = host;
+        Embedded = embedded;
+        Description = description;
+    }
+
+    public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
+    public bool Embedded { get; }
+
+    /// <summary>What we are connected to, for messages.</summary>
+    public string Description { get; }
+
+    /// <summary>Starts a one-process cluster on free loopback ports with N experts at flow rate v.</summary>
+    /// <remarks>Flags given on the command line win over GlobalBrain__* environment variables.</remarks>
+    public static async Task<ClusterConnection> StartEmbeddedAsync(int? experts, double? flowRate, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddEnvironmentVariables();
+        var flags = new Dictionary<string, string?>();
+        if (experts is { } n)
+        {
+            flags[$"{ExpertsOptions.SectionName}:{nameof(ExpertsOptions.Count)}"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (flowRate is { } v)
+        {
+            flags[$"{ExpertsOptions.SectionName}:{nameof(ExpertsOptions.FlowRate)}"] = v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        builder.Configuration.AddInMemoryCollection(flags);
+        ConfigureQuietLogging(builder.Logging, builder.Configuration);
+        builder.UseOrleans(silo => silo
+            // The embedded silo is alone: localhost clustering, a free silo port and no gateway.
+            .UseLocalhostClustering(siloPort: FreeLoopbackPort(), gatewayPort: 0)
+            .AddGlobalBrain());
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new ClusterConnection(host, embedded: true, "an embedded in-process silo");
+    }
+
+    /// <summary>Connects to a running cluster through the gateway at HOST:PORT.</summary>
+    public static async Task<ClusterConnection> ConnectAsync(string hostAndPort, CancellationToken cancellationToken)
+    {
+        var endpoint = await ResolveAsync(hostAndPort, cancellationToken);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddEnvironmentVariables();
+        ConfigureQuietLogging(builder.Logging, builder.Configuration);
+        var serviceId = builder.Configuration["GlobalBrain:Cluster:ServiceId"] ?? "globalbrain";
+        var clusterId = builder.Configuration["GlobalBrain:Cluster:ClusterId"] ?? "dev";
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(endpoint)
+            .Configure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ServiceId = serviceId;
+                o.ClusterId = clusterId;
+            })
+            .Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5)));
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is OrleansException or SocketException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException)
+        {
+            host.Dispose();
+            throw new CliException(
+                $"cannot reach the cluster gateway at {hostAndPort} ({e.Message.Split('\n')[0]}); is a silo running there, with service id '{serviceId}' and cluster id '{clusterId}'?",
+                ExitCodes.RuntimeFailure);
+        }
+
+        return new ClusterConnection(host, embedded: false, $"the cluster at {hostAndPort}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down is best effort once the work is done.
+        }
+
+        _host.Dispose();
+    }
+
+    /// <summary>
+    /// A CLI user reads results and one-line errors, not the runtime's own chatter (Orleans logs
+    /// retries and shutdown races it recovers from). Logging__LogLevel__* variables turn it back on.
+    /// </summary>
+    private static void ConfigureQuietLogging(ILoggingBuilder logging, ConfigurationManager configuration)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Error);
+        logging.AddFilter("Orleans", LogLevel.None);
+        logging.AddFilter("Polly", LogLevel.None);
+        logging.AddFilter("Microsoft", LogLevel.None);
+        logging.AddConfiguration(configuration.GetSection("Logging"));
+        logging.AddSimpleConsole(o => o.SingleLine = true);
+        logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+
+    private static async Task<IPEndPoint> ResolveAsync(string hostAndPort, CancellationToken cancellationToken)
+    {
+        var colon = hostAndPort.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(hostAndPort.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+        {
+            throw new CliException($"--cluster must be HOST:PORT with a port from 1 to 65535 (got '{hostAndPort}')", ExitCodes.Usage);
+        }
+
+        var host = hostAndPort[..colon].Trim('[', ']');
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return new IPEndPoint(address, port);
+        }
+
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host, cancellationToken);
+            var chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+            return chosen is null
+                ? throw new CliException($"--cluster: the host '{host}' has no address", ExitCodes.Usage)
+                : new IPEndPoint(chosen, port);
+        }
+        catch (SocketException e)
+        {
+            throw new CliException($"--cluster: cannot resolve the host '{host}' ({e.Message})", ExitCodes.Usage);
+        }
+    }
+
+    internal static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,196 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using GlobalBrain.Client.Input;
+using GlobalBrain.Domain.Documents;
+using GlobalBrain.Domain.Tokenization;
+using GlobalBrain.Grains.Hosting;
+
+namespace GlobalBrain.Client.Cli;
+
+/// <summary>Where a CLI run reads and writes; tests pass their own.</summary>
+public sealed class CliContext
+{
+    public required TextWriter Out { get; init; }
+
+    public required TextWriter Error { get; init; }
+
+    public Func<Stream> OpenStdin { get; init; } = Console.OpenStandardInput;
+
+    /// <summary>stderr is a terminal: show progress.</summary>
+    public bool Interactive { get; init; }
+}
+
+/// <summary>The <c>globalbrain</c> command line (DESIGN.md, "Command-line contract").</summary>
+public static class GlobalBrainCli
+{
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var root = Build(context);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await context.Error.WriteLineAsync($"globalbrain: {error.Message}");
+            }
+
+            await context.Error.WriteLineAsync($"Run 'globalbrain {parse.CommandResult.Command.Name} --help' for usage.".Replace("globalbrain globalbrain", "globalbrain", StringComparison.Ordinal));
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (CliException e)
+        {
+            await context.Error.WriteLineAsync($"globalbrain: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await context.Error.WriteLineAsync("globalbrain: cancelled");
+            return ExitCodes.RuntimeFailure;
+        }
+        catch (OrleansException e)
+        {
+            await context.Error.WriteLineAsync($"globalbrain: the cluster failed: {e.Message.Split('\n')[0]}");
+            return ExitCodes.RuntimeFailure;
+        }
+        catch (TimeoutException e)
+        {
+            await context.Error.WriteLineAsync($"globalbrain: the cluster did not answer in time: {e.Message.Split('\n')[0]}");
+            return ExitCodes.RuntimeFailure;
+        }
+    }
+
+    private static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("GlobalBrain.Cluster: ingest text into a network of expert grains that exchange knowledge at flow rate v, and read the collective-intelligence metrics.");
+        root.Add(BuildIngest(context));
+        root.Add(BuildMetrics(context));
+        return root;
+    }
+
+    private static Command BuildIngest(CliContext context)
+    {
+        var paths = new Argument<string[]>("PATH")
+        {
+            Description = "Files, directories (searched recursively for *.txt and *.jsonl) or - for stdin.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var experts = ExpertsOption();
+        var flowRate = FlowRateOption();
+        var tokenizer = new Option<string>("--tokenizer")
+        {
+            Description = $"Tokenizer: {string.Join(", ", TextEncoders.Names)}.",
+            DefaultValueFactory = _ => TextEncoders.Default,
+        };
+        tokenizer.Validators.Add(r =>
+        {
+            var name = r.GetValueOrDefault<string>();
+            if (!TextEncoders.IsKnown(name))
+            {
+                r.AddError($"--tokenizer: unknown tokenizer '{name}'; choose one of: {string.Join(", ", TextEncoders.Names)}");
+            }
+        });
+        var split = new Option<TextSplit>("--split")
+        {
+            Description = "Make each paragraph or line of a text file its own document (id = path#n).",
+            DefaultValueFactory = _ => TextSplit.None,
+            HelpName = "none|paragraphs|lines",
+        };
+        var stdinFormat = new Option<StdinFormat>("--stdin-format")
+        {
+            Description = "How '-' is read: auto (JSON Lines if it starts with '{'), text or jsonl.",
+            DefaultValueFactory = _ => StdinFormat.Auto,
+            HelpName = "auto|text|jsonl",
+        };
+        var cluster = ClusterOption();
+        var json = JsonOption();
+        var waitTimeout = new Option<double>("--wait-timeout")
+        {
+            Description = "Seconds to wait for the exchanges to spread the new knowledge (mean reach ≥ --target-reach); 0 = do not wait.",
+            DefaultValueFactory = _ => 60,
+        };
+        waitTimeout.Validators.Add(r => RequireRange(r, "--wait-timeout", r.GetValueOrDefault<double>(), 0, 86_400));
+        var targetReach = new Option<double>("--target-reach")
+        {
+            Description = "Mean reach to wait for after ingesting.",
+            DefaultValueFactory = _ => 0.99,
+        };
+        targetReach.Validators.Add(r => RequireRange(r, "--target-reach", r.GetValueOrDefault<double>(), 0, 1));
+
+        var command = new Command("ingest", "Ingest documents, wait until the experts have spread the new knowledge, and print the metrics.")
+        {
+            paths, experts, flowRate, tokenizer, split, stdinFormat, cluster, json, waitTimeout, targetReach,
+        };
+        command.SetAction((parse, cancellationToken) => new IngestCommand(context).RunAsync(
+            new IngestArguments(
+                parse.GetValue(paths) ?? [],
+                parse.GetResult(experts) is { Implicit: false } ? parse.GetValue(experts) : null,
+                parse.GetResult(flowRate) is { Implicit: false } ? parse.GetValue(flowRate) : null,
+                parse.GetValue(tokenizer)!,
+                parse.GetValue(split),
+                parse.GetValue(stdinFormat),
+                parse.GetValue(cluster),
+                parse.GetValue(json),
+                TimeSpan.FromSeconds(parse.GetValue(waitTimeout)),
+                parse.GetValue(targetReach)),
+            cancellationToken));
+        return command;
+    }
+
+    private static Command BuildMetrics(CliContext context)
+    {
+        var cluster = ClusterOption();
+        var json = JsonOption();
+        var command = new Command("metrics", "Print the cluster's collective-intelligence metrics.") { cluster, json };
+        command.SetAction((parse, cancellationToken) => new MetricsCommand(context).RunAsync(parse.GetValue(cluster), parse.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    private static Option<int> ExpertsOption()
+    {
+        var option = new Option<int>("--experts")
+        {
+            Description = "N, the number of experts (embedded cluster; a running cluster's N is set on its silos).",
+            DefaultValueFactory = _ => new ExpertsOptions().Count,
+            HelpName = "N",
+        };
+        option.Validators.Add(r => RequireRange(r, "--experts", r.GetValueOrDefault<int>(), 1, ExpertsOptions.MaxCount));
+        return option;
+    }
+
+    private static Option<double> FlowRateOption()
+    {
+        var option = new Option<double>("--flow-rate")
+        {
+            Description = "v, exchanges each expert starts per second (0 = none).",
+            DefaultValueFactory = _ => new ExpertsOptions().FlowRate,
+            HelpName = "V",
+        };
+        option.Validators.Add(r => RequireRange(r, "--flow-rate", r.GetValueOrDefault<double>(), 0, ExpertsOptions.MaxFlowRate));
+        return option;
+    }
+
+    private static Option<string?> ClusterOption() => new("--cluster")
+    {
+        Description = "HOST:PORT of a running silo's gateway; without it an embedded in-process silo is started.",
+        HelpName = "HOST:PORT",
+    };
+
+    private static Option<bool> JsonOption() => new("--json")
+    {
+        Description = "Print one JSON object on stdout (progress and messages go to stderr).",
+    };
+
+    private static void RequireRange(OptionResult result, string name, double value, double min, double max)
+    {
+        if (!double.IsFinite(value) || value < min || value > max)
+        {
+            result.AddError($"{name} must be a number from {min:G} to {max:G} (got {value:G})");
+        }
+    }
+}

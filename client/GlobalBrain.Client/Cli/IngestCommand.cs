@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using GlobalBrain.Client.Input;
+using GlobalBrain.Client.Output;
+using GlobalBrain.Domain.Documents;
+using GlobalBrain.Grains;
+using GlobalBrain.Grains.Ingestion;
+
+namespace GlobalBrain.Client.Cli;
+
+public sealed record IngestArguments(
+    IReadOnlyList<string> Paths,
+    int? Experts,
+    double? FlowRate,
+    string Tokenizer,
+    TextSplit Split,
+    StdinFormat StdinFormat,
+    string? Cluster,
+    bool Json,
+    TimeSpan WaitTimeout,
+    double TargetReach);
+
+/// <summary><c>globalbrain ingest</c>: read, ingest, wait for the knowledge to spread, report.</summary>
+public sealed class IngestCommand(CliContext context)
+{
+    private const int MaxPrintedRejections = 20;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    public async Task<int> RunAsync(IngestArguments arguments, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var source = new DocumentSource(arguments.Paths, arguments.Split, arguments.StdinFormat, context.OpenStdin);
+        await using var cluster = arguments.Cluster is null
+            ? await ClusterConnection.StartEmbeddedAsync(arguments.Experts, arguments.FlowRate, cancellationToken)
+            : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
+        var aggregator = cluster.Client.GetGrain<IAggregatorGrain>(0);
+        var settings = await aggregator.GetSettingsAsync();
+        if (!cluster.Embedded)
+        {
+            RequireSameSetting("--experts", arguments.Experts, settings.Experts, "GlobalBrain__Experts__Count");
+            RequireSameSetting("--flow-rate", arguments.FlowRate, settings.FlowRate, "GlobalBrain__Experts__FlowRate");
+        }
+
+        var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client);
+        var progress = context.Interactive ? new ProgressLine(context.Error, source.TotalBytes) : null;
+        var clock = Stopwatch.StartNew();
+        var summary = await dispatcher.IngestAsync(source.ReadDocuments(), new TokenizerSpec(arguments.Tokenizer), progress, cancellationToken);
+        var ingestSeconds = clock.Elapsed.TotalSeconds;
+        progress?.Clear();
+
+        var rejections = source.Rejections
+            .Select(r => new RejectionEntry(r.Source, r.Line, r.Reason.Code(), r.Message))
+            .Concat(summary.Rejections.Select(r => new RejectionEntry(r.DocumentId, null, r.Reason, r.Message)))
+            .ToList();
+        await ReportRejectionsAsync(rejections);
+
+        var (metrics, converged, convergenceSeconds) = summary.Accepted > 0 && arguments.WaitTimeout > TimeSpan.Zero
+            ? await WaitForReachAsync(aggregator, arguments.TargetReach, arguments.WaitTimeout, progress, cancellationToken)
+            : (await aggregator.GetMetricsAsync(), (bool?)null, (double?)null);
+        progress?.Clear();
+        if (converged == false)
+        {
+            await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"globalbrain: knowledge had not spread after {arguments.WaitTimeout.TotalSeconds:G} s (mean reach {metrics.MeanReach:F4} < {arguments.TargetReach:G}); raise --flow-rate or --wait-timeout"));
+        }
+
+        var report = MetricsReport.From(metrics, rejections) with
+        {
+            Converged = converged,
+            ConvergenceSeconds = convergenceSeconds is { } s ? Math.Round(s, 3) : null,
+            Ingested = new IngestRun(
+                summary.Accepted,
+                summary.Tokens,
+                summary.Bytes,
+                Math.Round(ingestSeconds, 3),
+                Math.Round(summary.Bytes / 1e6 / Math.Max(ingestSeconds, 1e-9), 3),
+                Math.Round(summary.Tokens / Math.Max(ingestSeconds, 1e-9)),
+                summary.Batches,
+                summary.BatchesBySilo),
+        };
+        await context.Out.WriteLineAsync(arguments.Json ? report.ToJson() : report.ToTable(cluster.Description));
+
+        if (summary.FailedBatches > 0)
+        {
+            await context.Error.WriteLineAsync($"globalbrain: {summary.FailedBatches} batch(es) failed on the cluster; their documents were not ingested");
+            return ExitCodes.RuntimeFailure;
+        }
+
+        return rejections.Count > 0 ? ExitCodes.Usage : ExitCodes.Success;
+    }
+
+    private static async Task<(ClusterMetrics Metrics, bool? Converged, double? Seconds)> WaitForReachAsync(
+        IAggregatorGrain aggregator, double target, TimeSpan timeout, ProgressLine? progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var metrics = await aggregator.GetMetricsAsync();
+            if (metrics.MeanReach >= target)
+            {
+                return (metrics, true, clock.Elapsed.TotalSeconds);
+            }
+
+            if (clock.Elapsed >= timeout)
+            {
+                return (metrics, false, null);
+            }
+
+            progress?.Status(string.Create(CultureInfo.InvariantCulture,
+                $"spreading knowledge: mean reach {metrics.MeanReach:F3}, min {metrics.MinReach:F3} (target {target:G}), {clock.Elapsed.TotalSeconds:F1} s"));
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+
+    private async Task ReportRejectionsAsync(List<RejectionEntry> rejections)
+    {
+        foreach (var r in rejections.Take(MaxPrintedRejections))
+        {
+            var where = r.Line is { } line ? $"{r.Source}:{line}" : r.Source;
+            await context.Error.WriteLineAsync($"globalbrain: rejected {where}: {r.Message}");
+        }
+
+        if (rejections.Count > MaxPrintedRejections)
+        {
+            await context.Error.WriteLineAsync($"globalbrain: … and {rejections.Count - MaxPrintedRejections} more rejected (see --json for the first {MetricsReport.MaxListedRejections})");
+        }
+
+        if (rejections.Count > 0)
+        {
+            var reasons = string.Join(", ", rejections.GroupBy(r => r.Reason).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
+            await context.Error.WriteLineAsync($"globalbrain: {rejections.Count} input(s) rejected ({reasons}); the valid documents were ingested");
+        }
+    }
+
+    private static void RequireSameSetting(string flag, double? given, double actual, string variable)
+    {
+        if (given is { } value && value != actual)
+        {
+            throw new CliException(
+                string.Create(CultureInfo.InvariantCulture, $"{flag} {value:G} does not match the running cluster, which has {actual:G}; N and v of a running cluster are set on its silos ({variable})"),
+                ExitCodes.Usage);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using GlobalBrain.Client.Output;
+using GlobalBrain.Grains;
+
+namespace GlobalBrain.Client.Cli;
+
+/// <summary><c>globalbrain metrics</c>: the aggregator's figures, as a table or JSON.</summary>
+public sealed class MetricsCommand(CliContext context)
+{
+    public async Task<int> RunAsync(string? clusterAddress, bool json, CancellationToken cancellationToken)
+    {
+        await using var cluster = clusterAddress is null
+            ? await ClusterConnection.StartEmbeddedAsync(null, null, cancellationToken)
+            : await ClusterConnection.ConnectAsync(clusterAddress, cancellationToken);
+        if (cluster.Embedded)
+        {
+            await context.Error.WriteLineAsync("globalbrain: no --cluster given: these are the metrics of a new, empty embedded cluster");
+        }
+
+        var metrics = await cluster.Client.GetGrain<IAggregatorGrain>(0).GetMetricsAsync();
+        var report = MetricsReport.From(metrics, []);
+        await context.Out.WriteLineAsync(json ? report.ToJson() : report.ToTable(cluster.Description));
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GlobalBrain.Grains;
+
+namespace GlobalBrain.Client.Output;
+
+/// <summary>One rejected input, as the CLI reports it.</summary>
+public sealed record RejectionEntry(string Source, long? Line, string Reason, string Message);
+
+/// <summary>What one ingest run did.</summary>
+public sealed record IngestRun(
+    long Documents,
+    long Tokens,
+    long Bytes,
+    double Seconds,
+    double MegabytesPerSecond,
+    double TokensPerSecond,
+    int Batches,
+    IReadOnlyDictionary<string, int> BatchesBySilo);
+
+/// <summary>The object <c>--json</c> prints: the cluster's metrics, plus the run's own figures for <c>ingest</c>.</summary>
+public sealed record MetricsReport
+{
+    public const int MaxListedRejections = 1000;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = false,
+    };
+
+    public required int Experts { get; init; }
+
+    public required double FlowRate { get; init; }
+
+    public required long Documents { get; init; }
+
+    public required long Rejected { get; init; }
+
+    public required long Tokens { get; init; }
+
+    public required double DistinctItems { get; init; }
+
+    public required double MeanReach { get; init; }
+
+    public required double MinReach { get; init; }
+
+    public required double P50Reach { get; init; }
+
+    public required double StdReach { get; init; }
+
+    public required double CollectiveIntelligence { get; init; }
+
+    public required long Exchanges { get; init; }
+
+    public required long BytesExchanged { get; init; }
+
+    public required int Silos { get; init; }
+
+    /// <summary>For ingest: whether mean reach reached its target before the timeout.</summary>
+    public bool? Converged { get; init; }
+
+    /// <summary>For ingest: seconds from the end of ingestion until the target reach.</summary>
+    public double? ConvergenceSeconds { get; init; }
+
+    public IngestRun? Ingested { get; init; }
+
+    public IReadOnlyDictionary<string, int>? RejectedByReason { get; init; }
+
+    public IReadOnlyList<RejectionEntry>? Rejections { get; init; }
+
+    public static MetricsReport From(ClusterMetrics metrics, IReadOnlyList<RejectionEntry> rejections) => new()
+    {
+        Experts = metrics.Experts,
+        FlowRate = metrics.FlowRate,
+        Documents = metrics.Documents,
+        Rejected = rejections.Count,
+        Tokens = metrics.Tokens,
+        DistinctItems = Math.Round(metrics.DistinctItems),
+        MeanReach = metrics.MeanReach,
+        MinReach = metrics.MinReach,
+        P50Reach = metrics.MedianReach,
+        StdReach = metrics.StdReach,
+        CollectiveIntelligence = Math.Round(metrics.CollectiveIntelligence),
+        Exchanges = metrics.Exchanges,
+        BytesExchanged = metrics.BytesExchanged,
+        Silos = metrics.Silos,
+        RejectedByReason = rejections.Count == 0 ? null : rejections.GroupBy(r => r.Reason).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+        Rejections = rejections.Count == 0 ? null : [.. rejections.Take(MaxListedRejections)],
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>A readable two-column table.</summary>
+    public string ToTable(string clusterDescription)
+    {
+        var rows = new List<(string, string)>
+        {
+            ("experts (N)", N(Experts)),
+            ("flow rate (v)", F(FlowRate, "G4") + " exchanges/s per expert"),
+            ("silos", N(Silos)),
+            ("documents", N(Documents)),
+            ("rejected", N(Rejected)),
+            ("tokens", N(Tokens)),
+            ("distinct items (I)", N((long)DistinctItems)),
+            ("mean reach (C̄)", F(MeanReach, "F4")),
+            ("min reach", F(MinReach, "F4")),
+            ("p50 reach", F(P50Reach, "F4")),
+            ("std reach", F(StdReach, "F4")),
+            ("collective intelligence (C)", N((long)CollectiveIntelligence)),
+            ("exchanges", N(Exchanges)),
+            ("bytes exchanged", N(BytesExchanged)),
+        };
+        if (Ingested is { } run)
+        {
+            rows.Add(("ingest time", F(run.Seconds, "F2") + " s"));
+            rows.Add(("ingest rate", $"{F(run.MegabytesPerSecond, "F2")} MB/s, {N((long)run.TokensPerSecond)} tokens/s"));
+        }
+
+        if (Converged is { } converged)
+        {
+            rows.Add(("knowledge spread", converged ? $"mean reach ≥ target after {F(ConvergenceSeconds ?? 0, "F1")} s" : "timed out before the target reach"));
+        }
+
+        var width = rows.Max(r => r.Item1.Length);
+        var text = new StringBuilder();
+        text.Append("GlobalBrain metrics (").Append(clusterDescription).Append(")\n");
+        foreach (var (name, value) in rows)
+        {
+            text.Append("  ").Append(name.PadRight(width)).Append("  ").Append(value).Append('\n');
+        }
+
+        if (RejectedByReason is { Count: > 0 } reasons)
+        {
+            text.Append("  rejected by reason: ")
+                .Append(string.Join(", ", reasons.Select(r => $"{r.Key} {r.Value}")))
+                .Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+}

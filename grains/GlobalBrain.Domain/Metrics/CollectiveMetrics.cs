@@ -1,0 +1,54 @@
+namespace GlobalBrain.Domain.Metrics;
+
+/// <summary>Reach statistics and collective intelligence over a set of experts (DESIGN.md, "Metrics").</summary>
+/// <param name="Experts">N.</param>
+/// <param name="DistinctItems">I = |U|, estimated distinct items cluster-wide.</param>
+/// <param name="MeanReach">C̄, the mean of c_i = |K_i| / |U|.</param>
+/// <param name="MinReach">Minimum c_i.</param>
+/// <param name="MedianReach">Median (p50) c_i.</param>
+/// <param name="StdReach">Population standard deviation of c_i.</param>
+/// <param name="CollectiveIntelligence">C = Σ_i |K_i| = N · C̄ · I.</param>
+public sealed record ReachSummary(
+    int Experts,
+    double DistinctItems,
+    double MeanReach,
+    double MinReach,
+    double MedianReach,
+    double StdReach,
+    double CollectiveIntelligence)
+{
+    /// <summary>
+    /// Computes the summary from each expert's |K_i| and the union |U|. Each |K_i| is clamped to
+    /// |U| (a sketch of a subset cannot hold more than the union; estimates can disagree by a hair).
+    /// With nothing known anywhere (|U| = 0) every reach is 0.
+    /// </summary>
+    public static ReachSummary Compute(ReadOnlySpan<double> knowledge, double union)
+    {
+        if (knowledge.IsEmpty)
+        {
+            throw new ArgumentException("At least one expert is needed.", nameof(knowledge));
+        }
+
+        var n = knowledge.Length;
+        var reach = new double[n];
+        double sum = 0, c = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var k = Math.Clamp(knowledge[i], 0, Math.Max(union, 0));
+            c += k;
+            reach[i] = union > 0 ? k / union : 0;
+            sum += reach[i];
+        }
+
+        var mean = sum / n;
+        double squares = 0;
+        foreach (var r in reach)
+        {
+            squares += (r - mean) * (r - mean);
+        }
+
+        Array.Sort(reach);
+        var median = n % 2 == 1 ? reach[n / 2] : (reach[(n / 2) - 1] + reach[n / 2]) / 2;
+        return new ReachSummary(n, Math.Max(union, 0), mean, reach[0], median, Math.Sqrt(squares / n), c);
+    }
+}

@@ -1,0 +1,52 @@
+namespace GlobalBrain.Grains;
+
+/// <summary>Encodes batches of documents to token ids. A stateless worker: one activation per core per silo.</summary>
+[Alias("GlobalBrain.ITokenizerGrain")]
+public interface ITokenizerGrain : IGrainWithIntegerKey
+{
+    /// <summary>Tokenizes every document; a document that cannot be tokenized is rejected, never the batch.</summary>
+    [Alias("Encode")]
+    Task<EncodedBatch> EncodeAsync(TokenizerSpec tokenizer, DocumentInput[] documents);
+}
+
+/// <summary>
+/// The ingest front of one silo (key: the silo's address). It tokenizes on its own silo's
+/// tokenizer workers, turns tokens into knowledge items and hands them to the experts.
+/// </summary>
+[Alias("GlobalBrain.IIngestGrain")]
+public interface IIngestGrain : IGrainWithStringKey
+{
+    [Alias("Ingest")]
+    Task<IngestBatchResult> IngestAsync(IngestBatch batch);
+
+    [Alias("GetInfo")]
+    Task<IngestFrontInfo> GetInfoAsync();
+}
+
+/// <summary>An expert (key 0..N-1): owns a knowledge shard and exchanges it with peers at flow rate v.</summary>
+[Alias("GlobalBrain.IExpertGrain")]
+public interface IExpertGrain : IGrainWithIntegerKey
+{
+    /// <summary>Adds knowledge ingested at this expert; returns once it is stored.</summary>
+    [Alias("Learn")]
+    Task LearnAsync(KnowledgeDelta delta);
+
+    /// <summary>Push-pull: merges the caller's shard and answers with this expert's (merged) shard.</summary>
+    [Alias("Exchange")]
+    Task<ShardSnapshot> ExchangeAsync(ShardSnapshot incoming);
+
+    [Alias("GetReport")]
+    Task<ExpertReport> GetReportAsync();
+}
+
+/// <summary>The global collective-intelligence metrics (key 0).</summary>
+[Alias("GlobalBrain.IAggregatorGrain")]
+public interface IAggregatorGrain : IGrainWithIntegerKey
+{
+    /// <summary>Metrics as of now, gathered from every expert (which also wakes any that sleep).</summary>
+    [Alias("GetMetrics")]
+    Task<ClusterMetrics> GetMetricsAsync();
+
+    [Alias("GetSettings")]
+    Task<ClusterSettings> GetSettingsAsync();
+}

@@ -1,0 +1,227 @@
+using System.Text;
+using Orleans.Runtime;
+
+namespace GlobalBrain.Grains.Ingestion;
+
+/// <summary>Running totals of an ingestion, for progress displays.</summary>
+public readonly record struct IngestProgress(long Documents, long Rejected, long Bytes, long Tokens);
+
+/// <summary>What an ingestion did, over all its batches.</summary>
+public sealed class IngestSummary
+{
+    public long Accepted { get; internal set; }
+
+    public long Tokens { get; internal set; }
+
+    public long Bytes { get; internal set; }
+
+    public int Batches { get; internal set; }
+
+    /// <summary>Documents the cluster refused (tokenizer errors, empty text) or could not take after retries.</summary>
+    public List<DocumentRejection> Rejections { get; } = [];
+
+    /// <summary>Batches whose every attempt failed; their documents are in <see cref="Rejections"/> as ingest_failed.</summary>
+    public int FailedBatches { get; internal set; }
+
+    /// <summary>Batches tokenized per silo.</summary>
+    public Dictionary<string, int> BatchesBySilo { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>Limits of <see cref="IngestDispatcher"/>.</summary>
+public sealed class IngestDispatcherOptions
+{
+    /// <summary>A batch closes once its text reaches this many characters …</summary>
+    public int MaxBatchCharacters { get; init; } = 256 * 1024;
+
+    /// <summary>… or holds this many documents.</summary>
+    public int MaxBatchDocuments { get; init; } = 512;
+
+    /// <summary>Batches in flight per silo core.</summary>
+    public int BatchesInFlightPerCore { get; init; } = 2;
+
+    /// <summary>Attempts per batch before its documents are reported as failed.</summary>
+    public int MaxAttempts { get; init; } = 3;
+}
+
+/// <summary>
+/// Cuts documents into batches and spreads them over the ingest fronts of all active silos, in
+/// proportion to their cores, with a bounded number in flight. Used by the CLI and the HTTP API.
+/// </summary>
+public sealed class IngestDispatcher
+{
+    private readonly IGrainFactory _grains;
+    private readonly IngestDispatcherOptions _options;
+    private readonly List<Front> _fronts;
+    private readonly object _gate = new();
+
+    private IngestDispatcher(IGrainFactory grains, IngestDispatcherOptions options, List<Front> fronts)
+    {
+        _grains = grains;
+        _options = options;
+        _fronts = fronts;
+    }
+
+    /// <summary>The silos batches go to, and their cores.</summary>
+    public IReadOnlyList<IngestFrontInfo> Fronts => [.. _fronts.Select(f => f.Info)];
+
+    /// <summary>Finds the active silos and their ingest fronts.</summary>
+    public static async Task<IngestDispatcher> ConnectAsync(IGrainFactory grains, IngestDispatcherOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var infos = await Task.WhenAll(hosts.Keys.Select(silo => grains.GetGrain<IIngestGrain>(silo.ToParsableString()).GetInfoAsync()));
+        var fronts = infos
+            .OrderBy(i => i.Silo, StringComparer.Ordinal)
+            .Select(i => new Front(grains.GetGrain<IIngestGrain>(i.Silo), i))
+            .ToList();
+        if (fronts.Count == 0)
+        {
+            throw new InvalidOperationException("The cluster has no active silo to ingest on.");
+        }
+
+        return new IngestDispatcher(grains, options ?? new IngestDispatcherOptions(), fronts);
+    }
+
+    public async Task<IngestSummary> IngestAsync(
+        IEnumerable<DocumentInput> documents,
+        TokenizerSpec tokenizer,
+        IProgress<IngestProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var summary = new IngestSummary();
+        var capacity = _fronts.Sum(f => Capacity(f));
+        using var slots = new SemaphoreSlim(capacity, capacity);
+        var running = new List<Task>();
+        var batch = new List<DocumentInput>();
+        var characters = 0;
+
+        foreach (var document in documents)
+        {
+            batch.Add(document);
+            characters += document.Text.Length;
+            if (characters >= _options.MaxBatchCharacters || batch.Count >= _options.MaxBatchDocuments)
+            {
+                await StartAsync();
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            await StartAsync();
+        }
+
+        await Task.WhenAll(running);
+        return summary;
+
+        async Task StartAsync()
+        {
+            var documentsOfBatch = batch.ToArray();
+            batch.Clear();
+            characters = 0;
+            await slots.WaitAsync(cancellationToken);
+            running.RemoveAll(t => t.IsCompleted);
+            running.Add(RunAsync(new IngestBatch(Guid.NewGuid(), tokenizer, documentsOfBatch)));
+        }
+
+        async Task RunAsync(IngestBatch work)
+        {
+            try
+            {
+                var result = await SendWithRetriesAsync(work, cancellationToken);
+                var bytes = work.Documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
+                IngestProgress snapshot;
+                lock (_gate)
+                {
+                    summary.Batches++;
+                    if (result is null)
+                    {
+                        summary.FailedBatches++;
+                        summary.Rejections.AddRange(work.Documents.Select(d =>
+                            new DocumentRejection(d.Id, "ingest_failed", $"the cluster did not take it after {_options.MaxAttempts} attempts")));
+                    }
+                    else
+                    {
+                        summary.Accepted += result.Accepted;
+                        summary.Tokens += result.Tokens;
+                        summary.Bytes += bytes;
+                        summary.Rejections.AddRange(result.Rejected);
+                        summary.BatchesBySilo[result.EncodedOnSilo] = summary.BatchesBySilo.GetValueOrDefault(result.EncodedOnSilo) + 1;
+                    }
+
+                    snapshot = new IngestProgress(summary.Accepted, summary.Rejections.Count, summary.Bytes, summary.Tokens);
+                }
+
+                progress?.Report(snapshot);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+    }
+
+    private int Capacity(Front front) => Math.Max(1, front.Info.Cores * _options.BatchesInFlightPerCore);
+
+    private async Task<IngestBatchResult?> SendWithRetriesAsync(IngestBatch batch, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var front = Acquire();
+            try
+            {
+                // The same batch id on every attempt: experts that already learned it do not count it again.
+                return await front.Grain.IngestAsync(batch);
+            }
+            catch (Exception e) when (attempt < _options.MaxAttempts && e is TimeoutException or OrleansException or SiloUnavailableException)
+            {
+                // Try again, on the least-loaded front (possibly another silo).
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+            {
+                return null;
+            }
+            finally
+            {
+                Release(front);
+            }
+        }
+    }
+
+    private Front Acquire()
+    {
+        lock (_gate)
+        {
+            Front? best = null;
+            foreach (var front in _fronts)
+            {
+                if (best is null || (front.InFlight + 1.0) / front.Info.Cores < (best.InFlight + 1.0) / best.Info.Cores)
+                {
+                    best = front;
+                }
+            }
+
+            best!.InFlight++;
+            return best;
+        }
+    }
+
+    private void Release(Front front)
+    {
+        lock (_gate)
+        {
+            front.InFlight--;
+        }
+    }
+
+    private sealed class Front(IIngestGrain grain, IngestFrontInfo info)
+    {
+        public IIngestGrain Grain { get; } = grain;
+
+        public IngestFrontInfo Info { get; } = info;
+
+        public int InFlight { get; set; }
+    }
+}
