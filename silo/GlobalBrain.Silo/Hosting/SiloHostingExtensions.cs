@@ -1,0 +1,57 @@
+using System.Net;
+using GlobalBrain.Grains.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+
+namespace GlobalBrain.Silo.Hosting;
+
+/// <summary>A setting that stops the silo before it starts; the message says what to change.</summary>
+public sealed class InvalidSettingsException(IReadOnlyList<string> problems)
+    : Exception("Invalid settings:\n  " + string.Join("\n  ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+public static class SiloHostingExtensions
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    /// <summary>Configures the Orleans silo, health checks and metrics from the GlobalBrain:* settings.</summary>
+    public static WebApplicationBuilder AddGlobalBrainSilo(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var cluster = configuration.GetSection(GlobalBrainClusterOptions.SectionName).Get<GlobalBrainClusterOptions>() ?? new();
+        var storage = configuration.GetSection(GlobalBrainStorageOptions.SectionName).Get<GlobalBrainStorageOptions>() ?? new();
+        var api = configuration.GetSection(GlobalBrainApiOptions.SectionName).Get<GlobalBrainApiOptions>() ?? new();
+        var problems = SiloSettingsValidator.Validate(cluster, storage, api);
+        if (problems.Count > 0)
+        {
+            throw new InvalidSettingsException(problems);
+        }
+
+        if (string.IsNullOrEmpty(configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = api.MaxBodyBytes);
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(api));
+
+        builder.UseOrleans(silo =>
+        {
+            var primary = new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort ?? cluster.SiloPort);
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
+            silo.AddGlobalBrain();
+        });
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("process", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddCheck<SiloReadyHealthCheck>("silo", tags: ["ready"]);
+        builder.Services.AddSingleton<Api.IngestService>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter("Microsoft.Orleans")
+            .AddPrometheusExporter());
+        return builder;
+    }
+}
