@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using GlobalBrain.Client.Cli;
+using GlobalBrain.Client.Input;
+using GlobalBrain.Domain.Documents;
+using GlobalBrain.Domain.Tokenization;
+using GlobalBrain.Grains;
+using GlobalBrain.Grains.Ingestion;
+
+// Ingestion throughput: raw tokenization on all cores in one process versus end-to-end ingest
+// through the embedded cluster, on the same documents. Usage:
+//   dotnet run -c Release --project tests/GlobalBrain.Benchmarks -- CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1]
+if (args.Length == 0 || args[0].StartsWith('-'))
+{
+    Console.Error.WriteLine("usage: GlobalBrain.Benchmarks CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1]");
+    return 2;
+}
+
+var corpus = args[0];
+var split = Enum.Parse<TextSplit>(Option("--split", "none"), ignoreCase: true);
+var repeat = int.Parse(Option("--repeat", "3"), CultureInfo.InvariantCulture);
+var experts = int.Parse(Option("--experts", "16"), CultureInfo.InvariantCulture);
+var flowRate = double.Parse(Option("--flow-rate", "1"), CultureInfo.InvariantCulture);
+
+var source = new DocumentSource([corpus], split, StdinFormat.Auto, () => Stream.Null);
+var documents = source.ReadDocuments().ToList();
+if (source.Rejections.Count > 0)
+{
+    Console.Error.WriteLine($"{source.Rejections.Count} inputs rejected, e.g. {source.Rejections[0]}");
+}
+
+var bytes = documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"corpus {corpus}: {documents.Count} documents ({split}), {bytes / 1e6:F2} MB; {Environment.ProcessorCount} cores; tokenizer {TextEncoders.Default}; N={experts}, v={flowRate}"));
+
+var encoder = TextEncoders.Get(TextEncoders.Default);
+RawOnce(); // warm-up: loads the vocabulary, JITs the hot path
+var raw = Measure(repeat, RawOnce);
+Console.WriteLine(Line("raw tokenization, all cores", raw));
+
+await using var cluster = await ClusterConnection.StartEmbeddedAsync(experts, flowRate, CancellationToken.None);
+var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client);
+await dispatcher.IngestAsync(documents.Take(Math.Max(1, documents.Count / 10)), TokenizerSpec.Default); // warm-up
+var endToEnd = new List<(double Seconds, long Tokens)>();
+for (var i = 0; i < repeat; i++)
+{
+    var clock = Stopwatch.StartNew();
+    var summary = await dispatcher.IngestAsync(documents, TokenizerSpec.Default);
+    endToEnd.Add((clock.Elapsed.TotalSeconds, summary.Tokens));
+}
+
+var e2e = Median(endToEnd);
+Console.WriteLine(Line("end-to-end ingest (embedded)", e2e));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio end-to-end / raw: {raw.Seconds / e2e.Seconds:F2}"));
+return 0;
+
+(double Seconds, long Tokens) RawOnce()
+{
+    var clock = Stopwatch.StartNew();
+    long tokens = 0;
+    Parallel.ForEach(
+        documents,
+        new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+        () => 0L,
+        (document, _, local) => local + encoder.Encode(document.Text).Length,
+        local => Interlocked.Add(ref tokens, local));
+    return (clock.Elapsed.TotalSeconds, tokens);
+}
+
+(double Seconds, long Tokens) Measure(int times, Func<(double, long)> run)
+{
+    var runs = new List<(double, long)>();
+    for (var i = 0; i < times; i++)
+    {
+        runs.Add(run());
+    }
+
+    return Median(runs);
+}
+
+static (double Seconds, long Tokens) Median(List<(double Seconds, long Tokens)> runs) =>
+    runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
+
+string Line(string name, (double Seconds, long Tokens) run) => string.Create(CultureInfo.InvariantCulture,
+    $"{name,-32} median of {repeat}: {run.Seconds:F3} s  {bytes / 1e6 / run.Seconds,7:F2} MB/s  {run.Tokens / run.Seconds,12:N0} tokens/s  ({run.Tokens:N0} tokens)");
+
+string Option(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
