@@ -40,10 +40,10 @@ public static class DocumentParser
                 break;
             case TextSplit.Lines:
                 var lineNumber = 0;
-                foreach (var line in text.AsSpan().EnumerateLines())
+                foreach (var line in Lines(text))
                 {
                     lineNumber++;
-                    if (!line.IsWhiteSpace())
+                    if (!string.IsNullOrWhiteSpace(line))
                     {
                         documents.Add(new Document($"{source}#{lineNumber}", line.ToString()));
                     }
@@ -58,9 +58,9 @@ public static class DocumentParser
             case TextSplit.Paragraphs:
                 var paragraph = 0;
                 var builder = new StringBuilder();
-                foreach (var line in text.AsSpan().EnumerateLines())
+                foreach (var line in Lines(text))
                 {
-                    if (line.IsWhiteSpace())
+                    if (string.IsNullOrWhiteSpace(line))
                     {
                         Flush();
                     }
@@ -297,6 +297,32 @@ public static class DocumentParser
         }
 
         return (line, offset);
+    }
+
+    /// <summary>
+    /// Lines split on '\n' only (a trailing '\r' is dropped), so that line numbers agree with the
+    /// ones editors show and with the numbers in invalid-UTF-8 messages.
+    /// </summary>
+    private static IEnumerable<string> Lines(string text)
+    {
+        var start = 0;
+        while (start <= text.Length)
+        {
+            var end = text.IndexOf('\n', start);
+            if (end < 0)
+            {
+                end = text.Length;
+            }
+
+            var length = end - start;
+            if (length > 0 && text[end - 1] == '\r')
+            {
+                length--;
+            }
+
+            yield return text.Substring(start, length);
+            start = end + 1;
+        }
     }
 
     private static ReadOnlySpan<byte> StripBom(ReadOnlySpan<byte> bytes) =>
