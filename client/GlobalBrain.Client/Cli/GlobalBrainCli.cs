@@ -30,12 +30,20 @@ public static class GlobalBrainCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
+            // "Required command was not provided" only repeats what an unrecognized command already says.
+            var errors = parse.Errors.Select(e => e.Message).ToList();
+            if (errors.Count > 1)
             {
-                await context.Error.WriteLineAsync($"globalbrain: {error.Message}");
+                errors.RemoveAll(m => m.StartsWith("Required command", StringComparison.Ordinal));
             }
 
-            await context.Error.WriteLineAsync($"Run 'globalbrain {parse.CommandResult.Command.Name} --help' for usage.".Replace("globalbrain globalbrain", "globalbrain", StringComparison.Ordinal));
+            foreach (var error in errors)
+            {
+                await context.Error.WriteLineAsync($"globalbrain: {error}");
+            }
+
+            var command = parse.CommandResult.Command is RootCommand ? string.Empty : parse.CommandResult.Command.Name + " ";
+            await context.Error.WriteLineAsync($"Run 'globalbrain {command}--help' for usage.");
             return ExitCodes.Usage;
         }
 
@@ -80,6 +88,19 @@ public static class GlobalBrainCli
             Description = "Files, directories (searched recursively for *.txt and *.jsonl) or - for stdin.",
             Arity = ArgumentArity.OneOrMore,
         };
+
+        // The parser hands a token it does not know as an option (a typo like --expert) to PATH;
+        // say so up front instead of starting a cluster to report it as a missing file.
+        paths.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (token.Value.Length > 1 && token.Value[0] == '-')
+                {
+                    r.AddError($"unknown option '{token.Value}' (a path that starts with '-' can be written ./{token.Value})");
+                }
+            }
+        });
         var experts = ExpertsOption();
         var flowRate = FlowRateOption();
         var tokenizer = new Option<string>("--tokenizer")

@@ -124,12 +124,13 @@ public sealed record MetricsReport
             rows.Add(("knowledge spread", converged ? $"mean reach ≥ target after {F(ConvergenceSeconds ?? 0, "F1")} s" : "timed out before the target reach"));
         }
 
-        var width = rows.Max(r => r.Item1.Length);
+        // Pad by text elements: "C̄" is two chars but one column.
+        var width = rows.Max(r => new StringInfo(r.Item1).LengthInTextElements);
         var text = new StringBuilder();
         text.Append("GlobalBrain metrics (").Append(clusterDescription).Append(")\n");
         foreach (var (name, value) in rows)
         {
-            text.Append("  ").Append(name.PadRight(width)).Append("  ").Append(value).Append('\n');
+            text.Append("  ").Append(name).Append(' ', width - new StringInfo(name).LengthInTextElements + 2).Append(value).Append('\n');
         }
 
         if (RejectedByReason is { Count: > 0 } reasons)
