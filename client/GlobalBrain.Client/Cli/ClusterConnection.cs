@@ -54,7 +54,21 @@ public sealed class ClusterConnection : IAsyncDisposable
             .UseLocalhostClustering(siloPort: FreeLoopbackPort(), gatewayPort: 0)
             .AddGlobalBrain());
         var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            host.Dispose();
+            throw new CliException(string.Join("; ", e.Failures), ExitCodes.Usage);
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("configuration value", StringComparison.Ordinal))
+        {
+            host.Dispose();
+            throw new CliException($"{e.Message} Fix the GlobalBrain__* environment variable.", ExitCodes.Usage);
+        }
+
         return new ClusterConnection(host, embedded: true, "an embedded in-process silo");
     }
 

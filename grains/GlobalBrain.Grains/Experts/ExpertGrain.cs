@@ -49,7 +49,7 @@ public sealed partial class ExpertGrain(
                     $"Expert {_self} was stored with {registers.Length} registers but GlobalBrain:Knowledge:Precision = {precision} needs {1 << precision}; keep the precision the knowledge was built with, or clear the storage.");
             }
 
-            _shard = KnowledgeShard.FromParts(registers, stored.Origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
+            _shard = ShardOf(registers, stored.Origins);
         }
         else
         {
@@ -179,12 +179,14 @@ public sealed partial class ExpertGrain(
 
     private void Merge(ShardSnapshot snapshot)
     {
-        var other = KnowledgeShard.FromParts(snapshot.Registers, snapshot.Origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
-        if (_shard.Merge(other))
+        if (_shard.Merge(ShardOf(snapshot.Registers, snapshot.Origins)))
         {
             _dirty = true;
         }
     }
+
+    private static KnowledgeShard ShardOf(byte[] registers, OriginCount[] origins) =>
+        KnowledgeShard.FromParts(registers, origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
 
     private ShardSnapshot Snapshot() => new((byte[])_shard.Items.Registers.Clone(), OriginCounts());
 

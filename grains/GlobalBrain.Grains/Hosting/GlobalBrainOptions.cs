@@ -42,7 +42,7 @@ public static class SettingErrors
         $"{section}:{key} {problem}; set it in appsettings.json or with the environment variable {section.Replace(":", "__", StringComparison.Ordinal)}__{key}.";
 }
 
-internal sealed class ExpertsOptionsValidator : IValidateOptions<ExpertsOptions>
+public sealed class ExpertsOptionsValidator : IValidateOptions<ExpertsOptions>
 {
     public ValidateOptionsResult Validate(string? name, ExpertsOptions options)
     {
@@ -61,7 +61,7 @@ internal sealed class ExpertsOptionsValidator : IValidateOptions<ExpertsOptions>
     }
 }
 
-internal sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOptions>
+public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOptions>
 {
     public ValidateOptionsResult Validate(string? name, KnowledgeOptions options)
     {

@@ -21,10 +21,29 @@ public static class SiloHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
-        var cluster = configuration.GetSection(GlobalBrainClusterOptions.SectionName).Get<GlobalBrainClusterOptions>() ?? new();
-        var storage = configuration.GetSection(GlobalBrainStorageOptions.SectionName).Get<GlobalBrainStorageOptions>() ?? new();
-        var api = configuration.GetSection(GlobalBrainApiOptions.SectionName).Get<GlobalBrainApiOptions>() ?? new();
-        var problems = SiloSettingsValidator.Validate(cluster, storage, api);
+        GlobalBrainClusterOptions cluster;
+        GlobalBrainApiOptions api;
+        List<string> problems;
+        try
+        {
+            cluster = configuration.GetSection(GlobalBrainClusterOptions.SectionName).Get<GlobalBrainClusterOptions>() ?? new();
+            var storage = configuration.GetSection(GlobalBrainStorageOptions.SectionName).Get<GlobalBrainStorageOptions>() ?? new();
+            api = configuration.GetSection(GlobalBrainApiOptions.SectionName).Get<GlobalBrainApiOptions>() ?? new();
+            problems = SiloSettingsValidator.Validate(cluster, storage, api);
+
+            // The grains validate these again at start; checking here too reports every problem
+            // at once, as plain lines, before anything starts.
+            var experts = configuration.GetSection(ExpertsOptions.SectionName).Get<ExpertsOptions>() ?? new();
+            var knowledge = configuration.GetSection(KnowledgeOptions.SectionName).Get<KnowledgeOptions>() ?? new();
+            problems.AddRange(new ExpertsOptionsValidator().Validate(null, experts).Failures ?? []);
+            problems.AddRange(new KnowledgeOptionsValidator().Validate(null, knowledge).Failures ?? []);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A value of the wrong type, e.g. GlobalBrain__Experts__Count=abc.
+            throw new InvalidSettingsException([e.Message + " Fix the setting in appsettings.json or its GlobalBrain__* environment variable."]);
+        }
+
         if (problems.Count > 0)
         {
             throw new InvalidSettingsException(problems);
