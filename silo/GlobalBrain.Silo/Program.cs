@@ -1,24 +1,15 @@
-using GlobalBrain.Silo.Api;
 using GlobalBrain.Silo.Hosting;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 WebApplication app;
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
-    builder.AddGlobalBrainSilo();
-    app = builder.Build();
+    app = SiloApp.Build(args);
 }
 catch (InvalidSettingsException e)
 {
     Console.Error.WriteLine($"globalbrain-silo: {e.Message}");
     return 2;
 }
-
-app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
-app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-app.MapDocumentsApi();
-app.MapPrometheusScrapingEndpoint();
 
 try
 {

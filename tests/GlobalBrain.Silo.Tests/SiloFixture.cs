@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Sockets;
+using GlobalBrain.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+
+namespace GlobalBrain.Silo.Tests;
+
+/// <summary>A real silo (Kestrel and Orleans) on free loopback ports, shared by the API tests.</summary>
+public sealed class SiloFixture : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var http = FreePort();
+        _app = SiloApp.Build(
+        [
+            "--urls", $"http://127.0.0.1:{http}",
+            "--GlobalBrain:Cluster:SiloPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--GlobalBrain:Cluster:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--GlobalBrain:Experts:Count", "8",
+            "--GlobalBrain:Experts:FlowRate", "5",
+            "--GlobalBrain:Api:MaxBodyBytes", "65536",
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await _app.StartAsync();
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
