@@ -21,7 +21,8 @@ public sealed class ProgressLine(TextWriter terminal, long totalBytes) : IProgre
         lock (_gate)
         {
             var now = _clock.ElapsedMilliseconds;
-            if (now - _lastDrawMs < 100)
+            var finished = totalBytes > 0 && value.Bytes >= totalBytes;
+            if (now - _lastDrawMs < 100 && !finished)
             {
                 return;
             }

@@ -121,7 +121,8 @@ public sealed class IngestDispatcher
             batch.Clear();
             characters = 0;
             await slots.WaitAsync(cancellationToken);
-            running.RemoveAll(t => t.IsCompleted);
+            // Keep faulted tasks: their exceptions must reach the caller through the final WhenAll.
+            running.RemoveAll(t => t.IsCompletedSuccessfully);
             running.Add(RunAsync(new IngestBatch(Guid.NewGuid(), tokenizer, documentsOfBatch)));
         }
 
