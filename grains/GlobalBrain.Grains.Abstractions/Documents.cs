@@ -30,7 +30,7 @@ public sealed record DocumentRejection(
 public sealed record IngestBatchResult(
     [property: Id(0)] int Accepted,
     [property: Id(1)] long Tokens,
-    [property: Id(2)] long Characters,
+    [property: Id(2)] long Bytes,
     [property: Id(3)] DocumentRejection[] Rejected,
     [property: Id(4)] string EncodedOnSilo);
 

@@ -91,7 +91,7 @@ public sealed class DocumentSource
             StdinFormat.Jsonl => true,
             StdinFormat.Text => false,
             // The parsers skip a UTF-8 byte order mark; so must the sniffing, or BOM-prefixed JSON Lines read as one text.
-            _ => (bytes is [0xEF, 0xBB, 0xBF, ..] ? bytes[3..] : bytes).TrimStart(" \t\r\n"u8) is [(byte)'{', ..],
+            _ => DocumentParser.StripBom(bytes).TrimStart(" \t\r\n"u8) is [(byte)'{', ..],
         };
     }
 

@@ -325,7 +325,8 @@ public static class DocumentParser
         }
     }
 
-    private static ReadOnlySpan<byte> StripBom(ReadOnlySpan<byte> bytes) =>
+    /// <summary>The bytes without a leading UTF-8 byte order mark.</summary>
+    public static ReadOnlySpan<byte> StripBom(ReadOnlySpan<byte> bytes) =>
         bytes is [0xEF, 0xBB, 0xBF, ..] ? bytes[3..] : bytes;
 }
 

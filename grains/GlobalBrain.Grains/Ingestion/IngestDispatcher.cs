@@ -1,4 +1,3 @@
-using System.Text;
 using Orleans.Runtime;
 
 namespace GlobalBrain.Grains.Ingestion;
@@ -131,7 +130,6 @@ public sealed class IngestDispatcher
             try
             {
                 var result = await SendWithRetriesAsync(work, cancellationToken);
-                var bytes = work.Documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
                 IngestProgress snapshot;
                 lock (_gate)
                 {
@@ -146,7 +144,7 @@ public sealed class IngestDispatcher
                     {
                         summary.Accepted += result.Accepted;
                         summary.Tokens += result.Tokens;
-                        summary.Bytes += bytes;
+                        summary.Bytes += result.Bytes;
                         summary.Rejections.AddRange(result.Rejected);
                         summary.BatchesBySilo[result.EncodedOnSilo] = summary.BatchesBySilo.GetValueOrDefault(result.EncodedOnSilo) + 1;
                     }

@@ -1,3 +1,4 @@
+using System.Text;
 using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Hosting;
@@ -53,13 +54,13 @@ public sealed class IngestGrain(
         }
 
         await Task.WhenAll(learning);
-        long characters = 0;
+        long bytes = 0;
         foreach (var document in batch.Documents)
         {
-            characters += document.Text.Length;
+            bytes += Encoding.UTF8.GetByteCount(document.Text);
         }
 
-        return new IngestBatchResult(encoded.Documents.Length, tokens, characters, encoded.Rejected, encoded.Silo);
+        return new IngestBatchResult(encoded.Documents.Length, tokens, bytes, encoded.Rejected, encoded.Silo);
     }
 
     private sealed class DeltaBuilder
