@@ -38,6 +38,17 @@ public sealed record IngestBatchResult(
 [GenerateSerializer, Immutable, Alias("GlobalBrain.EncodedDocument")]
 public sealed record EncodedDocument([property: Id(0)] string Id, [property: Id(1)] int[] InputIds);
 
+/// <summary>
+/// One training record: a document's (or, with overflow chunking, one window's) input ids and
+/// attention mask, as a model reads them. <see cref="Chunk"/> is 0 unless the document was cut into windows.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("GlobalBrain.EncodedRecord")]
+public sealed record EncodedRecord(
+    [property: Id(0)] string DocumentId,
+    [property: Id(1)] int Chunk,
+    [property: Id(2)] int[] InputIds,
+    [property: Id(3)] byte[] AttentionMask);
+
 /// <summary>A tokenized batch, and the silo that tokenized it.</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.EncodedBatch")]
 public sealed record EncodedBatch(
