@@ -1,3 +1,4 @@
+using System.Text;
 using GlobalBrain.Client.Cli;
 
 using var cancel = new CancellationTokenSource();
@@ -7,9 +8,18 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-return await GlobalBrainCli.RunAsync(args, new CliContext
+// Console.Out flushes on every write; tokenize writes a line per input line, so buffer stdout.
+await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
+try
 {
-    Out = Console.Out,
-    Error = Console.Error,
-    Interactive = !Console.IsErrorRedirected,
-}, cancel.Token);
+    return await GlobalBrainCli.RunAsync(args, new CliContext
+    {
+        Out = stdout,
+        Error = Console.Error,
+        Interactive = !Console.IsErrorRedirected,
+    }, cancel.Token);
+}
+finally
+{
+    await stdout.FlushAsync(CancellationToken.None);
+}

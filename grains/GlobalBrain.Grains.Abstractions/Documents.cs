@@ -4,19 +4,36 @@ namespace GlobalBrain.Grains;
 [GenerateSerializer, Immutable, Alias("GlobalBrain.DocumentInput")]
 public sealed record DocumentInput([property: Id(0)] string Id, [property: Id(1)] string Text);
 
-/// <summary>How documents are tokenized.</summary>
+/// <summary>
+/// How documents are tokenized: the tokenizer, the vocabulary it needs (bert: the SHA-256 of a file
+/// registered with <see cref="IVocabularyGrain"/>), and an optional fixed record length with what
+/// happens beyond it ("truncate" or "chunk").
+/// </summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.TokenizerSpec")]
-public sealed record TokenizerSpec([property: Id(0)] string Name)
+public sealed record TokenizerSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string? Vocabulary = null,
+    [property: Id(2)] int? MaxLength = null,
+    [property: Id(3)] string Overflow = TokenizerSpec.Truncate)
 {
+    public const string Truncate = "truncate";
+
+    public const string Chunk = "chunk";
+
     public static TokenizerSpec Default { get; } = new("cl100k_base");
 }
+
+/// <summary>A vocabulary file (vocab.txt or tokenizer.json) as the client read it; silos parse it themselves.</summary>
+[GenerateSerializer, Immutable, Alias("GlobalBrain.VocabularyFile")]
+public sealed record VocabularyFile([property: Id(0)] string Source, [property: Id(1)] byte[] Content);
 
 /// <summary>A batch of documents for one ingest call; the id lets retries be recognised.</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.IngestBatch")]
 public sealed record IngestBatch(
     [property: Id(0)] Guid BatchId,
     [property: Id(1)] TokenizerSpec Tokenizer,
-    [property: Id(2)] DocumentInput[] Documents);
+    [property: Id(2)] DocumentInput[] Documents,
+    [property: Id(3)] bool ReturnRecords = false);
 
 /// <summary>A document the cluster refused, and why (a reason code and a readable message).</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.DocumentRejection")]
@@ -32,9 +49,10 @@ public sealed record IngestBatchResult(
     [property: Id(1)] long Tokens,
     [property: Id(2)] long Bytes,
     [property: Id(3)] DocumentRejection[] Rejected,
-    [property: Id(4)] string EncodedOnSilo);
+    [property: Id(4)] string EncodedOnSilo,
+    [property: Id(5)] EncodedRecord[] Records);
 
-/// <summary>Token ids of one document.</summary>
+/// <summary>Content token ids of one document (no [CLS]/[SEP]/padding): what it contributes as knowledge.</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.EncodedDocument")]
 public sealed record EncodedDocument([property: Id(0)] string Id, [property: Id(1)] int[] InputIds);
 
@@ -54,7 +72,8 @@ public sealed record EncodedRecord(
 public sealed record EncodedBatch(
     [property: Id(0)] EncodedDocument[] Documents,
     [property: Id(1)] DocumentRejection[] Rejected,
-    [property: Id(2)] string Silo);
+    [property: Id(2)] string Silo,
+    [property: Id(3)] EncodedRecord[] Records);
 
 /// <summary>An ingest front's silo and how many cores it has (batches are shared in proportion).</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.IngestFrontInfo")]

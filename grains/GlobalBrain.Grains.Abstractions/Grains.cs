@@ -4,9 +4,12 @@ namespace GlobalBrain.Grains;
 [Alias("GlobalBrain.ITokenizerGrain")]
 public interface ITokenizerGrain : IGrainWithIntegerKey
 {
-    /// <summary>Tokenizes every document; a document that cannot be tokenized is rejected, never the batch.</summary>
+    /// <summary>
+    /// Tokenizes every document (and frames training records when <paramref name="records"/>); a document
+    /// that cannot be tokenized is rejected, never the batch. A bad <paramref name="tokenizer"/> throws <see cref="ArgumentException"/>.
+    /// </summary>
     [Alias("Encode")]
-    Task<EncodedBatch> EncodeAsync(TokenizerSpec tokenizer, DocumentInput[] documents);
+    Task<EncodedBatch> EncodeAsync(TokenizerSpec tokenizer, DocumentInput[] documents, bool records);
 }
 
 /// <summary>
@@ -49,4 +52,20 @@ public interface IAggregatorGrain : IGrainWithIntegerKey
 
     [Alias("GetSettings")]
     Task<ClusterSettings> GetSettingsAsync();
+}
+
+/// <summary>
+/// A tokenizer vocabulary shared with every silo (key: the SHA-256 of the file, lowercase hex), so
+/// that a client's --vocab file reaches silos on other machines.
+/// </summary>
+[Alias("GlobalBrain.IVocabularyGrain")]
+public interface IVocabularyGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the file; throws <see cref="ArgumentException"/> if it does not hash to the key or is not a usable vocabulary.</summary>
+    [Alias("Register")]
+    Task RegisterAsync(VocabularyFile file);
+
+    /// <summary>The file, or null if none was registered under this hash.</summary>
+    [Alias("Get")]
+    Task<VocabularyFile?> GetAsync();
 }

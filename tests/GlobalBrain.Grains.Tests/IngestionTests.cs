@@ -82,7 +82,8 @@ public sealed class IngestionTests(ClusterFixture fixture)
     {
         var batch = await fixture.Client.GetGrain<ITokenizerGrain>(0).EncodeAsync(
             TokenizerSpec.Default,
-            [new DocumentInput("ok", "hello world"), new DocumentInput("blank", "   ")]);
+            [new DocumentInput("ok", "hello world"), new DocumentInput("blank", "   ")],
+            records: false);
 
         var encoded = Assert.Single(batch.Documents);
         Assert.Equal("ok", encoded.Id);

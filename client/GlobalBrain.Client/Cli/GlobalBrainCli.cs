@@ -77,6 +77,7 @@ public static class GlobalBrainCli
     {
         var root = new RootCommand("GlobalBrain.Cluster: ingest text into a network of expert grains that exchange knowledge at flow rate v, and read the collective-intelligence metrics.");
         root.Add(BuildIngest(context));
+        root.Add(BuildTokenize(context));
         root.Add(BuildMetrics(context));
         return root;
     }
@@ -103,19 +104,7 @@ public static class GlobalBrainCli
         });
         var experts = ExpertsOption();
         var flowRate = FlowRateOption();
-        var tokenizer = new Option<string>("--tokenizer")
-        {
-            Description = $"Tokenizer: {string.Join(", ", TextEncoders.Names)}.",
-            DefaultValueFactory = _ => TextEncoders.Default,
-        };
-        tokenizer.Validators.Add(r =>
-        {
-            var name = r.GetValueOrDefault<string>();
-            if (!TextEncoders.IsKnown(name))
-            {
-                r.AddError($"--tokenizer: unknown tokenizer '{name}'; choose one of: {string.Join(", ", TextEncoders.Names)}");
-            }
-        });
+        var tokenizer = new TokenizerChoice.Options();
         var split = new Option<TextSplit>("--split")
         {
             Description = "Make each paragraph or line of a text file its own document (id = path#n).",
@@ -143,23 +132,61 @@ public static class GlobalBrainCli
         };
         targetReach.Validators.Add(r => RequireRange(r, "--target-reach", r.GetValueOrDefault<double>(), 0, 1));
 
+        var export = new Option<string?>("--export")
+        {
+            Description = "Also write the encoded records (id, chunk, input_ids, attention_mask) as a train/dev/test dataset into this new or empty directory.",
+            HelpName = "DIR",
+        };
+        var exportFormat = new Option<string>("--export-format")
+        {
+            Description = "Dataset files: parquet or jsonl.",
+            DefaultValueFactory = _ => "parquet",
+            HelpName = "parquet|jsonl",
+        };
+        exportFormat.AcceptOnlyFromAmong("parquet", "jsonl");
+        var exportSplits = new Option<string>("--export-splits")
+        {
+            Description = "Train, dev and test fractions (a document's split is a stable hash of its id).",
+            DefaultValueFactory = _ => "0.8,0.1,0.1",
+            HelpName = "TRAIN,DEV,TEST",
+        };
+
         var command = new Command("ingest", "Ingest documents, wait until the experts have spread the new knowledge, and print the metrics.")
         {
-            paths, experts, flowRate, tokenizer, split, stdinFormat, cluster, json, waitTimeout, targetReach,
+            paths, experts, flowRate, split, stdinFormat, cluster, json, waitTimeout, targetReach, export, exportFormat, exportSplits,
         };
+        foreach (var option in tokenizer.All)
+        {
+            command.Add(option);
+        }
+
         command.SetAction((parse, cancellationToken) => new IngestCommand(context).RunAsync(
             new IngestArguments(
                 parse.GetValue(paths) ?? [],
                 parse.GetResult(experts) is { Implicit: false } ? parse.GetValue(experts) : null,
                 parse.GetResult(flowRate) is { Implicit: false } ? parse.GetValue(flowRate) : null,
-                parse.GetValue(tokenizer)!,
+                tokenizer.Read(parse),
                 parse.GetValue(split),
                 parse.GetValue(stdinFormat),
                 parse.GetValue(cluster),
                 parse.GetValue(json),
                 TimeSpan.FromSeconds(parse.GetValue(waitTimeout)),
-                parse.GetValue(targetReach)),
+                parse.GetValue(targetReach),
+                parse.GetValue(export) is { } directory ? new ExportArguments(directory, parse.GetValue(exportFormat)!, parse.GetValue(exportSplits)!) : null),
             cancellationToken));
+        return command;
+    }
+
+    private static Command BuildTokenize(CliContext context)
+    {
+        var tokenizer = new TokenizerChoice.Options();
+        var command = new Command("tokenize", "Encode each stdin line; write one JSON object per line: {\"input_ids\":[…],\"attention_mask\":[…]}.");
+        foreach (var option in tokenizer.All)
+        {
+            command.Add(option);
+        }
+
+        command.SetAction((parse, cancellationToken) => new TokenizeCommand(context).RunAsync(tokenizer.Read(parse), cancellationToken));
         return command;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using GlobalBrain.Client.Export;
 using GlobalBrain.Client.Input;
 using GlobalBrain.Client.Output;
 using GlobalBrain.Domain.Documents;
@@ -12,13 +13,17 @@ public sealed record IngestArguments(
     IReadOnlyList<string> Paths,
     int? Experts,
     double? FlowRate,
-    string Tokenizer,
+    TokenizerArguments Tokenizer,
     TextSplit Split,
     StdinFormat StdinFormat,
     string? Cluster,
     bool Json,
     TimeSpan WaitTimeout,
-    double TargetReach);
+    double TargetReach,
+    ExportArguments? Export = null);
+
+/// <summary>--export DIR, --export-format and --export-splits.</summary>
+public sealed record ExportArguments(string Directory, string Format, string Splits);
 
 /// <summary><c>globalbrain ingest</c>: read, ingest, wait for the knowledge to spread, report.</summary>
 public sealed class IngestCommand(CliContext context)
@@ -29,7 +34,9 @@ public sealed class IngestCommand(CliContext context)
     public async Task<int> RunAsync(IngestArguments arguments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(arguments);
+        var tokenizer = TokenizerChoice.Load(arguments.Tokenizer);
         var source = new DocumentSource(arguments.Paths, arguments.Split, arguments.StdinFormat, context.OpenStdin);
+        await using var export = arguments.Export is null ? null : CreateExport(arguments.Export, tokenizer);
         await using var cluster = arguments.Cluster is null
             ? await ClusterConnection.StartEmbeddedAsync(arguments.Experts, arguments.FlowRate, cancellationToken)
             : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
@@ -41,10 +48,27 @@ public sealed class IngestCommand(CliContext context)
             RequireSameSetting("--flow-rate", arguments.FlowRate, settings.FlowRate, "GlobalBrain__Experts__FlowRate");
         }
 
+        await tokenizer.RegisterAsync(cluster.Client);
         var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client);
         var progress = context.Interactive ? new ProgressLine(context.Error, source.TotalBytes) : null;
         var clock = Stopwatch.StartNew();
-        var summary = await dispatcher.IngestAsync(source.ReadDocuments(), new TokenizerSpec(arguments.Tokenizer), progress, cancellationToken);
+        IngestSummary summary;
+        DatasetManifest? manifest = null;
+        try
+        {
+            summary = await dispatcher.IngestAsync(
+                source.ReadDocuments(),
+                tokenizer.Spec,
+                progress,
+                export is null ? null : export.WriteAsync,
+                cancellationToken);
+            manifest = export is null ? null : await export.CompleteAsync();
+        }
+        catch (DatasetExportException e)
+        {
+            throw new CliException($"--export: {e.Message}; the dataset in {arguments.Export!.Directory} is incomplete (it has no {DatasetManifest.FileName})", ExitCodes.RuntimeFailure);
+        }
+
         var ingestSeconds = clock.Elapsed.TotalSeconds;
         progress?.Clear();
 
@@ -77,6 +101,13 @@ public sealed class IngestCommand(CliContext context)
                 Math.Round(summary.Tokens / Math.Max(ingestSeconds, 1e-9)),
                 summary.Batches,
                 summary.BatchesBySilo),
+            Exported = manifest is null ? null : new ExportRun(
+                export!.OutputDirectory,
+                arguments.Export!.Format,
+                manifest.Splits.Train.Records,
+                manifest.Splits.Dev.Records,
+                manifest.Splits.Test.Records,
+                manifest.Splits.Train.Files.Count + manifest.Splits.Dev.Files.Count + manifest.Splits.Test.Files.Count),
         };
         await context.Out.WriteLineAsync(arguments.Json ? report.ToJson() : report.ToTable(cluster.Description));
 
@@ -87,6 +118,35 @@ public sealed class IngestCommand(CliContext context)
         }
 
         return rejections.Count > 0 ? ExitCodes.Usage : ExitCodes.Success;
+    }
+
+    private static DatasetWriter CreateExport(ExportArguments arguments, TokenizerChoice tokenizer)
+    {
+        SplitFractions fractions;
+        try
+        {
+            fractions = SplitFractions.Parse(arguments.Splits);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new CliException($"--export-splits: {e.Message}", ExitCodes.Usage);
+        }
+
+        var info = new DatasetTokenizerInfo(
+            tokenizer.Spec.Name,
+            tokenizer.Vocabulary?.Source,
+            tokenizer.Vocabulary?.Sha256,
+            tokenizer.Spec.MaxLength,
+            tokenizer.Spec.MaxLength is null ? "none" : tokenizer.Spec.Overflow,
+            tokenizer.Vocabulary?.Normalization.Lowercase);
+        try
+        {
+            return DatasetWriter.Create(arguments.Directory, arguments.Format == "jsonl" ? DatasetFormat.Jsonl : DatasetFormat.Parquet, fractions, info);
+        }
+        catch (DatasetExportException e)
+        {
+            throw new CliException($"--export: {e.Message}", ExitCodes.Usage);
+        }
     }
 
     private static async Task<(ClusterMetrics Metrics, bool? Converged, double? Seconds)> WaitForReachAsync(

@@ -20,6 +20,9 @@ public sealed record IngestRun(
     int Batches,
     IReadOnlyDictionary<string, int> BatchesBySilo);
 
+/// <summary>What <c>ingest --export</c> wrote: the dataset directory, its format and records per split.</summary>
+public sealed record ExportRun(string Directory, string Format, long Train, long Dev, long Test, int Files);
+
 /// <summary>The object <c>--json</c> prints: the cluster's metrics, plus the run's own figures for <c>ingest</c>.</summary>
 public sealed record MetricsReport
 {
@@ -66,6 +69,8 @@ public sealed record MetricsReport
     public double? ConvergenceSeconds { get; init; }
 
     public IngestRun? Ingested { get; init; }
+
+    public ExportRun? Exported { get; init; }
 
     public IReadOnlyDictionary<string, int>? RejectedByReason { get; init; }
 
@@ -117,6 +122,11 @@ public sealed record MetricsReport
         {
             rows.Add(("ingest time", F(run.Seconds, "F2") + " s"));
             rows.Add(("ingest rate", $"{F(run.MegabytesPerSecond, "F2")} MB/s, {N((long)run.TokensPerSecond)} tokens/s"));
+        }
+
+        if (Exported is { } export)
+        {
+            rows.Add(("exported", $"{N(export.Train)} train, {N(export.Dev)} dev, {N(export.Test)} test records ({export.Format}, {N(export.Files)} files) in {export.Directory}"));
         }
 
         if (Converged is { } converged)

@@ -1,3 +1,4 @@
+using GlobalBrain.Grains.Ingestion;
 using GlobalBrain.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -7,7 +8,7 @@ namespace GlobalBrain.Grains.Hosting;
 
 public static class GlobalBrainSiloBuilderExtensions
 {
-    /// <summary>Name of the grain storage that holds expert shards.</summary>
+    /// <summary>Name of the grain storage that holds expert shards (and shared vocabularies).</summary>
     public const string ShardStorage = "shards";
 
     /// <summary>
@@ -24,6 +25,7 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExpertsOptions>, ExpertsOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KnowledgeOptions>, KnowledgeOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<EncoderResolver>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         if (addMemoryStorage)
         {

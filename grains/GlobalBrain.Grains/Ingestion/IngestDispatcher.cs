@@ -81,14 +81,21 @@ public sealed class IngestDispatcher
         return new IngestDispatcher(grains, options ?? new IngestDispatcherOptions(), fronts);
     }
 
+    /// <summary>
+    /// Ingests <paramref name="documents"/>. With <paramref name="records"/>, every batch also brings
+    /// back its training records, handed over once per batch (never twice, whatever the retries).
+    /// A <paramref name="tokenizer"/> that cannot work throws <see cref="ArgumentException"/> before anything is sent.
+    /// </summary>
     public async Task<IngestSummary> IngestAsync(
         IEnumerable<DocumentInput> documents,
         TokenizerSpec tokenizer,
         IProgress<IngestProgress>? progress = null,
+        Func<EncodedRecord[], CancellationToken, ValueTask>? records = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(tokenizer);
+        EncoderResolver.Validate(tokenizer);
         var summary = new IngestSummary();
         var capacity = _fronts.Sum(f => Capacity(f));
         using var slots = new SemaphoreSlim(capacity, capacity);
@@ -122,7 +129,7 @@ public sealed class IngestDispatcher
             await slots.WaitAsync(cancellationToken);
             // Keep faulted tasks: their exceptions must reach the caller through the final WhenAll.
             running.RemoveAll(t => t.IsCompletedSuccessfully);
-            running.Add(RunAsync(new IngestBatch(Guid.NewGuid(), tokenizer, documentsOfBatch)));
+            running.Add(RunAsync(new IngestBatch(Guid.NewGuid(), tokenizer, documentsOfBatch, records is not null)));
         }
 
         async Task RunAsync(IngestBatch work)
@@ -130,6 +137,11 @@ public sealed class IngestDispatcher
             try
             {
                 var result = await SendWithRetriesAsync(work, cancellationToken);
+                if (result is not null && records is not null && result.Records.Length > 0)
+                {
+                    await records(result.Records, cancellationToken);
+                }
+
                 IngestProgress snapshot;
                 lock (_gate)
                 {

@@ -1,6 +1,5 @@
 using System.Text;
 using GlobalBrain.Domain.Knowledge;
-using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Hosting;
 using GlobalBrain.Grains.Placement;
 using Microsoft.Extensions.Options;
@@ -25,12 +24,7 @@ public sealed class IngestGrain(
     public async Task<IngestBatchResult> IngestAsync(IngestBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (!TextEncoders.IsKnown(batch.Tokenizer.Name))
-        {
-            throw new ArgumentException($"unknown tokenizer '{batch.Tokenizer.Name}'; choose one of: {string.Join(", ", TextEncoders.Names)}");
-        }
-
-        var encoded = await GrainFactory.GetGrain<ITokenizerGrain>(0).EncodeAsync(batch.Tokenizer, batch.Documents);
+        var encoded = await GrainFactory.GetGrain<ITokenizerGrain>(0).EncodeAsync(batch.Tokenizer, batch.Documents, batch.ReturnRecords);
         var n = experts.Value.Count;
         var width = knowledge.Value.ShingleWidth;
         var deltas = new Dictionary<int, DeltaBuilder>();
@@ -60,7 +54,7 @@ public sealed class IngestGrain(
             bytes += Encoding.UTF8.GetByteCount(document.Text);
         }
 
-        return new IngestBatchResult(encoded.Documents.Length, tokens, bytes, encoded.Rejected, encoded.Silo);
+        return new IngestBatchResult(encoded.Documents.Length, tokens, bytes, encoded.Rejected, encoded.Silo, encoded.Records);
     }
 
     private sealed class DeltaBuilder

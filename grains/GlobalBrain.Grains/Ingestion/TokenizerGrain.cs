@@ -6,16 +6,18 @@ namespace GlobalBrain.Grains.Ingestion;
 
 /// <summary>Tokenizes batches on the silo that calls it; Orleans keeps up to one activation per core.</summary>
 [StatelessWorker]
-public sealed class TokenizerGrain(ILocalSiloDetails silo) : Grain, ITokenizerGrain
+public sealed class TokenizerGrain(ILocalSiloDetails silo, EncoderResolver resolver) : Grain, ITokenizerGrain
 {
     private readonly string _silo = silo.SiloAddress.ToParsableString();
 
-    public Task<EncodedBatch> EncodeAsync(TokenizerSpec tokenizer, DocumentInput[] documents)
+    public async Task<EncodedBatch> EncodeAsync(TokenizerSpec tokenizer, DocumentInput[] documents, bool records)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(documents);
-        var encoder = TextEncoders.Get(tokenizer.Name);
+        var (encoder, overflow) = await resolver.ResolveAsync(tokenizer);
         var encoded = new List<EncodedDocument>(documents.Length);
+        var framed = records ? new List<FramedRecord>() : null;
+        var output = records ? new List<EncodedRecord>(documents.Length) : null;
         List<DocumentRejection>? rejected = null;
         foreach (var document in documents)
         {
@@ -27,7 +29,16 @@ public sealed class TokenizerGrain(ILocalSiloDetails silo) : Grain, ITokenizerGr
 
             try
             {
-                encoded.Add(new EncodedDocument(document.Id, encoder.Encode(document.Text)));
+                framed?.Clear();
+                var content = RecordFramer.Encode(encoder, document.Text, tokenizer.MaxLength, overflow, framed);
+                encoded.Add(new EncodedDocument(document.Id, content));
+                if (framed is not null)
+                {
+                    foreach (var record in framed)
+                    {
+                        output!.Add(new EncodedRecord(document.Id, record.Chunk, record.InputIds, record.AttentionMask));
+                    }
+                }
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
             {
@@ -36,6 +47,6 @@ public sealed class TokenizerGrain(ILocalSiloDetails silo) : Grain, ITokenizerGr
             }
         }
 
-        return Task.FromResult(new EncodedBatch([.. encoded], rejected is null ? [] : [.. rejected], _silo));
+        return new EncodedBatch([.. encoded], rejected is null ? [] : [.. rejected], _silo, output is null ? [] : [.. output]);
     }
 }

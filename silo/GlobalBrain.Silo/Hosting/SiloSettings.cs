@@ -102,9 +102,15 @@ internal static class SiloSettingsValidator
             errors.Add(SettingErrors.Describe(GlobalBrainApiOptions.SectionName, nameof(api.MaxBodyBytes), $"must be at least 1024 (got {api.MaxBodyBytes})"));
         }
 
-        if (!Domain.Tokenization.TextEncoders.IsKnown(api.Tokenizer))
+        var apiTokenizers = Domain.Tokenization.TextEncoders.Names.Where(n => !Domain.Tokenization.TextEncoders.NeedsVocabulary(n)).ToList();
+        if (Domain.Tokenization.TextEncoders.IsKnown(api.Tokenizer) && Domain.Tokenization.TextEncoders.NeedsVocabulary(api.Tokenizer))
         {
-            errors.Add(SettingErrors.Describe(GlobalBrainApiOptions.SectionName, nameof(api.Tokenizer), $"must be one of {string.Join(", ", Domain.Tokenization.TextEncoders.Names)} (got '{api.Tokenizer}')"));
+            errors.Add(SettingErrors.Describe(GlobalBrainApiOptions.SectionName, nameof(api.Tokenizer),
+                $"'{api.Tokenizer}' needs a vocabulary, which the HTTP API does not take in this build; use one of {string.Join(", ", apiTokenizers)}, or `globalbrain ingest --tokenizer {api.Tokenizer} --vocab FILE --cluster HOST:PORT`"));
+        }
+        else if (!apiTokenizers.Contains(api.Tokenizer, StringComparer.Ordinal))
+        {
+            errors.Add(SettingErrors.Describe(GlobalBrainApiOptions.SectionName, nameof(api.Tokenizer), $"must be one of {string.Join(", ", apiTokenizers)} (got '{api.Tokenizer}')"));
         }
 
         return errors;
