@@ -63,6 +63,31 @@ public sealed class BertParityTests(ITestOutputHelper output)
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} mismatches; first ones:\n{string.Join("\n", mismatches.Take(8))}");
     }
 
+    /// <summary>
+    /// The uncased path (lowercase + strip_accents, as bert-base-uncased's normalizer sets them), checked on
+    /// the same corpus by switching them on in a copy of the cased tokenizer.json for both sides.
+    /// </summary>
+    [SkippableFact]
+    public void Bert_LowercaseAndStripAccents_MatchHuggingFace_OnTheCorpus()
+    {
+        var data = SharedData();
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(data, "bert-base-cased", "tokenizer.json"), Encoding.UTF8))!;
+        json["normalizer"]!["lowercase"] = true;
+        json["normalizer"]!["strip_accents"] = true;
+        using var uncasedJson = new TemporaryFile(WriteTemporary(json));
+        var ours = new BertEncoder(WordPieceVocabulary.Load(uncasedJson.Path));
+        using var hf = new HfTokenizer(uncasedJson.Path);
+
+        Assert.True(ours.Vocabulary.Normalization.Lowercase && ours.Vocabulary.Normalization.StripAccents);
+        var mismatches = new List<string>();
+        foreach (var (source, text) in CorpusUnits(Path.Combine(data, "corpus")))
+        {
+            Compare(mismatches, "uncased full vs HF", source, text, ToInt(hf.Encode(text)), Frame(ours, text, null).InputIds);
+        }
+
+        Assert.True(mismatches.Count == 0, $"{mismatches.Count} mismatches; first ones:\n{string.Join("\n", mismatches.Take(8))}");
+    }
+
     [SkippableFact]
     public void Bert_FromVocabTxt_EncodesLikeFromTokenizerJson()
     {
@@ -146,6 +171,11 @@ public sealed class BertParityTests(ITestOutputHelper output)
             ["strategy"] = new JsonObject { ["Fixed"] = length }, ["direction"] = "Right", ["pad_to_multiple_of"] = null,
             ["pad_id"] = 0, ["pad_type_id"] = 0, ["pad_token"] = "[PAD]",
         };
+        return WriteTemporary(json);
+    }
+
+    private static string WriteTemporary(JsonNode json)
+    {
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"globalbrain-tokenizer-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, json.ToJsonString());
         return path;

@@ -315,54 +315,10 @@ public sealed class BertEncoder : ITextEncoder
     {
         if (normalization.StripAccents)
         {
-            text = WithoutLoneSurrogates(text).Normalize(NormalizationForm.FormD);
-            var builder = new StringBuilder(text.Length);
-            foreach (var c in text)
-            {
-                if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
-                {
-                    builder.Append(c);
-                }
-            }
-
-            text = builder.ToString();
+            text = AccentStripper.Strip(text);
         }
 
         return normalization.Lowercase ? text.ToLowerInvariant() : text;
-    }
-
-    /// <summary>Normalize() refuses lone surrogates; they are deleted later anyway, so make them U+FFFD (also deleted).</summary>
-    private static string WithoutLoneSurrogates(string text)
-    {
-        if (!HasLoneSurrogate(text))
-        {
-            return text;
-        }
-
-        var builder = new StringBuilder(text.Length);
-        foreach (var rune in text.EnumerateRunes())
-        {
-            builder.Append(rune.ToString());
-        }
-
-        return builder.ToString();
-    }
-
-    private static bool HasLoneSurrogate(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Where ids go; silently full once the destination is (HF truncation keeps the first ids).</summary>
