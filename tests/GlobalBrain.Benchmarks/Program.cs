@@ -8,6 +8,11 @@ using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains;
 using GlobalBrain.Grains.Ingestion;
 
+if (args is ["tokenizers", ..])
+{
+    return GlobalBrain.Benchmarks.TokenizerBenchmark.Run(args[1..]);
+}
+
 // Ingestion throughput: raw tokenization on all cores in one process versus end-to-end ingest
 // through the embedded cluster, on the same documents. Usage:
 //   dotnet run -c Release --project tests/GlobalBrain.Benchmarks -- CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1]
