@@ -21,6 +21,8 @@ public sealed class BertEncoder : ITextEncoder
 
     private const int StackWordChars = 256;
 
+    private static readonly SearchValues<char> AsciiWordChars = SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
     private readonly WordPieceVocabulary _vocabulary;
     private readonly BertCharClass[] _classes;
     private readonly bool _cleanText;
@@ -151,12 +153,80 @@ public sealed class BertEncoder : ITextEncoder
         return (text.Length, 0, 0);
     }
 
-    private void EncodeSegment(ReadOnlySpan<char> text, scoped Span<char> word, ref Output output)
+    private void EncodeSegment(ReadOnlySpan<char> text, scoped Span<char> buffer, ref Output output)
+    {
+        var classes = _classes;
+        var i = 0;
+        while (i < text.Length && !output.Full)
+        {
+            switch (classes[text[i]])
+            {
+                case BertCharClass.Separator:
+                    i++;
+                    continue;
+                case BertCharClass.Isolated:
+                    WordPiece(text.Slice(i, 1), ref output);
+                    i++;
+                    continue;
+                case BertCharClass.Word:
+                    // Fast path: a word with nothing to delete is a slice of the text (runs of ASCII
+                    // letters and digits are found vectorized); anything else takes the copying path.
+                    var end = i + 1;
+                    while (end < text.Length)
+                    {
+                        var run = text[end..].IndexOfAnyExcept(AsciiWordChars);
+                        if (run < 0)
+                        {
+                            end = text.Length;
+                            break;
+                        }
+
+                        end += run;
+                        if (classes[text[end]] != BertCharClass.Word)
+                        {
+                            break;
+                        }
+
+                        end++;
+                    }
+
+                    if (end == text.Length || classes[text[end]] is BertCharClass.Separator or BertCharClass.Isolated)
+                    {
+                        var word = text[i..end];
+                        if (word.Length > _vocabulary.MaxInputCharsPerWord)
+                        {
+                            output.Add(_vocabulary.UnknownId);
+                        }
+                        else
+                        {
+                            WordPiece(word, ref output);
+                        }
+
+                        i = end;
+                        continue;
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+
+            i = CopyingWord(text, i, buffer, ref output);
+        }
+    }
+
+    /// <summary>
+    /// The word starting at <paramref name="start"/>, built in <paramref name="buffer"/>: deletes what
+    /// clean_text deletes (without ending the word) and classifies surrogate pairs. Returns where the
+    /// word ended (a BMP separator or punctuation is left for the caller).
+    /// </summary>
+    private int CopyingWord(ReadOnlySpan<char> text, int start, scoped Span<char> buffer, ref Output output)
     {
         var classes = _classes;
         var length = 0;
         var scalars = 0;
-        for (var i = 0; i < text.Length; i++)
+        var i = start;
+        while (i < text.Length)
         {
             var c = text[i];
             switch (classes[c])
@@ -164,109 +234,66 @@ public sealed class BertEncoder : ITextEncoder
                 case BertCharClass.Word:
                     if (scalars++ < _vocabulary.MaxInputCharsPerWord)
                     {
-                        word[length++] = c;
+                        buffer[length++] = c;
                     }
 
-                    break;
-                case BertCharClass.Separator:
-                    if (!Flush(word, ref length, ref scalars, ref output))
-                    {
-                        return;
-                    }
-
-                    break;
-                case BertCharClass.Isolated:
-                    if (!Flush(word, ref length, ref scalars, ref output))
-                    {
-                        return;
-                    }
-
-                    word[0] = c;
-                    length = 1;
-                    scalars = 1;
-                    if (!Flush(word, ref length, ref scalars, ref output))
-                    {
-                        return;
-                    }
-
-                    break;
-                case BertCharClass.HighSurrogate when i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]):
-                    var codePoint = char.ConvertToUtf32(c, text[i + 1]);
                     i++;
-                    switch (BertCharClasses.OfCodePoint(codePoint, _cleanText, _handleChinese))
+                    continue;
+                case BertCharClass.Separator or BertCharClass.Isolated:
+                    FlushWord(buffer[..length], scalars, ref output);
+                    return i;
+                case BertCharClass.HighSurrogate when i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]):
+                    switch (BertCharClasses.OfCodePoint(char.ConvertToUtf32(c, text[i + 1]), _cleanText, _handleChinese))
                     {
                         case BertCharClass.Word:
                             if (scalars++ < _vocabulary.MaxInputCharsPerWord)
                             {
-                                word[length++] = c;
-                                word[length++] = text[i];
-                            }
-
-                            break;
-                        case BertCharClass.Isolated:
-                            if (!Flush(word, ref length, ref scalars, ref output))
-                            {
-                                return;
-                            }
-
-                            word[0] = c;
-                            word[1] = text[i];
-                            length = 2;
-                            scalars = 1;
-                            if (!Flush(word, ref length, ref scalars, ref output))
-                            {
-                                return;
+                                buffer[length++] = c;
+                                buffer[length++] = text[i + 1];
                             }
 
                             break;
                         case BertCharClass.Separator:
-                            if (!Flush(word, ref length, ref scalars, ref output))
-                            {
-                                return;
-                            }
-
-                            break;
+                            FlushWord(buffer[..length], scalars, ref output);
+                            return i + 2;
+                        case BertCharClass.Isolated:
+                            FlushWord(buffer[..length], scalars, ref output);
+                            WordPiece(text.Slice(i, 2), ref output);
+                            return i + 2;
                         default:
                             break;
                     }
 
-                    break;
+                    i += 2;
+                    continue;
                 default:
                     // Removed characters, and lone surrogates (see the remarks), vanish without splitting the word.
-                    break;
+                    i++;
+                    continue;
             }
         }
 
-        Flush(word, ref length, ref scalars, ref output);
+        FlushWord(buffer[..length], scalars, ref output);
+        return i;
     }
 
-    /// <summary>WordPiece of the pending word (then empties it); false once the output is full.</summary>
-    private bool Flush(scoped Span<char> word, ref int length, ref int scalars, ref Output output)
+    private void FlushWord(scoped ReadOnlySpan<char> word, int scalars, ref Output output)
     {
-        if (scalars == 0)
-        {
-            return !output.Full;
-        }
-
         if (scalars > _vocabulary.MaxInputCharsPerWord)
         {
             output.Add(_vocabulary.UnknownId);
         }
-        else
+        else if (scalars > 0)
         {
-            WordPiece(word[..length], ref output);
+            WordPiece(word, ref output);
         }
-
-        length = 0;
-        scalars = 0;
-        return !output.Full;
     }
 
     /// <summary>Greedy longest-match-first, as HF's WordPiece: a word with any unmatched rest is one [UNK].</summary>
     private void WordPiece(scoped ReadOnlySpan<char> word, ref Output output)
     {
         var words = _vocabulary.Words;
-        if (words.TryGetValue(word, out var whole))
+        if (word.Length <= _vocabulary.MaxWordLength && words.TryGetValue(word, out var whole))
         {
             output.Add(whole);
             return;

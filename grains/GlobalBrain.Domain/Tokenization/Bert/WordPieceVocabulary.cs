@@ -19,9 +19,6 @@ public sealed class WordPieceVocabulary
 
     private static readonly string[] BertSpecialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 
-    private readonly Dictionary<string, int> _words;
-    private readonly Dictionary<string, int> _pieces;
-
     private WordPieceVocabulary(
         string source,
         string sha256,
@@ -46,24 +43,24 @@ public sealed class WordPieceVocabulary
         SepId = Require(tokens, sepToken, "separator token");
         PadId = tokens.TryGetValue(padToken, out var pad) ? pad : 0;
 
-        _words = new Dictionary<string, int>(tokens.Count, StringComparer.Ordinal);
-        _pieces = new Dictionary<string, int>(tokens.Count / 4, StringComparer.Ordinal);
+        var words = new Dictionary<string, int>(tokens.Count, StringComparer.Ordinal);
+        var pieces = new Dictionary<string, int>(tokens.Count / 4, StringComparer.Ordinal);
         foreach (var (token, id) in tokens)
         {
             if (continuingSubwordPrefix.Length > 0 && token.StartsWith(continuingSubwordPrefix, StringComparison.Ordinal))
             {
                 var piece = token[continuingSubwordPrefix.Length..];
-                _pieces[piece] = id;
+                pieces[piece] = id;
                 MaxPieceLength = Math.Max(MaxPieceLength, piece.Length);
             }
 
-            _words[token] = id;
+            words[token] = id;
             MaxWordLength = Math.Max(MaxWordLength, token.Length);
         }
 
         AddedTokens = [.. addedTokens.Where(t => t.Length > 0 && tokens.ContainsKey(t)).Distinct(StringComparer.Ordinal).Select(t => (t, tokens[t]))];
-        Words = _words.GetAlternateLookup<ReadOnlySpan<char>>();
-        Pieces = _pieces.GetAlternateLookup<ReadOnlySpan<char>>();
+        Words = new TokenTable(words);
+        Pieces = new TokenTable(pieces);
     }
 
     /// <summary>Where the vocabulary came from (a file name), for messages and manifests.</summary>
@@ -93,10 +90,10 @@ public sealed class WordPieceVocabulary
     public IReadOnlyList<(string Token, int Id)> AddedTokens { get; }
 
     /// <summary>Whole-word tokens (and every token, as HF looks the first piece up in the full vocabulary).</summary>
-    internal Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Words { get; }
+    internal TokenTable Words { get; }
 
     /// <summary>Continuation pieces, keyed without their "##" prefix.</summary>
-    internal Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Pieces { get; }
+    internal TokenTable Pieces { get; }
 
     internal int MaxWordLength { get; }
 
