@@ -301,37 +301,21 @@ public sealed class BertEncoder : ITextEncoder
 
         Span<int> pieces = stackalloc int[word.Length];
         var count = 0;
-        var pieceLookup = _vocabulary.Pieces;
         var start = 0;
         while (start < word.Length)
         {
-            var end = Math.Min(word.Length, start + (start == 0 ? _vocabulary.MaxWordLength : _vocabulary.MaxPieceLength));
-            if (end < word.Length && char.IsLowSurrogate(word[end]) && end > start)
-            {
-                end--;
-            }
-
-            var found = false;
-            while (end > start)
-            {
-                var candidate = word[start..end];
-                if (start == 0 ? words.TryGetValue(candidate, out var id) : pieceLookup.TryGetValue(candidate, out id))
-                {
-                    pieces[count++] = id;
-                    found = true;
-                    break;
-                }
-
-                end -= end - start >= 2 && char.IsLowSurrogate(word[end - 1]) && char.IsHighSurrogate(word[end - 2]) ? 2 : 1;
-            }
-
-            if (!found)
+            var rest = word[start..];
+            var matched = start == 0
+                ? words.LongestPrefix(rest, out var id)
+                : _vocabulary.Pieces.LongestPrefix(rest, out id);
+            if (matched == 0)
             {
                 output.Add(_vocabulary.UnknownId);
                 return;
             }
 
-            start = end;
+            pieces[count++] = id;
+            start += matched;
         }
 
         output.AddRange(pieces[..count]);
