@@ -16,9 +16,10 @@ if (args is ["tokenizers", ..])
 // Ingestion throughput: raw tokenization on all cores in one process versus end-to-end ingest
 // through the embedded cluster, on the same documents. Usage:
 //   dotnet run -c Release --project tests/GlobalBrain.Benchmarks -- CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1]
+//       [--tokenizer cl100k_base|o200k_base|bert] [--vocab FILE] [--max-len L]
 if (args.Length == 0 || args[0].StartsWith('-'))
 {
-    Console.Error.WriteLine("usage: GlobalBrain.Benchmarks CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1]");
+    Console.Error.WriteLine("usage: GlobalBrain.Benchmarks CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1] [--tokenizer NAME] [--vocab FILE] [--max-len L]");
     return 2;
 }
 
@@ -27,6 +28,8 @@ var split = Enum.Parse<TextSplit>(Option("--split", "none"), ignoreCase: true);
 var repeat = int.Parse(Option("--repeat", "3"), CultureInfo.InvariantCulture);
 var experts = int.Parse(Option("--experts", "16"), CultureInfo.InvariantCulture);
 var flowRate = double.Parse(Option("--flow-rate", "1"), CultureInfo.InvariantCulture);
+var maxLength = Option("--max-len", string.Empty) is { Length: > 0 } max ? int.Parse(max, CultureInfo.InvariantCulture) : (int?)null;
+var tokenizer = TokenizerChoice.Load(new TokenizerArguments(Option("--tokenizer", TextEncoders.Default), args.Contains("--vocab") ? Option("--vocab", string.Empty) : null, maxLength, TokenizerSpec.Truncate));
 
 var source = new DocumentSource([corpus], split, StdinFormat.Auto, () => Stream.Null);
 var documents = source.ReadDocuments().ToList();
@@ -37,21 +40,33 @@ if (source.Rejections.Count > 0)
 
 var bytes = documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"corpus {corpus}: {documents.Count} documents ({split}), {bytes / 1e6:F2} MB; {Environment.ProcessorCount} cores; tokenizer {TextEncoders.Default}; N={experts}, v={flowRate}"));
+    $"corpus {corpus}: {documents.Count} documents ({split}), {bytes / 1e6:F2} MB; {Environment.ProcessorCount} cores; tokenizer {tokenizer.Spec.Name}{(maxLength is null ? string.Empty : $" max-len {maxLength}")}; N={experts}, v={flowRate}"));
 
-var encoder = TextEncoders.Get(TextEncoders.Default);
-RawOnce(); // warm-up: loads the vocabulary, JITs the hot path
+var encoder = tokenizer.Encoder;
+// Warm-up for a second: loads the vocabulary, and lets tiered JIT finish with the hot path.
+var warming = Stopwatch.StartNew();
+while (warming.Elapsed < TimeSpan.FromSeconds(1))
+{
+    RawOnce();
+}
+
 var raw = Measure(repeat, RawOnce);
 Console.WriteLine(Line("raw tokenization, all cores", raw));
 
 await using var cluster = await ClusterConnection.StartEmbeddedAsync(experts, flowRate, CancellationToken.None);
+await tokenizer.RegisterAsync(cluster.Client);
 var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client);
-await dispatcher.IngestAsync(documents.Take(Math.Max(1, documents.Count / 10)), TokenizerSpec.Default); // warm-up
+warming.Restart();
+while (warming.Elapsed < TimeSpan.FromSeconds(1))
+{
+    await dispatcher.IngestAsync(documents, tokenizer.Spec); // warm-up (experts count these documents again; no new items)
+}
+
 var endToEnd = new List<(double Seconds, long Tokens)>();
 for (var i = 0; i < repeat; i++)
 {
     var clock = Stopwatch.StartNew();
-    var summary = await dispatcher.IngestAsync(documents, TokenizerSpec.Default);
+    var summary = await dispatcher.IngestAsync(documents, tokenizer.Spec);
     endToEnd.Add((clock.Elapsed.TotalSeconds, summary.Tokens));
 }
 
@@ -68,7 +83,7 @@ return 0;
         documents,
         new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
         () => 0L,
-        (document, _, local) => local + encoder.Encode(document.Text).Length,
+        (document, _, local) => local + RecordFramer.Encode(encoder, document.Text, maxLength, OverflowMode.Truncate, null).Length,
         local => Interlocked.Add(ref tokens, local));
     return (clock.Elapsed.TotalSeconds, tokens);
 }
