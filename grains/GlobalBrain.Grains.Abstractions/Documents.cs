@@ -52,10 +52,6 @@ public sealed record IngestBatchResult(
     [property: Id(4)] string EncodedOnSilo,
     [property: Id(5)] EncodedRecord[] Records);
 
-/// <summary>Content token ids of one document (no [CLS]/[SEP]/padding): what it contributes as knowledge.</summary>
-[GenerateSerializer, Immutable, Alias("GlobalBrain.EncodedDocument")]
-public sealed record EncodedDocument([property: Id(0)] string Id, [property: Id(1)] int[] InputIds);
-
 /// <summary>
 /// One training record: a document's (or, with overflow chunking, one window's) input ids and
 /// attention mask, as a model reads them. <see cref="Chunk"/> is 0 unless the document was cut into windows.
@@ -67,13 +63,24 @@ public sealed record EncodedRecord(
     [property: Id(2)] int[] InputIds,
     [property: Id(3)] byte[] AttentionMask);
 
-/// <summary>A tokenized batch, and the silo that tokenized it.</summary>
+/// <summary>The knowledge a batch brings to one expert.</summary>
+[GenerateSerializer, Immutable, Alias("GlobalBrain.ExpertDelta")]
+public sealed record ExpertDelta([property: Id(0)] int Expert, [property: Id(1)] KnowledgeDelta Delta);
+
+/// <summary>
+/// A tokenized batch: its documents' knowledge items already grouped by expert (so that hashing runs on
+/// the parallel tokenizer workers), its counts, its rejections, the silo that did it, and its training
+/// records when they were asked for.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.EncodedBatch")]
 public sealed record EncodedBatch(
-    [property: Id(0)] EncodedDocument[] Documents,
-    [property: Id(1)] DocumentRejection[] Rejected,
-    [property: Id(2)] string Silo,
-    [property: Id(3)] EncodedRecord[] Records);
+    [property: Id(0)] int Accepted,
+    [property: Id(1)] long Tokens,
+    [property: Id(2)] long Bytes,
+    [property: Id(3)] ExpertDelta[] Deltas,
+    [property: Id(4)] DocumentRejection[] Rejected,
+    [property: Id(5)] string Silo,
+    [property: Id(6)] EncodedRecord[] Records);
 
 /// <summary>An ingest front's silo and how many cores it has (batches are shared in proportion).</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.IngestFrontInfo")]

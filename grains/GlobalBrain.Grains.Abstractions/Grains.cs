@@ -5,11 +5,12 @@ namespace GlobalBrain.Grains;
 public interface ITokenizerGrain : IGrainWithIntegerKey
 {
     /// <summary>
-    /// Tokenizes every document (and frames training records when <paramref name="records"/>); a document
-    /// that cannot be tokenized is rejected, never the batch. A bad <paramref name="tokenizer"/> throws <see cref="ArgumentException"/>.
+    /// Tokenizes every document of the batch, hashes its knowledge items per expert, and frames training
+    /// records when the batch asks for them. A document that cannot be tokenized is rejected, never the
+    /// batch; a bad tokenizer spec throws <see cref="ArgumentException"/>.
     /// </summary>
     [Alias("Encode")]
-    Task<EncodedBatch> EncodeAsync(TokenizerSpec tokenizer, DocumentInput[] documents, bool records);
+    Task<EncodedBatch> EncodeAsync(IngestBatch batch);
 }
 
 /// <summary>

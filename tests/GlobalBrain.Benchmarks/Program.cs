@@ -62,12 +62,13 @@ while (warming.Elapsed < TimeSpan.FromSeconds(1))
     await dispatcher.IngestAsync(documents, tokenizer.Spec); // warm-up (experts count these documents again; no new items)
 }
 
-var endToEnd = new List<(double Seconds, long Tokens)>();
+var endToEnd = new List<(double Seconds, long Tokens, double Cpu)>();
 for (var i = 0; i < repeat; i++)
 {
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     var summary = await dispatcher.IngestAsync(documents, tokenizer.Spec);
-    endToEnd.Add((clock.Elapsed.TotalSeconds, summary.Tokens));
+    endToEnd.Add((clock.Elapsed.TotalSeconds, summary.Tokens, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds));
 }
 
 var e2e = Median(endToEnd);
@@ -75,8 +76,9 @@ Console.WriteLine(Line("end-to-end ingest (embedded)", e2e));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio end-to-end / raw: {raw.Seconds / e2e.Seconds:F2}"));
 return 0;
 
-(double Seconds, long Tokens) RawOnce()
+(double Seconds, long Tokens, double Cpu) RawOnce()
 {
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     long tokens = 0;
     Parallel.ForEach(
@@ -85,12 +87,12 @@ return 0;
         () => 0L,
         (document, _, local) => local + RecordFramer.Encode(encoder, document.Text, maxLength, OverflowMode.Truncate, null).Length,
         local => Interlocked.Add(ref tokens, local));
-    return (clock.Elapsed.TotalSeconds, tokens);
+    return (clock.Elapsed.TotalSeconds, tokens, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
 }
 
-(double Seconds, long Tokens) Measure(int times, Func<(double, long)> run)
+(double Seconds, long Tokens, double Cpu) Measure(int times, Func<(double, long, double)> run)
 {
-    var runs = new List<(double, long)>();
+    var runs = new List<(double, long, double)>();
     for (var i = 0; i < times; i++)
     {
         runs.Add(run());
@@ -99,11 +101,11 @@ return 0;
     return Median(runs);
 }
 
-static (double Seconds, long Tokens) Median(List<(double Seconds, long Tokens)> runs) =>
+static (double Seconds, long Tokens, double Cpu) Median(List<(double Seconds, long Tokens, double Cpu)> runs) =>
     runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
 
-string Line(string name, (double Seconds, long Tokens) run) => string.Create(CultureInfo.InvariantCulture,
-    $"{name,-32} median of {repeat}: {run.Seconds:F3} s  {bytes / 1e6 / run.Seconds,7:F2} MB/s  {run.Tokens / run.Seconds,12:N0} tokens/s  ({run.Tokens:N0} tokens)");
+string Line(string name, (double Seconds, long Tokens, double Cpu) run) => string.Create(CultureInfo.InvariantCulture,
+    $"{name,-32} median of {repeat}: {run.Seconds:F3} s  {bytes / 1e6 / run.Seconds,7:F2} MB/s  {run.Tokens / run.Seconds,12:N0} tokens/s  ({run.Tokens:N0} tokens, {run.Cpu:F3} CPU s)");
 
 string Option(string name, string fallback)
 {

@@ -71,7 +71,7 @@ internal static class TokenizerBenchmark
                 RuntimeInformation.FrameworkDescription,
                 GCSettings.IsServerGC);
             var method = string.Create(CultureInfo.InvariantCulture,
-                $"single thread (the main thread); per tokenizer warm-up passes for at least 1 s (tiered JIT), then {options.Repeat} timed passes over all documents of a language, median pass shown; MB = 10^6 UTF-8 bytes of the document texts; tokens = content tokens (no [CLS]/[SEP]/padding); allocation = GC.GetAllocatedBytesForCurrentThread() delta per pass, after a full GC");
+                $"single thread (the main thread); per tokenizer warm-up passes for at least 1 s (tiered JIT), then {options.Repeat} rounds of one timed pass per tokenizer (interleaved) over all documents of a language, median pass shown; MB = 10^6 UTF-8 bytes of the document texts; tokens = content tokens (no [CLS]/[SEP]/padding); allocation = GC.GetAllocatedBytesForCurrentThread() delta per pass, after a full GC");
             Console.WriteLine();
             Console.WriteLine("* native Rust code: its own heap allocations are invisible to the GC counter; the figure is the managed side only (marshalling, result arrays).");
             Console.WriteLine("128 rows stop after 126 content tokens (HF truncation), yet MB/s counts every input byte: they depend on document length.");
@@ -182,18 +182,32 @@ internal static class TokenizerBenchmark
             Console.WriteLine($"warning: {warning}");
         }
 
-        var rows = new List<RowResult>();
-        for (var i = 0; i < candidates.Count; i++)
+        // Tiered JIT and dynamic PGO promote hot code ~100 ms after 30 calls, in the background:
+        // keep passing until a second has gone by, so that every row is timed in steady state.
+        foreach (var candidate in candidates)
         {
-            // Tiered JIT and dynamic PGO promote hot code ~100 ms after 30 calls, in the background:
-            // keep passing until a second has gone by, so that every row is timed in steady state.
             var warming = Stopwatch.StartNew();
             for (var pass = 0; pass < 2 || warming.Elapsed < WarmUpTime; pass++)
             {
-                Pass(candidates[i], texts);
+                Pass(candidate, texts);
             }
+        }
 
-            var passes = Enumerable.Range(0, options.Repeat).Select(_ => Pass(candidates[i], texts)).ToList();
+        // Rounds of one pass per tokenizer, interleaved, so that a burst of load from a neighbour
+        // on this shared machine hits every row alike instead of one row's passes.
+        var timings = candidates.Select(_ => new List<PassResult>()).ToList();
+        for (var round = 0; round < options.Repeat; round++)
+        {
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                timings[i].Add(Pass(candidates[i], texts));
+            }
+        }
+
+        var rows = new List<RowResult>();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var passes = timings[i];
             var seconds = Median(passes.Select(p => p.Seconds));
             var allocated = Median(passes.Select(p => (double)p.AllocatedBytes));
             var tokens = passes[0].Tokens;

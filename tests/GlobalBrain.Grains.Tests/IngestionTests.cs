@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Ingestion;
 
@@ -80,14 +81,19 @@ public sealed class IngestionTests(ClusterFixture fixture)
     [Fact]
     public async Task Tokenizer_RejectsEmptyDocument_AndKeepsTheRest()
     {
-        var batch = await fixture.Client.GetGrain<ITokenizerGrain>(0).EncodeAsync(
+        var batch = await fixture.Client.GetGrain<ITokenizerGrain>(0).EncodeAsync(new IngestBatch(
+            Guid.NewGuid(),
             TokenizerSpec.Default,
             [new DocumentInput("ok", "hello world"), new DocumentInput("blank", "   ")],
-            records: false);
+            ReturnRecords: true));
 
-        var encoded = Assert.Single(batch.Documents);
-        Assert.Equal("ok", encoded.Id);
-        Assert.Equal(TextEncoders.Get("cl100k_base").Encode("hello world"), encoded.InputIds);
+        var record = Assert.Single(batch.Records);
+        Assert.Equal("ok", record.DocumentId);
+        Assert.Equal(TextEncoders.Get("cl100k_base").Encode("hello world"), record.InputIds);
+        Assert.Equal((1, 2L, 14L), (batch.Accepted, batch.Tokens, batch.Bytes));
+        var delta = Assert.Single(batch.Deltas);
+        Assert.Equal(ExpertRouting.ExpertFor("ok", ClusterFixture.Experts), delta.Expert);
+        Assert.Equal(KnowledgeItems.Hash(record.InputIds, 3), delta.Delta.ItemHashes);
         var rejected = Assert.Single(batch.Rejected);
         Assert.Equal(("blank", "empty"), (rejected.DocumentId, rejected.Reason));
     }

@@ -1,52 +1,110 @@
+using System.Text;
 using GlobalBrain.Domain.Documents;
+using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Domain.Tokenization;
+using GlobalBrain.Grains.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace GlobalBrain.Grains.Ingestion;
 
-/// <summary>Tokenizes batches on the silo that calls it; Orleans keeps up to one activation per core.</summary>
+/// <summary>
+/// Tokenizes batches on the silo that calls it; Orleans keeps up to one activation per core. It also
+/// hashes the knowledge items and groups them by expert, so that all per-token work runs here, in
+/// parallel, and the ingest front only routes.
+/// </summary>
 [StatelessWorker]
-public sealed class TokenizerGrain(ILocalSiloDetails silo, EncoderResolver resolver) : Grain, ITokenizerGrain
+public sealed class TokenizerGrain(
+    ILocalSiloDetails silo,
+    EncoderResolver resolver,
+    IOptions<ExpertsOptions> experts,
+    IOptions<KnowledgeOptions> knowledge) : Grain, ITokenizerGrain
 {
     private readonly string _silo = silo.SiloAddress.ToParsableString();
 
-    public async Task<EncodedBatch> EncodeAsync(TokenizerSpec tokenizer, DocumentInput[] documents, bool records)
+    public async Task<EncodedBatch> EncodeAsync(IngestBatch batch)
     {
-        ArgumentNullException.ThrowIfNull(tokenizer);
-        ArgumentNullException.ThrowIfNull(documents);
-        var (encoder, overflow) = await resolver.ResolveAsync(tokenizer);
-        var encoded = new List<EncodedDocument>(documents.Length);
-        var framed = records ? new List<FramedRecord>() : null;
-        var output = records ? new List<EncodedRecord>(documents.Length) : null;
+        ArgumentNullException.ThrowIfNull(batch);
+        var (encoder, overflow) = await resolver.ResolveAsync(batch.Tokenizer);
+        var n = experts.Value.Count;
+        var width = knowledge.Value.ShingleWidth;
+        var deltas = new Dictionary<int, DeltaBuilder>();
+        var framed = batch.ReturnRecords ? new List<FramedRecord>() : null;
+        var records = batch.ReturnRecords ? new List<EncodedRecord>(batch.Documents.Length) : null;
         List<DocumentRejection>? rejected = null;
-        foreach (var document in documents)
+        var accepted = 0;
+        long tokens = 0;
+        long bytes = 0;
+        foreach (var document in batch.Documents)
         {
+            bytes += Encoding.UTF8.GetByteCount(document.Text);
             if (string.IsNullOrWhiteSpace(document.Text))
             {
                 (rejected ??= []).Add(new DocumentRejection(document.Id, RejectionReason.Empty.Code(), "the document has no text"));
                 continue;
             }
 
+            int[] content;
             try
             {
                 framed?.Clear();
-                var content = RecordFramer.Encode(encoder, document.Text, tokenizer.MaxLength, overflow, framed);
-                encoded.Add(new EncodedDocument(document.Id, content));
-                if (framed is not null)
-                {
-                    foreach (var record in framed)
-                    {
-                        output!.Add(new EncodedRecord(document.Id, record.Chunk, record.InputIds, record.AttentionMask));
-                    }
-                }
+                content = RecordFramer.Encode(encoder, document.Text, batch.Tokenizer.MaxLength, overflow, framed);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
             {
                 // A single odd document must never fail the batch it came in.
                 (rejected ??= []).Add(new DocumentRejection(document.Id, RejectionReason.TokenizerFailed.Code(), $"{encoder.Name} could not encode it: {e.Message}"));
+                continue;
+            }
+
+            var expert = ExpertRouting.ExpertFor(document.Id, n);
+            if (!deltas.TryGetValue(expert, out var delta))
+            {
+                deltas[expert] = delta = new DeltaBuilder();
+            }
+
+            delta.Add(content, width);
+            accepted++;
+            tokens += content.Length;
+            if (framed is not null)
+            {
+                foreach (var record in framed)
+                {
+                    records!.Add(new EncodedRecord(document.Id, record.Chunk, record.InputIds, record.AttentionMask));
+                }
             }
         }
 
-        return new EncodedBatch([.. encoded], rejected is null ? [] : [.. rejected], _silo, output is null ? [] : [.. output]);
+        return new EncodedBatch(
+            accepted,
+            tokens,
+            bytes,
+            [.. deltas.Select(d => new ExpertDelta(d.Key, d.Value.Build(batch.BatchId)))],
+            rejected is null ? [] : [.. rejected],
+            _silo,
+            records is null ? [] : [.. records]);
+    }
+
+    private sealed class DeltaBuilder
+    {
+        private ulong[] _hashes = new ulong[256];
+        private int _count;
+        private int _documents;
+        private long _tokens;
+
+        public void Add(int[] tokenIds, int width)
+        {
+            var items = KnowledgeItems.Count(tokenIds.Length, width);
+            if (_count + items > _hashes.Length)
+            {
+                Array.Resize(ref _hashes, Math.Max(_hashes.Length * 2, _count + items));
+            }
+
+            _count += KnowledgeItems.Hash(tokenIds, width, _hashes.AsSpan(_count));
+            _documents++;
+            _tokens += tokenIds.Length;
+        }
+
+        public KnowledgeDelta Build(Guid batchId) => new(batchId, _documents, _tokens, _hashes[.._count]);
     }
 }

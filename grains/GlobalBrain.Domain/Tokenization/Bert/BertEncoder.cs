@@ -15,6 +15,7 @@ namespace GlobalBrain.Domain.Tokenization.Bert;
 /// Deliberate, documented difference: a lone UTF-16 surrogate (which a Rust string cannot hold; HF's
 /// bindings turn it into U+FFFD first) is deleted like U+FFFD is by clean_text.
 /// </remarks>
+[SkipLocalsInit]
 public sealed class BertEncoder : ITextEncoder
 {
     public const string TokenizerName = "bert";

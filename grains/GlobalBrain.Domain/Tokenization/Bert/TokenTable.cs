@@ -3,34 +3,47 @@ using System.Runtime.CompilerServices;
 namespace GlobalBrain.Domain.Tokenization.Bert;
 
 /// <summary>
-/// A read-only map from token text to id, looked up by span, that also knows every prefix of every
-/// token, so that WordPiece finds the longest matching prefix in one forward walk that stops as soon
-/// as no token continues that way (a hash trie). Open addressing over one char array; the hash is a
-/// running FNV-1a, so each step of the walk costs one multiply and one probe. Unseeded: the keys are a
-/// fixed vocabulary, not input chosen to collide (a lookup probes a few slots at load ≤ 0.5).
+/// A read-only map from token text to id, looked up by span, plus a filter of every token's prefixes
+/// so that WordPiece's longest-prefix search walks forward only as far as some token continues.
+/// Sized for the cache: exact keys only in the table (open addressing over one char array, load ≤ 0.5),
+/// and one bit per prefix hash in the filter (a false positive only makes the walk a step longer).
+/// The hash is a running FNV-1a, so the walk hashes each prefix with one multiply; unseeded, as the
+/// keys are a fixed vocabulary, not input chosen to collide.
 /// </summary>
+[SkipLocalsInit]
 internal sealed class TokenTable
 {
     private const uint FnvBasis = 2166136261u;
     private const uint FnvPrime = 16777619u;
-    private const int PrefixOnly = -1;
 
     private readonly char[] _chars;
     private readonly Slot[] _slots;
     private readonly int _mask;
+    private readonly ulong[] _prefixes;
+    private readonly uint _prefixMask;
+    private readonly int _maxLength;
 
     public TokenTable(IReadOnlyCollection<KeyValuePair<string, int>> entries)
     {
-        var prefixes = entries.Sum(e => e.Key.Length);
         var capacity = 16;
-        while (capacity < prefixes * 2)
+        while (capacity < entries.Count * 2)
         {
             capacity *= 2;
         }
 
         _slots = new Slot[capacity];
         _mask = capacity - 1;
-        _chars = new char[prefixes];
+        _chars = new char[entries.Sum(e => e.Key.Length)];
+
+        // About 16 filter bits per prefix keeps false positives near 6%.
+        var prefixBits = 1024L;
+        while (prefixBits < 16L * _chars.Length)
+        {
+            prefixBits *= 2;
+        }
+
+        _prefixes = new ulong[prefixBits / 64];
+        _prefixMask = (uint)(prefixBits - 1);
         var offset = 0;
         foreach (var (key, id) in entries)
         {
@@ -42,12 +55,15 @@ internal sealed class TokenTable
 
             key.CopyTo(_chars.AsSpan(offset));
             var hash = FnvBasis;
-            for (var length = 1; length <= key.Length; length++)
+            foreach (var c in key)
             {
-                hash = (hash ^ key[length - 1]) * FnvPrime;
-                Insert(Finish(hash), offset, length, length == key.Length ? id : PrefixOnly);
+                hash = (hash ^ c) * FnvPrime;
+                var bit = Finish(hash) & _prefixMask;
+                _prefixes[bit >> 6] |= 1UL << (int)(bit & 63);
             }
 
+            Insert(Finish(hash), offset, key.Length, id);
+            _maxLength = Math.Max(_maxLength, key.Length);
             offset += key.Length;
         }
     }
@@ -61,9 +77,7 @@ internal sealed class TokenTable
             hash = (hash ^ c) * FnvPrime;
         }
 
-        var slot = Find(key, Finish(hash));
-        id = slot < 0 ? 0 : _slots[slot].Id;
-        return id != PrefixOnly && slot >= 0;
+        return TryGetValue(key, Finish(hash), out id);
     }
 
     /// <summary>
@@ -72,32 +86,42 @@ internal sealed class TokenTable
     /// </summary>
     public int LongestPrefix(ReadOnlySpan<char> text, out int id)
     {
+        var limit = Math.Min(text.Length, _maxLength);
+        Span<uint> hashes = limit <= 256 ? stackalloc uint[limit] : new uint[limit];
         var hash = FnvBasis;
-        var best = 0;
-        var bestId = 0;
-        for (var length = 1; length <= text.Length; length++)
+        var walked = 0;
+        while (walked < limit)
         {
-            hash = (hash ^ text[length - 1]) * FnvPrime;
-            var slot = Find(text[..length], Finish(hash));
-            if (slot < 0)
+            hash = (hash ^ text[walked]) * FnvPrime;
+            var finished = Finish(hash);
+            var bit = finished & _prefixMask;
+            if ((_prefixes[bit >> 6] & (1UL << (int)(bit & 63))) == 0)
             {
                 break;
             }
 
-            var entry = _slots[slot].Id;
-            if (entry != PrefixOnly && !(length < text.Length && char.IsHighSurrogate(text[length - 1]) && char.IsLowSurrogate(text[length])))
+            hashes[walked++] = finished;
+        }
+
+        for (var length = walked; length > 0; length--)
+        {
+            if (length < text.Length && char.IsLowSurrogate(text[length]) && char.IsHighSurrogate(text[length - 1]))
             {
-                best = length;
-                bestId = entry;
+                continue;
+            }
+
+            if (TryGetValue(text[..length], hashes[length - 1], out id))
+            {
+                return length;
             }
         }
 
-        id = bestId;
-        return best;
+        id = 0;
+        return 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Find(ReadOnlySpan<char> key, uint hash)
+    private bool TryGetValue(ReadOnlySpan<char> key, uint hash, out int id)
     {
         var slot = (int)(hash & (uint)_mask);
         while (true)
@@ -105,12 +129,14 @@ internal sealed class TokenTable
             ref readonly var entry = ref _slots[slot];
             if (entry.Length == 0)
             {
-                return -1;
+                id = 0;
+                return false;
             }
 
             if (entry.Hash == hash && entry.Length == key.Length && _chars.AsSpan(entry.Offset, entry.Length).SequenceEqual(key))
             {
-                return slot;
+                id = entry.Id;
+                return true;
             }
 
             slot = (slot + 1) & _mask;
@@ -119,22 +145,16 @@ internal sealed class TokenTable
 
     private void Insert(uint hash, int offset, int length, int id)
     {
-        var key = _chars.AsSpan(offset, length);
-        var slot = Find(key, hash);
-        if (slot >= 0)
-        {
-            // Already there as a prefix of another token (or a duplicate token: the later id wins, as in HF's dict).
-            if (id != PrefixOnly)
-            {
-                _slots[slot] = _slots[slot] with { Id = id };
-            }
-
-            return;
-        }
-
-        slot = (int)(hash & (uint)_mask);
+        var slot = (int)(hash & (uint)_mask);
         while (_slots[slot].Length != 0)
         {
+            if (_slots[slot].Hash == hash && _chars.AsSpan(_slots[slot].Offset, _slots[slot].Length).SequenceEqual(_chars.AsSpan(offset, length)))
+            {
+                // A duplicate token: the later id wins, as in HF's dict.
+                _slots[slot] = _slots[slot] with { Id = id };
+                return;
+            }
+
             slot = (slot + 1) & _mask;
         }
 
