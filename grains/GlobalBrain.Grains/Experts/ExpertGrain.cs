@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Grains.Hosting;
 using Microsoft.Extensions.Logging;
@@ -56,7 +57,7 @@ public sealed partial class ExpertGrain(
             _shard = new KnowledgeShard(precision);
         }
 
-        foreach (var id in stored.RecentBatches)
+        foreach (var id in MemoryMarshal.Cast<byte, Guid>(stored.RecentBatchIds))
         {
             Remember(id);
         }
@@ -247,7 +248,7 @@ public sealed partial class ExpertGrain(
         var stored = state.State;
         stored.Registers = _shard.Items.Registers;
         stored.Origins = OriginCounts();
-        stored.RecentBatches = [.. _recentOrder];
+        stored.RecentBatchIds = MemoryMarshal.AsBytes<Guid>([.. _recentOrder]).ToArray();
         _dirty = false;
         try
         {

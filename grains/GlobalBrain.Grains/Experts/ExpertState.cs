@@ -10,9 +10,13 @@ public sealed class ExpertState
     [Id(1)]
     public OriginCount[] Origins { get; set; } = [];
 
-    /// <summary>The most recent batch ids learned, oldest first; a retried batch is recognised and not counted twice.</summary>
-    [Id(2)]
-    public Guid[] RecentBatches { get; set; } = [];
+    /// <summary>
+    /// The most recent batch ids learned, oldest first, 16 bytes each (one blob: it is written after
+    /// every batch, and thousands of Guid fields cost more to encode than the learning); a retried
+    /// batch is recognised and not counted twice. (Id 2 held them as Guid[] before; never reuse it.)
+    /// </summary>
+    [Id(5)]
+    public byte[] RecentBatchIds { get; set; } = [];
 
     [Id(3)]
     public long ExchangesStarted { get; set; }
