@@ -48,7 +48,15 @@ public sealed class IngestCommand(CliContext context)
             RequireSameSetting("--flow-rate", arguments.FlowRate, settings.FlowRate, "GlobalBrain__Experts__FlowRate");
         }
 
-        await tokenizer.RegisterAsync(cluster.Client);
+        try
+        {
+            await tokenizer.RegisterAsync(cluster.Client);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"the cluster refused the vocabulary: {e.Message}", ExitCodes.Usage);
+        }
+
         var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client);
         var progress = context.Interactive ? new ProgressLine(context.Error, source.TotalBytes) : null;
         var clock = Stopwatch.StartNew();
@@ -63,6 +71,11 @@ public sealed class IngestCommand(CliContext context)
                 export is null ? null : export.WriteAsync,
                 cancellationToken);
             manifest = export is null ? null : await export.CompleteAsync();
+        }
+        catch (ArgumentException e)
+        {
+            // A silo that cannot use the tokenizer spec (e.g. a cluster of an older build): nothing more can be sent.
+            throw new CliException($"the cluster refused the batches: {e.Message}", ExitCodes.RuntimeFailure);
         }
         catch (DatasetExportException e)
         {
@@ -142,6 +155,11 @@ public sealed class IngestCommand(CliContext context)
         try
         {
             return DatasetWriter.Create(arguments.Directory, arguments.Format == "jsonl" ? DatasetFormat.Jsonl : DatasetFormat.Parquet, fractions, info);
+        }
+        catch (ArgumentException e)
+        {
+            // A silo that cannot use the tokenizer spec (e.g. a cluster of an older build): nothing more can be sent.
+            throw new CliException($"the cluster refused the batches: {e.Message}", ExitCodes.RuntimeFailure);
         }
         catch (DatasetExportException e)
         {

@@ -535,7 +535,7 @@ public sealed class DatasetWriterTests : IDisposable
         return reader.FileMetaData.NumRowGroups;
     }
 
-    private static List<EncodedRecord> ReadParquet(string path)
+    internal static List<EncodedRecord> ReadParquet(string path)
     {
         using var reader = new ParquetFileReader(path);
         var records = new List<EncodedRecord>();
@@ -563,7 +563,7 @@ public sealed class DatasetWriterTests : IDisposable
         return logical.ReadAll(rows);
     }
 
-    private static List<EncodedRecord> ReadJsonl(string path)
+    internal static List<EncodedRecord> ReadJsonl(string path)
     {
         var records = new List<EncodedRecord>();
         foreach (var line in File.ReadLines(path))
