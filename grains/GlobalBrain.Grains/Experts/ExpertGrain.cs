@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Grains.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,8 +22,7 @@ public sealed partial class ExpertGrain(
 {
     private const int RecentBatchCapacity = 4096;
 
-    private readonly Queue<Guid> _recentOrder = new();
-    private readonly HashSet<Guid> _recent = [];
+    private readonly RecentBatches _recent = new(RecentBatchCapacity);
     private KnowledgeShard _shard = null!;
     private int _self;
     private bool _dirty;
@@ -57,10 +55,7 @@ public sealed partial class ExpertGrain(
             _shard = new KnowledgeShard(precision);
         }
 
-        foreach (var id in MemoryMarshal.Cast<byte, Guid>(stored.RecentBatchIds))
-        {
-            Remember(id);
-        }
+        _recent.Load(stored.RecentBatchIds);
 
         var flowRate = experts.Value.FlowRate;
         if (flowRate > 0 && n > 1)
@@ -119,7 +114,7 @@ public sealed partial class ExpertGrain(
         }
 
         _shard.Learn(_self, delta.Documents, delta.Tokens, delta.ItemHashes);
-        Remember(delta.BatchId);
+        _recent.Add(delta.BatchId);
         _dirty = true;
         await PersistAsync();
     }
@@ -203,18 +198,6 @@ public sealed partial class ExpertGrain(
         return counts;
     }
 
-    private void Remember(Guid batchId)
-    {
-        if (_recent.Add(batchId))
-        {
-            _recentOrder.Enqueue(batchId);
-            if (_recentOrder.Count > RecentBatchCapacity)
-            {
-                _recent.Remove(_recentOrder.Dequeue());
-            }
-        }
-    }
-
     /// <summary>
     /// Stores the shard. Writes never overlap; a caller gets a write that starts after its change,
     /// and callers that arrive while one is still waiting to start share it.
@@ -248,7 +231,7 @@ public sealed partial class ExpertGrain(
         var stored = state.State;
         stored.Registers = _shard.Items.Registers;
         stored.Origins = OriginCounts();
-        stored.RecentBatchIds = MemoryMarshal.AsBytes<Guid>([.. _recentOrder]).ToArray();
+        stored.RecentBatchIds = _recent.ToBlob();
         _dirty = false;
         try
         {
