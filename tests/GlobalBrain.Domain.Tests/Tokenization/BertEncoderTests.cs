@@ -46,8 +46,6 @@ public sealed class BertEncoderTests
     [InlineData("Hel\u000Blo", new[] { 5 })] // VT is a control to clean_text before it is whitespace
     [InlineData("Hel\uFFFDlo", new[] { 5 })]
     [InlineData("Hel\u200Blo", new[] { 5 })] // format characters (Cf) too
-    [InlineData("Hel\uD800lo", new[] { 5 })] // a lone surrogate is deleted like U+FFFD (documented)
-    [InlineData("Hel\uDC00lo", new[] { 5 })]
     [InlineData("Hello\u00A0world", new[] { 5, 6 })] // NBSP is whitespace
     [InlineData("", new int[0])]
     [InlineData(" \t\n ", new int[0])]
@@ -55,6 +53,16 @@ public sealed class BertEncoderTests
     public void Encode_CleansTextLikeBertNormalizer(string text, int[] expected)
     {
         Assert.Equal(expected, Cased.Encode(text));
+    }
+
+    [Fact]
+    public void Encode_LoneSurrogates_AreDeletedLikeReplacementCharacters()
+    {
+        // Not InlineData: xunit serializes both strings alike (lone surrogates cannot round-trip), so one would be skipped.
+        Assert.Equal([5], Cased.Encode("Hel\uD800lo"));
+        Assert.Equal([5], Cased.Encode("Hel\uDC00lo"));
+        Assert.Equal([5, 6], Cased.Encode("Hello \uDC00\uD800 world"));
+        Assert.Equal([22], Cased.Encode("\uD800𝔘"));
     }
 
     [Fact]

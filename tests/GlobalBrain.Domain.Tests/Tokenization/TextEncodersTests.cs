@@ -53,9 +53,19 @@ public sealed class TextEncodersTests
     }
 
     [Fact]
-    public void Names_ListsBothTiktokenEncodings()
+    public void Names_ListsBothTiktokenEncodingsAndBert()
     {
-        Assert.Equal(["cl100k_base", "o200k_base"], TextEncoders.Names);
+        Assert.Equal(["cl100k_base", "o200k_base", "bert"], TextEncoders.Names);
         Assert.Contains(TextEncoders.Default, TextEncoders.Names);
+        Assert.True(TextEncoders.NeedsVocabulary("bert"));
+        Assert.False(TextEncoders.NeedsVocabulary("cl100k_base"));
+    }
+
+    [Fact]
+    public void Get_Bert_WithoutAVocabulary_SaysWhatItNeeds()
+    {
+        var error = Assert.Throws<ArgumentException>(() => TextEncoders.Get("bert"));
+
+        Assert.Contains("needs a vocabulary", error.Message, StringComparison.Ordinal);
     }
 }
