@@ -1,0 +1,32 @@
+namespace GlobalBrain.Domain.Simulation;
+
+/// <summary>
+/// Random numbers as a pure function of (seed, stream, round, expert, draw): SplitMix64's mixer over a
+/// combined key. Any expert's choices in any round can be computed anywhere, in any order, on any
+/// silo — which is what makes a run identical whatever the partitioning or the scheduling.
+/// </summary>
+public static class CounterRandom
+{
+    /// <summary>A uniform 64-bit value for the key.</summary>
+    public static ulong Next(ulong seed, ulong stream, long round, long expert, int draw)
+    {
+        var key = seed ^ (stream * 0x9E3779B97F4A7C15UL);
+        key = Mix(key + ((ulong)round * 0xBF58476D1CE4E5B9UL));
+        key = Mix(key + ((ulong)expert * 0x94D049BB133111EBUL));
+        return Mix(key + (ulong)draw);
+    }
+
+    /// <summary>A uniform integer in [0, bound) (Lemire's multiply-shift; the bias for bound ≤ 2^32 is below 2^-32).</summary>
+    public static int Below(ulong random, int bound) => (int)((random >> 32) * (ulong)bound >> 32);
+
+    /// <summary>A uniform double in [0, 1) from the top 53 bits.</summary>
+    public static double Unit(ulong random) => (random >> 11) * (1.0 / (1UL << 53));
+
+    private static ulong Mix(ulong z)
+    {
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

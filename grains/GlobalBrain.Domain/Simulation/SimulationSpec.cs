@@ -1,0 +1,136 @@
+namespace GlobalBrain.Domain.Simulation;
+
+/// <summary>Who sends what in one exchange between an expert and the peer it picked.</summary>
+public enum ExchangeMode
+{
+    /// <summary>The expert sends its knowledge to the peer.</summary>
+    Push,
+
+    /// <summary>The expert asks the peer for its knowledge.</summary>
+    Pull,
+
+    /// <summary>Both: each ends with the union of the two.</summary>
+    PushPull,
+}
+
+/// <summary>How experts are connected; a peer is picked uniformly among an expert's neighbours.</summary>
+public enum TopologyKind
+{
+    /// <summary>Everyone is everyone's neighbour.</summary>
+    Complete,
+
+    /// <summary>A ring lattice: k neighbours on each side.</summary>
+    Ring,
+
+    /// <summary>Watts–Strogatz: a ring lattice of k per side with each edge rewired with probability β.</summary>
+    SmallWorld,
+
+    /// <summary>Barabási–Albert: each new expert attaches to m existing ones, preferentially to well-connected ones.</summary>
+    ScaleFree,
+}
+
+/// <summary>What the experts know at round 0.</summary>
+public enum ScenarioKind
+{
+    /// <summary>One item, at expert 0.</summary>
+    Rumor,
+
+    /// <summary>k distinct items at every expert (I = N · k).</summary>
+    Items,
+}
+
+/// <summary>A topology and its parameters (k for ring and small-world, β for small-world, m for scale-free).</summary>
+public sealed record TopologySpec(TopologyKind Kind, int K = 2, double Beta = 0.1, int M = 3)
+{
+    public static TopologySpec Complete { get; } = new(TopologyKind.Complete);
+}
+
+/// <summary>
+/// One simulation run: N experts exchanging at flow rate v (exchanges each expert starts per round;
+/// a fractional part is the probability of one more) in synchronous rounds.
+/// </summary>
+public sealed record SimulationSpec(
+    int Experts,
+    double FlowRate,
+    ExchangeMode Mode,
+    TopologySpec Topology,
+    ScenarioKind Scenario,
+    ulong Seed,
+    int MaxRounds,
+    bool UntilConverged = false,
+    double Epsilon = 0,
+    int ItemsPerExpert = 1,
+    int? ExchangeCap = null)
+{
+    /// <summary>The largest N the engine takes (the rumor state is one bit per expert).</summary>
+    public const int MaxExperts = 100_000_000;
+
+    /// <summary>The most memory the items scenario may hold in exact sets (N · I bits, twice for the round's copy).</summary>
+    public const long MaxItemBytes = 4L << 30;
+
+    /// <summary>Every problem with the spec, each naming the option to change; empty when it can run.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Experts < 1 || Experts > MaxExperts)
+        {
+            errors.Add($"--experts must be from 1 to {MaxExperts:N0} (got {Experts})");
+        }
+
+        if (!double.IsFinite(FlowRate) || FlowRate < 0 || FlowRate > 1000)
+        {
+            errors.Add($"--flow-rate must be a number from 0 to 1000 (got {FlowRate})");
+        }
+
+        if (MaxRounds < 1)
+        {
+            errors.Add($"--rounds must be at least 1 (got {MaxRounds})");
+        }
+
+        if (!double.IsFinite(Epsilon) || Epsilon is < 0 or >= 1)
+        {
+            errors.Add($"--epsilon must be from 0 (everyone holds everything) up to, not including, 1 (got {Epsilon})");
+        }
+
+        if (ExchangeCap is < 1)
+        {
+            errors.Add($"--exchange-cap must be at least 1 item (got {ExchangeCap})");
+        }
+
+        switch (Topology.Kind)
+        {
+            case TopologyKind.Ring or TopologyKind.SmallWorld when Topology.K < 1 || (Experts > 1 && 2L * Topology.K >= Experts):
+                errors.Add($"--k must be from 1 to {Math.Max(1, (Experts - 1) / 2)} for N = {Experts}: each expert has k neighbours on each side, 2k < N (got {Topology.K})");
+                break;
+            case TopologyKind.SmallWorld when !(Topology.Beta is >= 0 and <= 1):
+                errors.Add($"--beta is a rewiring probability, from 0 to 1 (got {Topology.Beta})");
+                break;
+            case TopologyKind.ScaleFree when Topology.M < 1 || (Experts > 1 && Topology.M >= Experts):
+                errors.Add($"--m must be from 1 to N − 1 = {Experts - 1}: each new expert attaches to m existing ones (got {Topology.M})");
+                break;
+            default:
+                break;
+        }
+
+        if (Scenario == ScenarioKind.Items)
+        {
+            if (ItemsPerExpert < 1)
+            {
+                errors.Add($"--items-per-expert must be at least 1 (got {ItemsPerExpert})");
+            }
+            else if (Experts >= 1 && ItemBytes(Experts, ItemsPerExpert) > MaxItemBytes)
+            {
+                errors.Add($"the items scenario keeps exact sets, N · I bits twice: {ItemBytes(Experts, ItemsPerExpert) / 1e9:F1} GB for N = {Experts:N0} and {ItemsPerExpert} item(s) each; the limit is {MaxItemBytes / 1e9:F1} GB — lower --experts or --items-per-expert, or use --scenario rumor");
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Memory of the items scenario's exact sets: N experts × I = N · k items, bits, current and next round.</summary>
+    public static long ItemBytes(int experts, int itemsPerExpert)
+    {
+        var words = ((long)experts * itemsPerExpert + 63) / 64;
+        return 2L * experts * words * 8;
+    }
+}
