@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using GlobalBrain.Client.Input;
 using GlobalBrain.Domain.Documents;
+using GlobalBrain.Domain.Simulation;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Hosting;
 
@@ -78,6 +79,7 @@ public static class GlobalBrainCli
         var root = new RootCommand("GlobalBrain.Cluster: ingest text into a network of expert grains that exchange knowledge at flow rate v, and read the collective-intelligence metrics.");
         root.Add(BuildIngest(context));
         root.Add(BuildTokenize(context));
+        root.Add(BuildSimulate(context));
         root.Add(BuildMetrics(context));
         return root;
     }
@@ -187,6 +189,65 @@ public static class GlobalBrainCli
         }
 
         command.SetAction((parse, cancellationToken) => new TokenizeCommand(context).RunAsync(tokenizer.Read(parse), cancellationToken));
+        return command;
+    }
+
+    private static Command BuildSimulate(CliContext context)
+    {
+        var experts = new Option<int>("--experts") { Description = "N, the number of experts.", DefaultValueFactory = _ => 1_000, HelpName = "N" };
+        var flowRate = new Option<double>("--flow-rate") { Description = "v, exchanges each expert starts per round (a fraction is the probability of one more).", DefaultValueFactory = _ => 1, HelpName = "V" };
+        var rounds = new Option<int?>("--rounds") { Description = "Rounds to run (default 100; with --until-converged, the most to run: default 1,000,000).", HelpName = "R" };
+        var mode = new Option<string>("--mode") { Description = "Who sends in an exchange.", DefaultValueFactory = _ => "push-pull", HelpName = "push|pull|push-pull" };
+        mode.AcceptOnlyFromAmong("push", "pull", "push-pull");
+        var topology = new Option<string>("--topology") { Description = "Who can exchange with whom.", DefaultValueFactory = _ => "complete", HelpName = "complete|ring|small-world|scale-free" };
+        topology.AcceptOnlyFromAmong("complete", "ring", "small-world", "scale-free");
+        var k = new Option<int>("--k") { Description = "ring and small-world: neighbours on each side.", DefaultValueFactory = _ => 2 };
+        var beta = new Option<double>("--beta") { Description = "small-world: rewiring probability β.", DefaultValueFactory = _ => 0.1 };
+        var m = new Option<int>("--m") { Description = "scale-free: edges each new expert attaches with.", DefaultValueFactory = _ => 3 };
+        var scenario = new Option<string>("--scenario") { Description = "What the experts know at round 0: one item at expert 0 (rumor), k items each (items), or documents (corpus).", DefaultValueFactory = _ => "rumor", HelpName = "rumor|items|corpus" };
+        scenario.AcceptOnlyFromAmong("rumor", "items", "corpus");
+        var itemsPerExpert = new Option<int>("--items-per-expert") { Description = "items: distinct items each expert starts with.", DefaultValueFactory = _ => 1, HelpName = "K" };
+        var cap = new Option<int?>("--exchange-cap") { Description = "Items one exchange may carry (a delta of what the receiver lacks); default: the whole shard.", HelpName = "C" };
+        var docs = new Option<string?>("--docs") { Description = "corpus: files or directories of documents.", HelpName = "PATH" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice: the same seed and parameters give the same output.", DefaultValueFactory = _ => 1, HelpName = "S" };
+        var untilConverged = new Option<bool>("--until-converged") { Description = "Stop once min reach ≥ 1 − ε." };
+        var epsilon = new Option<double>("--epsilon") { Description = "ε for --until-converged (0: everyone holds everything).", DefaultValueFactory = _ => 0 };
+        var csv = new Option<string?>("--csv") { Description = "Also write every round to this CSV file.", HelpName = "FILE" };
+        var json = JsonOption();
+        var command = new Command("simulate", "Simulate gossip among N experts in synchronous rounds and print how knowledge spreads.")
+        {
+            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, untilConverged, epsilon, csv, json,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var scenarioName = parse.GetValue(scenario)!;
+            var docsPath = parse.GetValue(docs);
+            if (scenarioName == "corpus")
+            {
+                throw new CliException(docsPath is null
+                    ? "--scenario corpus needs --docs PATH (files or directories of documents, as for ingest)"
+                    : "--scenario corpus is not available in this build yet; use --scenario rumor or items", ExitCodes.Usage);
+            }
+
+            var until = parse.GetValue(untilConverged);
+            var spec = new SimulationSpec(
+                parse.GetValue(experts),
+                parse.GetValue(flowRate),
+                parse.GetValue(mode) switch { "push" => ExchangeMode.Push, "pull" => ExchangeMode.Pull, _ => ExchangeMode.PushPull },
+                new TopologySpec(
+                    parse.GetValue(topology) switch { "ring" => TopologyKind.Ring, "small-world" => TopologyKind.SmallWorld, "scale-free" => TopologyKind.ScaleFree, _ => TopologyKind.Complete },
+                    parse.GetValue(k),
+                    parse.GetValue(beta),
+                    parse.GetValue(m)),
+                scenarioName == "items" ? ScenarioKind.Items : ScenarioKind.Rumor,
+                parse.GetValue(seed),
+                parse.GetValue(rounds) ?? (until ? 1_000_000 : 100),
+                until,
+                parse.GetValue(epsilon),
+                parse.GetValue(itemsPerExpert),
+                parse.GetValue(cap));
+            return new SimulateCommand(context).RunAsync(new SimulateArguments(spec, docsPath, parse.GetValue(csv), parse.GetValue(json)), cancellationToken);
+        });
         return command;
     }
 

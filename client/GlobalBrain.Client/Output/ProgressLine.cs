@@ -64,7 +64,8 @@ public sealed class ProgressLine(TextWriter terminal, long totalBytes) : IProgre
         _lastLength = line.Length;
     }
 
-    private static string Bar(double fraction)
+    /// <summary>A text bar of <paramref name="fraction"/> (0..1).</summary>
+    public static string Bar(double fraction)
     {
         var filled = (int)Math.Round(Math.Clamp(fraction, 0, 1) * BarWidth);
         return "[" + new string('#', filled) + new string('.', BarWidth - filled) + "]";
