@@ -57,11 +57,22 @@ internal static class TokenizerBenchmark
         {
             using var hfFull = new HfTokenizer(tokenizerJson);
             using var hfFixed = new HfTokenizer(fixedJson);
-            var candidates = Candidates(tokenizerJson, vocabTxt, hfFull, hfFixed);
+            var bert = new BertEncoder(WordPieceVocabulary.Load(tokenizerJson));
+            var mlHf = MlTokenizersBert.Create(vocabTxt);
+            var exactness = new ExactnessCheck(bert, mlHf, File.ReadAllLines(vocabTxt, Encoding.UTF8));
+            var candidates = Candidates(tokenizerJson, vocabTxt, bert, mlHf, hfFull, hfFixed)
+                .Where(c => options.Only is null || c.Name.Contains(options.Only, StringComparison.OrdinalIgnoreCase))
+                .ToList();
+            if (candidates.Count == 0)
+            {
+                Console.Error.WriteLine($"no tokenizer row matches --only {options.Only}");
+                return 2;
+            }
+
             var corpora = new List<CorpusResult>();
             foreach (var directory in Directory.GetDirectories(corpus).Order(StringComparer.Ordinal))
             {
-                corpora.Add(RunCorpus(directory, options, candidates));
+                corpora.Add(RunCorpus(directory, options, candidates, exactness));
             }
 
             var machine = new MachineInfo(
@@ -93,9 +104,8 @@ internal static class TokenizerBenchmark
         }
     }
 
-    private static List<Candidate> Candidates(string tokenizerJson, string vocabTxt, HfTokenizer hfFull, HfTokenizer hfFixed)
+    private static List<Candidate> Candidates(string tokenizerJson, string vocabTxt, BertEncoder bert, MlBertTokenizer mlHf, HfTokenizer hfFull, HfTokenizer hfFixed)
     {
-        var bert = new BertEncoder(WordPieceVocabulary.Load(tokenizerJson));
         var content = new int[FixedLength - Framing];
         var records = new List<FramedRecord>(1);
         var cl100k = TextEncoders.Get("cl100k_base");
@@ -136,12 +146,15 @@ internal static class TokenizerBenchmark
                 return NonPadding(Array.IndexOf(ids, 0u), ids.Length) - Framing;
             }, Native: true, Check: Fixed),
             new("ML.Tokenizers BertTokenizer (defaults, not HF-exact)", text => ml.EncodeToIds(text, addSpecialTokens: false).Count),
+            new("ML.Tokenizers BertTokenizer + HF normalizer/pre-tokenizer full", text => mlHf.EncodeToIds(text, addSpecialTokens: false).Count, Check: Full),
+            new("ML.Tokenizers BertTokenizer + HF normalizer/pre-tokenizer 128", text =>
+                Math.Min(MlTokenizersBert.EncodeFirst(mlHf, text, FixedLength - Framing).Count, FixedLength - Framing), Check: Fixed),
         ];
     }
 
     private static int NonPadding(int firstPadding, int length) => firstPadding < 0 ? length : firstPadding;
 
-    private static CorpusResult RunCorpus(string directory, Options options, List<Candidate> candidates)
+    private static CorpusResult RunCorpus(string directory, Options options, List<Candidate> candidates, ExactnessCheck exactness)
     {
         var language = Path.GetFileName(directory);
         var files = Directory.GetFiles(directory, "*.txt").Order(StringComparer.Ordinal).ToArray();
@@ -162,6 +175,7 @@ internal static class TokenizerBenchmark
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{language}: {files.Length} files, {texts.Length:N0} documents ({options.Unit}), {bytes / Megabyte:F2} MB"));
+        var mlHfDiffering = exactness.Run(texts);
 
         // Warm-up for every tokenizer first (JIT, vocabularies, reused buffers), so that the
         // agreement check sees all totals before any timing starts.
@@ -222,7 +236,7 @@ internal static class TokenizerBenchmark
         }
 
         PrintTable(rows);
-        return new CorpusResult(language, files.Length, texts.Length, bytes, warnings, rows);
+        return new CorpusResult(language, files.Length, texts.Length, bytes, mlHfDiffering, warnings, rows);
     }
 
     private static PassResult Pass(Candidate candidate, string[] texts)
@@ -281,7 +295,7 @@ internal static class TokenizerBenchmark
 
     private static bool TryParse(string[] args, out Options options, out string error)
     {
-        options = new Options(string.Empty, 5, TextSplit.Paragraphs, "paragraphs", null);
+        options = new Options(string.Empty, 5, TextSplit.Paragraphs, "paragraphs", null, null);
         error = string.Empty;
         for (var i = 0; i < args.Length; i++)
         {
@@ -299,6 +313,12 @@ internal static class TokenizerBenchmark
                     break;
                 case "--json" when !string.IsNullOrEmpty(value):
                     options = options with { JsonPath = value };
+                    i++;
+                    break;
+
+                // Not in the usage: times only the rows whose name contains the value, for a profiler's run.
+                case "--only" when !string.IsNullOrEmpty(value):
+                    options = options with { Only = value };
                     i++;
                     break;
                 case var arg when arg.StartsWith('-'):
@@ -322,10 +342,110 @@ internal static class TokenizerBenchmark
         return true;
     }
 
+    /// <summary>
+    /// ML.Tokenizers' BertTokenizer with HF's normalizer and pre-tokenizer against HF's rules (our BertEncoder, which the
+    /// parity tests hold to HF's Rust tokenizers), document by document: prints how many differ and the first few differences.
+    /// </summary>
+    private sealed class ExactnessCheck(BertEncoder hf, MlBertTokenizer ml, string[] vocabTokens)
+    {
+        private const int Examples = 3;
+        private const int ContextTokens = 3;
+        private const int MaxWordChars = 40;
+
+        /// <summary>Compares and prints full encodings and HF's truncation to 126 content tokens.</summary>
+        public MlHfDifferences Run(string[] texts)
+        {
+            var full = Compare(texts, string.Empty, text => hf.Encode(text), text => ml.EncodeToIds(text, addSpecialTokens: false));
+            var content = new int[FixedLength - Framing];
+            var truncated = Compare(texts, $" {Fixed}", text => content[..hf.Encode(text, content.AsSpan())], text => First(MlTokenizersBert.EncodeFirst(ml, text, content.Length), content.Length));
+            return new MlHfDifferences(full, truncated);
+        }
+
+        private static IReadOnlyList<int> First(IReadOnlyList<int> ids, int count) => ids.Count <= count ? ids : [.. ids.Take(count)];
+
+        private int Compare(string[] texts, string variant, Func<string, int[]> expectedIds, Func<string, IReadOnlyList<int>> actualIds)
+        {
+            var differing = 0;
+            var examples = new List<string>();
+            for (var document = 0; document < texts.Length; document++)
+            {
+                var expected = expectedIds(texts[document]);
+                var actual = actualIds(texts[document]);
+                var at = FirstDifference(expected, actual);
+                if (at < 0)
+                {
+                    continue;
+                }
+
+                differing++;
+                if (examples.Count < Examples)
+                {
+                    examples.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"document {document}, token {at}: HF [{Tokens(expected, at)}] vs ML [{Tokens(actual, at)}], ML's word {MlWordAt(texts[document], at)}"));
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ML.Tokenizers + HF normalizer/pre-tokenizer{variant}: {differing:N0} of {texts.Length:N0} documents differ from HF"));
+            foreach (var example in examples)
+            {
+                Console.WriteLine($"  {example}");
+            }
+
+            return differing;
+        }
+
+        private static int FirstDifference(int[] expected, IReadOnlyList<int> actual)
+        {
+            var common = Math.Min(expected.Length, actual.Count);
+            for (var i = 0; i < common; i++)
+            {
+                if (expected[i] != actual[i])
+                {
+                    return i;
+                }
+            }
+
+            return expected.Length == actual.Count ? -1 : common;
+        }
+
+        private string Tokens(IReadOnlyList<int> ids, int at)
+        {
+            var from = Math.Max(0, at - ContextTokens);
+            var to = Math.Min(ids.Count, at + ContextTokens + 1);
+            var tokens = new List<string>(to - from);
+            for (var i = from; i < to; i++)
+            {
+                var token = (uint)ids[i] < (uint)vocabTokens.Length ? vocabTokens[ids[i]] : ids[i].ToString(CultureInfo.InvariantCulture);
+                tokens.Add(i == at ? $">{token}<" : token);
+            }
+
+            return string.Join(' ', tokens);
+        }
+
+        /// <summary>The word (of ML's normalized, pre-tokenized text) that ML's token <paramref name="at"/> comes from.</summary>
+        private string MlWordAt(string text, int at)
+        {
+            var normalized = ml.Normalizer!.Normalize(text);
+            var count = 0;
+            foreach (var (offset, length) in ml.PreTokenizer!.PreTokenize(normalized))
+            {
+                count += ml.EncodeToIds(normalized.AsSpan(offset, length), addSpecialTokens: false, considerPreTokenization: false, considerNormalization: false).Count;
+                if (count > at)
+                {
+                    var word = normalized.Substring(offset, Math.Min(length, MaxWordChars));
+                    return string.Create(CultureInfo.InvariantCulture, $"\"{word}\"{(length > MaxWordChars ? "…" : string.Empty)} ({length} chars)");
+                }
+            }
+
+            return "(none: ML's tokens end here)";
+        }
+    }
+
     /// <summary>A tokenizer under test: returns the content tokens of one text. Check names the group whose totals must agree.</summary>
     private sealed record Candidate(string Name, Func<string, int> ContentTokens, bool Native = false, string? Check = null);
 
-    private sealed record Options(string DataDir, int Repeat, TextSplit Split, string Unit, string? JsonPath);
+    private sealed record Options(string DataDir, int Repeat, TextSplit Split, string Unit, string? JsonPath, string? Only);
 
     private readonly record struct PassResult(double Seconds, long Tokens, long AllocatedBytes);
 
@@ -333,7 +453,11 @@ internal static class TokenizerBenchmark
 
     private sealed record MachineInfo(int Cores, string Os, string Architecture, string Runtime, bool ServerGc);
 
-    private sealed record CorpusResult(string Language, int Files, int Documents, long Bytes, IReadOnlyList<string> Warnings, IReadOnlyList<RowResult> Rows);
+    private sealed record CorpusResult(
+        string Language, int Files, int Documents, long Bytes, MlHfDifferences MlHfDifferingDocuments, IReadOnlyList<string> Warnings, IReadOnlyList<RowResult> Rows);
+
+    /// <summary>Documents on which ML.Tokenizers with HF's normalizer and pre-tokenizer differs from HF: full encodings, and the first 126 tokens.</summary>
+    private sealed record MlHfDifferences(int Full, int Fixed);
 
     private sealed record RowResult(
         string Tokenizer,

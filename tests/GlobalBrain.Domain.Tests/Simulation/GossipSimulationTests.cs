@@ -24,6 +24,24 @@ public sealed class GossipSimulationTests
     }
 
     [Theory]
+    [InlineData(ExchangeMode.Push, ScenarioKind.Rumor, null)]
+    [InlineData(ExchangeMode.Pull, ScenarioKind.Rumor, null)]
+    [InlineData(ExchangeMode.PushPull, ScenarioKind.Rumor, null)]
+    [InlineData(ExchangeMode.PushPull, ScenarioKind.Items, null)]
+    [InlineData(ExchangeMode.Pull, ScenarioKind.Items, 7)]
+    public void Run_GivesTheSameRounds_WhateverTheNumberOfBlocks(ExchangeMode mode, ScenarioKind scenario, int? cap)
+    {
+        var spec = new SimulationSpec(1_000, 1.3, mode, new TopologySpec(TopologyKind.ScaleFree, M: 2), scenario, 11, MaxRounds: 15, ItemsPerExpert: 2, ExchangeCap: cap);
+
+        var one = GossipSimulation.Run(spec, 1, null, default);
+        var several = GossipSimulation.Run(spec, 5, null, default);
+        var many = GossipSimulation.Run(spec, 16, null, default);
+
+        Assert.Equal(one.Rounds, several.Rounds);
+        Assert.Equal(one.Rounds, many.Rounds);
+    }
+
+    [Theory]
     [InlineData(ExchangeMode.Push, ScenarioKind.Rumor)]
     [InlineData(ExchangeMode.Pull, ScenarioKind.Rumor)]
     [InlineData(ExchangeMode.PushPull, ScenarioKind.Items)]
