@@ -5,7 +5,8 @@ namespace GlobalBrain.Domain.Simulation;
 
 /// <summary>
 /// Rows of knowledge sent between blocks in one batch: for each entry, the receiver, the sender, the
-/// exchange's draw, and the sender's row at the start of the round (<see cref="RowWords"/> words each).
+/// exchange's draw, and the sender's row at the start of the round (<see cref="RowWords"/> words each;
+/// 0 for the rumor, where a row is sent only by an expert that holds the one item).
 /// </summary>
 public sealed record RowBatch(int[] To, int[] From, int[] Draw, ulong[] Rows, int RowWords)
 {
@@ -43,7 +44,7 @@ public sealed class SimulationBlock
     private readonly Topology _topology;
     private readonly Func<int, int> _blockOf;
     private readonly bool _rumor;
-    private readonly int _words; // per expert (items); 1 for the rumor in messages
+    private readonly int _words; // per expert (items); 0 for the rumor (its messages carry no row)
     private ulong[] _current;
     private ulong[] _next;
     private long _exchanges;
@@ -71,7 +72,7 @@ public sealed class SimulationBlock
         var experts = end - start;
         if (_rumor)
         {
-            _words = 1;
+            _words = 0;
             _current = new ulong[(experts + 63) / 64];
             if (start == 0 && experts > 0)
             {
@@ -102,7 +103,7 @@ public sealed class SimulationBlock
 
     public int End { get; }
 
-    /// <summary>Words of one expert's row in messages (the rumor: one word, 0 or 1).</summary>
+    /// <summary>Words of one expert's row in messages (the rumor: none).</summary>
     public int RowWords => _words;
 
     /// <summary>Phase 1 of <paramref name="round"/>: local exchanges applied, the rest addressed to other blocks.</summary>
@@ -114,7 +115,6 @@ public sealed class SimulationBlock
         Array.Copy(_current, _next, _current.LongLength);
         var deliveries = new Dictionary<int, RowBuilder>();
         var requests = new Dictionary<int, PullBuilder>();
-        var rowBuffer = new ulong[_words];
         for (var i = Start; i < End; i++)
         {
             var count = GossipSimulation.ExchangesOf(_spec, round, i);
@@ -132,7 +132,7 @@ public sealed class SimulationBlock
                 {
                     if (local)
                     {
-                        Apply(peer, i, draw, CurrentRow(i, rowBuffer));
+                        Apply(peer, i, draw, CurrentRow(i));
                     }
                     else
                     {
@@ -142,7 +142,7 @@ public sealed class SimulationBlock
                             deliveries[target] = batch = new RowBuilder(_words);
                         }
 
-                        batch.Add(peer, i, draw, CurrentRow(i, rowBuffer));
+                        batch.Add(peer, i, draw, CurrentRow(i));
                     }
                 }
 
@@ -152,7 +152,7 @@ public sealed class SimulationBlock
                     {
                         if (Holds(peer))
                         {
-                            Apply(i, peer, draw, CurrentRow(peer, rowBuffer));
+                            Apply(i, peer, draw, CurrentRow(peer));
                         }
                     }
                     else
@@ -181,7 +181,6 @@ public sealed class SimulationBlock
         ArgumentNullException.ThrowIfNull(requests);
         Receive(deliveries);
         var answers = new Dictionary<int, RowBuilder>();
-        var rowBuffer = new ulong[_words];
         foreach (var batch in requests)
         {
             for (var k = 0; k < batch.Count; k++)
@@ -198,7 +197,7 @@ public sealed class SimulationBlock
                     answers[target] = answer = new RowBuilder(_words);
                 }
 
-                answer.Add(batch.For[k], of, batch.Draw[k], CurrentRow(of, rowBuffer));
+                answer.Add(batch.For[k], of, batch.Draw[k], CurrentRow(of));
             }
         }
 
@@ -277,17 +276,9 @@ public sealed class SimulationBlock
         return false;
     }
 
-    private ReadOnlySpan<ulong> CurrentRow(int expert, ulong[] buffer)
-    {
-        var local = expert - Start;
-        if (_rumor)
-        {
-            buffer[0] = (_current[local >> 6] >> (local & 63)) & 1;
-            return buffer;
-        }
-
-        return _current.AsSpan(local * _words, _words);
-    }
+    /// <summary>The expert's row at the start of the round (empty for the rumor: only holders send).</summary>
+    private ReadOnlySpan<ulong> CurrentRow(int expert) =>
+        _rumor ? ReadOnlySpan<ulong>.Empty : _current.AsSpan((expert - Start) * _words, _words);
 
     /// <summary>
     /// Delivers <paramref name="row"/> (the sender's knowledge at the start of the round) to local expert
@@ -299,12 +290,8 @@ public sealed class SimulationBlock
         var local = to - Start;
         if (_rumor)
         {
-            if (row[0] != 0)
-            {
-                _next[local >> 6] |= 1UL << (local & 63);
-                _bytes += GossipSimulation.BytesPerItem;
-            }
-
+            _next[local >> 6] |= 1UL << (local & 63);
+            _bytes += GossipSimulation.BytesPerItem;
             return;
         }
 
