@@ -29,7 +29,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
     }
 
-    private sealed class SiloConfigurator : ISiloConfigurator
+    internal sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {

@@ -23,12 +23,23 @@ public sealed class Topology
     public int Experts { get; }
 
     /// <summary>Edges of the graph (each undirected edge once); for complete, N(N−1)/2.</summary>
-    public long Edges => Spec.Kind switch
+    public long Edges => _neighbours is null ? CountEdges(Spec, Experts) : _neighbours.LongLength / 2;
+
+    /// <summary>The edge count of a topology without building it (rewiring keeps N·k; Barabási–Albert adds m per expert after its clique).</summary>
+    public static long CountEdges(TopologySpec spec, int experts)
     {
-        TopologyKind.Complete => (long)Experts * (Experts - 1) / 2,
-        TopologyKind.Ring => (long)Experts * Spec.K,
-        _ => _neighbours!.LongLength / 2,
-    };
+        ArgumentNullException.ThrowIfNull(spec);
+        switch (spec.Kind)
+        {
+            case TopologyKind.Complete:
+                return (long)experts * (experts - 1) / 2;
+            case TopologyKind.Ring or TopologyKind.SmallWorld:
+                return (long)experts * spec.K;
+            default:
+                var core = Math.Min(experts, spec.M + 1);
+                return ((long)core * (core - 1) / 2) + ((long)spec.M * (experts - core));
+        }
+    }
 
     public static Topology Build(TopologySpec spec, int experts, ulong seed)
     {

@@ -28,6 +28,7 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KnowledgeOptions>, KnowledgeOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EncoderResolver>();
+        services.TryAddSingleton<Simulation.SimulationTopologies>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         if (addMemoryStorage)
         {

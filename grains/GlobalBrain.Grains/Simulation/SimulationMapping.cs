@@ -1,0 +1,84 @@
+using GlobalBrain.Domain.Simulation;
+
+namespace GlobalBrain.Grains.Simulation;
+
+/// <summary>Between the domain's simulation types and their wire forms (arrays are shared, not copied).</summary>
+public static class SimulationMapping
+{
+    public static SimulationParameters ToParameters(this SimulationSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new SimulationParameters(
+            spec.Experts,
+            spec.FlowRate,
+            spec.Mode switch { ExchangeMode.Push => "push", ExchangeMode.Pull => "pull", _ => "push-pull" },
+            spec.Topology.Kind switch { TopologyKind.Ring => "ring", TopologyKind.SmallWorld => "small-world", TopologyKind.ScaleFree => "scale-free", _ => "complete" },
+            spec.Topology.K,
+            spec.Topology.Beta,
+            spec.Topology.M,
+            spec.Scenario == ScenarioKind.Items ? "items" : "rumor",
+            spec.ItemsPerExpert,
+            spec.ExchangeCap,
+            spec.Seed,
+            spec.MaxRounds,
+            spec.UntilConverged,
+            spec.Epsilon);
+    }
+
+    public static SimulationSpec ToSpec(this SimulationParameters p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return new SimulationSpec(
+            p.Experts,
+            p.FlowRate,
+            p.Mode switch { "push" => ExchangeMode.Push, "pull" => ExchangeMode.Pull, "push-pull" => ExchangeMode.PushPull, _ => throw new ArgumentException($"unknown mode '{p.Mode}'") },
+            new TopologySpec(
+                p.Topology switch { "complete" => TopologyKind.Complete, "ring" => TopologyKind.Ring, "small-world" => TopologyKind.SmallWorld, "scale-free" => TopologyKind.ScaleFree, _ => throw new ArgumentException($"unknown topology '{p.Topology}'") },
+                p.K,
+                p.Beta,
+                p.M),
+            p.Scenario switch { "rumor" => ScenarioKind.Rumor, "items" => ScenarioKind.Items, _ => throw new ArgumentException($"unknown scenario '{p.Scenario}'") },
+            p.Seed,
+            p.MaxRounds,
+            p.UntilConverged,
+            p.Epsilon,
+            p.ItemsPerExpert,
+            p.ExchangeCap);
+    }
+
+    public static SimulationRows ToWire(this RowBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return new SimulationRows(batch.To, batch.From, batch.Draw, batch.Rows, batch.RowWords);
+    }
+
+    public static RowBatch ToDomain(this SimulationRows rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return new RowBatch(rows.To, rows.From, rows.Draw, rows.Rows, rows.RowWords);
+    }
+
+    public static SimulationPulls ToWire(this PullBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return new SimulationPulls(batch.Of, batch.For, batch.Draw);
+    }
+
+    public static PullBatch ToDomain(this SimulationPulls pulls)
+    {
+        ArgumentNullException.ThrowIfNull(pulls);
+        return new PullBatch(pulls.Of, pulls.For, pulls.Draw);
+    }
+
+    public static SimulationBlockStats ToWire(this BlockStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return new SimulationBlockStats(stats.Exchanges, stats.Bytes, stats.Informed, stats.Known);
+    }
+
+    public static BlockStats ToDomain(this SimulationBlockStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return new BlockStats(stats.Exchanges, stats.Bytes, stats.Informed, stats.Known);
+    }
+}
