@@ -194,13 +194,38 @@ public static class GlobalBrainCli
 
     private static Command BuildSimulate(CliContext context)
     {
-        var experts = new Option<int>("--experts") { Description = "N, the number of experts.", DefaultValueFactory = _ => 1_000, HelpName = "N" };
-        var flowRate = new Option<double>("--flow-rate") { Description = "v, exchanges each expert starts per round (a fraction is the probability of one more).", DefaultValueFactory = _ => 1, HelpName = "V" };
+        // N, v, mode and topology take comma lists: the product of the lists is a grid that is swept, every point with the same seed.
+        var experts = new Option<IReadOnlyList<int>>("--experts")
+        {
+            Description = "N, the number of experts; a comma list (1000,10000) sweeps.",
+            DefaultValueFactory = _ => [1_000],
+            CustomParser = r => SimulateCommand.ParseList(r, "--experts", SimulateCommand.ParseInt, item => $"'{item}' is not a whole number"),
+            HelpName = "N[,N…]",
+            Arity = ArgumentArity.ExactlyOne,
+        };
+        var flowRate = new Option<IReadOnlyList<double>>("--flow-rate")
+        {
+            Description = "v, exchanges each expert starts per round (a fraction is the probability of one more); a comma list sweeps.",
+            DefaultValueFactory = _ => [1],
+            CustomParser = r => SimulateCommand.ParseList(r, "--flow-rate", SimulateCommand.ParseDouble, item => $"'{item}' is not a number"),
+            HelpName = "V[,V…]",
+            Arity = ArgumentArity.ExactlyOne,
+        };
         var rounds = new Option<int?>("--rounds") { Description = "Rounds to run (default 100; with --until-converged, the most to run: default 1,000,000).", HelpName = "R" };
-        var mode = new Option<string>("--mode") { Description = "Who sends in an exchange.", DefaultValueFactory = _ => "push-pull", HelpName = "push|pull|push-pull" };
-        mode.AcceptOnlyFromAmong("push", "pull", "push-pull");
-        var topology = new Option<string>("--topology") { Description = "Who can exchange with whom.", DefaultValueFactory = _ => "complete", HelpName = "complete|ring|small-world|scale-free" };
-        topology.AcceptOnlyFromAmong("complete", "ring", "small-world", "scale-free");
+        var mode = new Option<IReadOnlyList<ExchangeMode>>("--mode")
+        {
+            Description = "Who sends in an exchange (default push-pull); a comma list sweeps.",
+            CustomParser = r => SimulateCommand.ParseList(r, "--mode", SimulateCommand.ParseMode, item => $"Argument '{item}' not recognized; must be push, pull or push-pull"),
+            HelpName = "push|pull|push-pull[,…]",
+            Arity = ArgumentArity.ExactlyOne,
+        };
+        var topology = new Option<IReadOnlyList<TopologyKind>>("--topology")
+        {
+            Description = "Who can exchange with whom (default complete); a comma list sweeps.",
+            CustomParser = r => SimulateCommand.ParseList(r, "--topology", SimulateCommand.ParseTopology, item => $"Argument '{item}' not recognized; must be complete, ring, small-world or scale-free"),
+            HelpName = "complete|ring|small-world|scale-free[,…]",
+            Arity = ArgumentArity.ExactlyOne,
+        };
         var k = new Option<int>("--k") { Description = "ring and small-world: neighbours on each side.", DefaultValueFactory = _ => 2 };
         var beta = new Option<double>("--beta") { Description = "small-world: rewiring probability β.", DefaultValueFactory = _ => 0.1 };
         var m = new Option<int>("--m") { Description = "scale-free: edges each new expert attaches with.", DefaultValueFactory = _ => 3 };
@@ -212,11 +237,27 @@ public static class GlobalBrainCli
         var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice: the same seed and parameters give the same output.", DefaultValueFactory = _ => 1, HelpName = "S" };
         var untilConverged = new Option<bool>("--until-converged") { Description = "Stop once min reach ≥ 1 − ε." };
         var epsilon = new Option<double>("--epsilon") { Description = "ε for --until-converged (0: everyone holds everything).", DefaultValueFactory = _ => 0 };
-        var csv = new Option<string?>("--csv") { Description = "Also write every round to this CSV file.", HelpName = "FILE" };
-        var json = JsonOption();
-        var command = new Command("simulate", "Simulate gossip among N experts in synchronous rounds and print how knowledge spreads.")
+        var csv = new Option<string?>("--csv") { Description = "Also write every round to this CSV file (a sweep: one row per grid point and round, the grid columns first).", HelpName = "FILE" };
+        var plot = new Option<string?>("--plot")
         {
-            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, untilConverged, epsilon, csv, json,
+            Description = "Also draw the reach curves into this PNG (800×500). A name not ending in .png is a usage error (exit 2); a file that cannot be written, exit 1.",
+            HelpName = "FILE.png",
+        };
+        var plotX = new Option<PlotAxis>("--plot-x")
+        {
+            Description = "x axis of --plot: round (mean reach by round, one curve per grid point) or flow-rate (final mean reach against v, one line per other grid value); default flow-rate when --flow-rate is a list.",
+            HelpName = "round|flow-rate",
+            CustomParser = r => r.Tokens.Single().Value switch
+            {
+                "round" => PlotAxis.Round,
+                "flow-rate" => PlotAxis.FlowRate,
+                var other => Refuse(r, $"--plot-x: '{other}' is not round or flow-rate"),
+            },
+        };
+        var json = JsonOption();
+        var command = new Command("simulate", "Simulate gossip among N experts in synchronous rounds and print how knowledge spreads; comma lists for --experts, --flow-rate, --mode and --topology sweep their grid.")
+        {
+            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, untilConverged, epsilon, csv, plot, plotX, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -229,16 +270,13 @@ public static class GlobalBrainCli
                     : "--scenario corpus is not available in this build yet; use --scenario rumor or items", ExitCodes.Usage);
             }
 
+            var grid = new SimulationGrid(parse.GetValue(experts)!, parse.GetValue(flowRate)!, parse.GetValue(mode) ?? [ExchangeMode.PushPull], parse.GetValue(topology) ?? [TopologyKind.Complete]);
             var until = parse.GetValue(untilConverged);
-            var spec = new SimulationSpec(
-                parse.GetValue(experts),
-                parse.GetValue(flowRate),
-                parse.GetValue(mode) switch { "push" => ExchangeMode.Push, "pull" => ExchangeMode.Pull, _ => ExchangeMode.PushPull },
-                new TopologySpec(
-                    parse.GetValue(topology) switch { "ring" => TopologyKind.Ring, "small-world" => TopologyKind.SmallWorld, "scale-free" => TopologyKind.ScaleFree, _ => TopologyKind.Complete },
-                    parse.GetValue(k),
-                    parse.GetValue(beta),
-                    parse.GetValue(m)),
+            var template = new SimulationSpec(
+                grid.Experts[0],
+                grid.FlowRates[0],
+                grid.Modes[0],
+                new TopologySpec(grid.Topologies[0], parse.GetValue(k), parse.GetValue(beta), parse.GetValue(m)),
                 scenarioName == "items" ? ScenarioKind.Items : ScenarioKind.Rumor,
                 parse.GetValue(seed),
                 parse.GetValue(rounds) ?? (until ? 1_000_000 : 100),
@@ -246,9 +284,16 @@ public static class GlobalBrainCli
                 parse.GetValue(epsilon),
                 parse.GetValue(itemsPerExpert),
                 parse.GetValue(cap));
-            return new SimulateCommand(context).RunAsync(new SimulateArguments(spec, docsPath, parse.GetValue(csv), parse.GetValue(json)), cancellationToken);
+            var arguments = new SimulateArguments(template, docsPath, parse.GetValue(csv), parse.GetValue(json), grid, parse.GetValue(plot), parse.GetValue(plotX));
+            return new SimulateCommand(context).RunAsync(arguments, cancellationToken);
         });
         return command;
+
+        static PlotAxis Refuse(ArgumentResult result, string message)
+        {
+            result.AddError(message);
+            return PlotAxis.Auto;
+        }
     }
 
     private static Command BuildMetrics(CliContext context)

@@ -1,3 +1,4 @@
+using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -7,32 +8,107 @@ using GlobalBrain.Domain.Simulation;
 
 namespace GlobalBrain.Client.Cli;
 
+/// <summary>What <c>simulate --plot</c> puts on the x axis.</summary>
+public enum PlotAxis
+{
+    /// <summary>Against v when --flow-rate lists several values, else against the round.</summary>
+    Auto,
+
+    /// <summary>Reach against the round: one mean-reach curve per run (and min reach, dashed, for a single run).</summary>
+    Round,
+
+    /// <summary>Final mean reach against v: one line per combination of the other swept values.</summary>
+    FlowRate,
+}
+
+/// <summary>
+/// The comma lists of a sweep. The grid is their product (N outermost, then v, mode, topology), every
+/// point with the other options and the seed of the template spec.
+/// </summary>
+public sealed record SimulationGrid(
+    IReadOnlyList<int> Experts,
+    IReadOnlyList<double> FlowRates,
+    IReadOnlyList<ExchangeMode> Modes,
+    IReadOnlyList<TopologyKind> Topologies)
+{
+    /// <summary>The most grid points one sweep may have.</summary>
+    public const int MaxPoints = 1_000;
+
+    /// <summary>The number of grid points.</summary>
+    public long Count => (long)Experts.Count * FlowRates.Count * Modes.Count * Topologies.Count;
+
+    /// <summary>The grid of one point: the template's own values.</summary>
+    public static SimulationGrid Of(SimulationSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new([spec.Experts], [spec.FlowRate], [spec.Mode], [spec.Topology.Kind]);
+    }
+
+    /// <summary>Every grid point as a spec: the template with N, v, mode and topology kind replaced.</summary>
+    public IReadOnlyList<SimulationSpec> Expand(SimulationSpec template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var specs = new List<SimulationSpec>();
+        foreach (var experts in Experts)
+        {
+            foreach (var flowRate in FlowRates)
+            {
+                foreach (var mode in Modes)
+                {
+                    foreach (var kind in Topologies)
+                    {
+                        specs.Add(template with { Experts = experts, FlowRate = flowRate, Mode = mode, Topology = template.Topology with { Kind = kind } });
+                    }
+                }
+            }
+        }
+
+        return specs;
+    }
+}
+
 /// <summary>The options of <c>globalbrain simulate</c>, as parsed.</summary>
+/// <param name="Spec">The run, or with <paramref name="Grid"/> the template of every grid point.</param>
+/// <param name="Grid">The swept values; null runs <paramref name="Spec"/> alone.</param>
 public sealed record SimulateArguments(
     SimulationSpec Spec,
     string? Docs,
     string? Csv,
-    bool Json);
+    bool Json,
+    SimulationGrid? Grid = null,
+    string? Plot = null,
+    PlotAxis PlotX = PlotAxis.Auto);
 
 /// <summary>
 /// <c>globalbrain simulate</c>: synchronous gossip rounds over N experts (<see cref="GossipSimulation"/>),
 /// printed as a table (a progress line on a terminal), a CSV of every round, or one JSON object whose
-/// bytes depend only on the parameters and the seed.
+/// bytes depend only on the parameters and the seed; optionally a PNG of the reach curves. Comma lists
+/// for N, v, mode and topology run every point of their grid and print one summary over it.
 /// </summary>
 public sealed class SimulateCommand(CliContext context)
 {
     private const int MaxTableRows = 40;
+    private const int MaxListedErrors = 5;
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     public async Task<int> RunAsync(SimulateArguments arguments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        var spec = arguments.Spec;
-        var errors = spec.Validate();
+        var grid = arguments.Grid ?? SimulationGrid.Of(arguments.Spec);
+        if (grid.Count > SimulationGrid.MaxPoints)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                $"the sweep has {grid.Count:N0} grid points ({grid.Experts.Count} --experts × {grid.FlowRates.Count} --flow-rate × {grid.Modes.Count} --mode × {grid.Topologies.Count} --topology); the most is {SimulationGrid.MaxPoints:N0}: shorten a list"), ExitCodes.Usage);
+        }
+
+        // Every point is checked before any runs, so that a bad value late in the grid does not waste the ones before it.
+        var specs = grid.Expand(arguments.Spec);
+        var errors = specs.SelectMany(s => s.Validate()).Distinct(StringComparer.Ordinal).ToList();
         if (errors.Count > 0)
         {
-            throw new CliException(string.Join("; ", errors), ExitCodes.Usage);
+            var more = errors.Count > MaxListedErrors ? $"; and {errors.Count - MaxListedErrors} more" : string.Empty;
+            throw new CliException(string.Join("; ", errors.Take(MaxListedErrors)) + more, ExitCodes.Usage);
         }
 
         if (arguments.Docs is not null)
@@ -40,55 +116,352 @@ public sealed class SimulateCommand(CliContext context)
             throw new CliException("--docs is used by --scenario corpus only", ExitCodes.Usage);
         }
 
+        var plotAxis = PlotAxisFor(arguments, grid);
+        RequireWritableLocation("--csv", arguments.Csv);
+        RequireWritableLocation("--plot", arguments.Plot);
+
         var progress = context.Interactive ? new ProgressLine(context.Error, 0) : null;
         var lastDraw = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
-        var result = await Task.Run(
-            () => GossipSimulation.Run(spec, new Progress(progress, lastDraw, spec), cancellationToken),
-            cancellationToken);
+        var results = new List<SimulationResult>(specs.Count);
+        for (var i = 0; i < specs.Count; i++)
+        {
+            var spec = specs[i];
+            var point = specs.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $"point {i + 1}/{specs.Count} ") : string.Empty;
+            results.Add(await Task.Run(
+                () => GossipSimulation.Run(spec, new Progress(progress, lastDraw, spec, point), cancellationToken),
+                cancellationToken));
+        }
+
         var seconds = clock.Elapsed.TotalSeconds;
         progress?.Clear();
+        var sweep = specs.Count > 1;
 
         if (arguments.Csv is { } csv)
         {
-            await WriteCsvAsync(csv, result, cancellationToken);
+            await WriteFileAsync("--csv", csv, Encoding.UTF8.GetBytes(sweep ? SweepCsv(results) : Csv(results[0])), cancellationToken);
+        }
+
+        if (arguments.Plot is { } plot)
+        {
+            await WritePlotAsync(plot, plotAxis, grid, results, cancellationToken);
         }
 
         if (arguments.Json)
         {
-            await context.Out.WriteLineAsync(JsonSerializer.Serialize(JsonReport.From(result), JsonOptions));
+            var json = sweep
+                ? JsonSerializer.Serialize(new SweepReport([.. results.Select(SweepPoint.From)]), JsonOptions)
+                : JsonSerializer.Serialize(JsonReport.From(results[0]), JsonOptions);
+            await context.Out.WriteLineAsync(json);
         }
         else
         {
-            await context.Out.WriteAsync(Table(result, seconds));
+            await context.Out.WriteAsync(sweep ? SweepTable(results, seconds) : Table(results[0], seconds));
         }
 
-        if (spec.UntilConverged && result.RoundsToFullCoverage is null)
-        {
-            await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"globalbrain: not converged after {spec.MaxRounds:N0} rounds (min reach {result.Rounds[^1].MinReach:G4} < {1 - spec.Epsilon:G}); raise --rounds or --flow-rate"));
-        }
-
+        await ReportNotConvergedAsync(arguments.Spec, results);
         return ExitCodes.Success;
     }
 
-    private static async Task WriteCsvAsync(string path, SimulationResult result, CancellationToken cancellationToken)
+    /// <summary>Parses a comma list of option values; every bad (<paramref name="complaint"/> says why), empty or repeated item is reported naming the option.</summary>
+    internal static IReadOnlyList<T> ParseList<T>(ArgumentResult result, string option, Func<string, T?> parseItem, Func<string, string> complaint)
+        where T : struct
     {
-        var text = new StringBuilder("round,meanReach,minReach,p50Reach,stdReach,collectiveIntelligence,exchanges,bytesExchanged\n");
-        foreach (var r in result.Rounds)
+        var text = string.Join(',', result.Tokens.Select(t => t.Value));
+        var values = new List<T>();
+        foreach (var raw in text.Split(','))
         {
-            text.Append(CultureInfo.InvariantCulture, $"{r.Round},{r.MeanReach:R},{r.MinReach:R},{r.P50Reach:R},{r.StdReach:R},{r.CollectiveIntelligence:R},{r.Exchanges},{r.BytesExchanged}\n");
+            var item = raw.Trim();
+            if (item.Length == 0)
+            {
+                result.AddError($"{option}: an empty item in '{text}' (a comma list has no blank entries: 1000,10000)");
+            }
+            else if (parseItem(item) is not { } value)
+            {
+                result.AddError($"{option}: {complaint(item)}" + (text.Contains(',', StringComparison.Ordinal) ? $" (in '{text}')" : string.Empty));
+            }
+            else if (values.Contains(value))
+            {
+                result.AddError($"{option}: '{item}' is listed twice in '{text}'");
+            }
+            else
+            {
+                values.Add(value);
+            }
         }
 
+        return values;
+    }
+
+    /// <summary>An integer as written in invariant culture, or null.</summary>
+    internal static int? ParseInt(string item) =>
+        int.TryParse(item, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    /// <summary>A finite number as written in invariant culture (1.5, 1e-3), or null.</summary>
+    internal static double? ParseDouble(string item) =>
+        double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : null;
+
+    /// <summary>The mode of a command-line name (push, pull, push-pull), or null.</summary>
+    internal static ExchangeMode? ParseMode(string item) =>
+        Enum.GetValues<ExchangeMode>().Where(m => Name(m) == item).Select(m => (ExchangeMode?)m).FirstOrDefault();
+
+    /// <summary>The topology of a command-line name (complete, ring, small-world, scale-free), or null.</summary>
+    internal static TopologyKind? ParseTopology(string item) =>
+        Enum.GetValues<TopologyKind>().Where(k => Name(k) == item).Select(k => (TopologyKind?)k).FirstOrDefault();
+
+    internal static string Name(ExchangeMode mode) => mode switch
+    {
+        ExchangeMode.Push => "push",
+        ExchangeMode.Pull => "pull",
+        _ => "push-pull",
+    };
+
+    internal static string Name(TopologyKind kind) => kind switch
+    {
+        TopologyKind.Complete => "complete",
+        TopologyKind.Ring => "ring",
+        TopologyKind.SmallWorld => "small-world",
+        _ => "scale-free",
+    };
+
+    internal static string Name(ScenarioKind scenario) => scenario == ScenarioKind.Rumor ? "rumor" : "items";
+
+    private static PlotAxis PlotAxisFor(SimulateArguments arguments, SimulationGrid grid)
+    {
+        if (arguments.Plot is not { } plot)
+        {
+            return arguments.PlotX == PlotAxis.Auto ? PlotAxis.Auto : throw new CliException("--plot-x needs --plot FILE.png", ExitCodes.Usage);
+        }
+
+        if (!string.Equals(Path.GetExtension(plot), ".png", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CliException($"--plot writes a PNG: the file name must end in .png (got '{plot}')", ExitCodes.Usage);
+        }
+
+        return arguments.PlotX switch
+        {
+            PlotAxis.FlowRate when grid.FlowRates.Count < 2 => throw new CliException("--plot-x flow-rate needs several --flow-rate values (a comma list such as 0.25,0.5,1,2)", ExitCodes.Usage),
+            PlotAxis.Auto => grid.FlowRates.Count > 1 ? PlotAxis.FlowRate : PlotAxis.Round,
+            _ => arguments.PlotX,
+        };
+    }
+
+    // Checked up front so that a long sweep does not run only to find it cannot write its output.
+    private static void RequireWritableLocation(string option, string? path)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        string full;
         try
         {
-            await File.WriteAllTextAsync(path, text.ToString(), cancellationToken);
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new CliException($"{option}: cannot write '{path}': {e.Message}", ExitCodes.RuntimeFailure);
+        }
+
+        if (Directory.Exists(full))
+        {
+            throw new CliException($"{option}: cannot write '{path}': it is a directory", ExitCodes.RuntimeFailure);
+        }
+
+        if (Path.GetDirectoryName(full) is { } directory && !Directory.Exists(directory))
+        {
+            throw new CliException(File.Exists(directory)
+                ? $"{option}: cannot write '{path}': '{directory}' is a file, not a directory"
+                : $"{option}: cannot write '{path}': the directory '{directory}' does not exist", ExitCodes.RuntimeFailure);
+        }
+    }
+
+    private static async Task WriteFileAsync(string option, string path, byte[] bytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await File.WriteAllBytesAsync(path, bytes, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new CliException($"--csv: cannot write '{path}': {e.Message}", ExitCodes.RuntimeFailure);
+            throw new CliException($"{option}: cannot write '{path}': {e.Message}", ExitCodes.RuntimeFailure);
         }
     }
+
+    private async Task WritePlotAsync(string path, PlotAxis axis, SimulationGrid grid, List<SimulationResult> results, CancellationToken cancellationToken)
+    {
+        var template = results[0].Spec;
+        string title, xLabel, yLabel;
+        List<PlotSeries> series;
+        if (axis == PlotAxis.FlowRate)
+        {
+            // One line per combination of the other swept values, its points in increasing v.
+            series = [.. results
+                .GroupBy(r => (r.Spec.Experts, r.Spec.Mode, r.Spec.Topology.Kind))
+                .Select(g =>
+                {
+                    var points = g.OrderBy(r => r.Spec.FlowRate).ToList();
+                    var label = Varied(grid, g.First().Spec, withFlowRate: false);
+                    return new PlotSeries(
+                        label.Length > 0 ? label : string.Create(CultureInfo.InvariantCulture, $"N = {g.Key.Experts:N0}"),
+                        [.. points.Select(r => r.Spec.FlowRate)],
+                        [.. points.Select(r => r.Rounds[^1].MeanReach)],
+                        Markers: true);
+                })];
+            var after = template.UntilConverged
+                ? string.Create(CultureInfo.InvariantCulture, $"at the end (until converged, ≤ {template.MaxRounds:N0} rounds)")
+                : string.Create(CultureInfo.InvariantCulture, $"after {template.MaxRounds:N0} rounds");
+            title = $"Mean reach {after} — {Fixed(grid, template, withFlowRate: false)}";
+            xLabel = "v (exchanges each expert starts per round)";
+            yLabel = $"mean reach {after}";
+        }
+        else if (results.Count == 1)
+        {
+            var rounds = results[0].Rounds;
+            double[] x = [.. rounds.Select(r => (double)r.Round)];
+            series =
+            [
+                new PlotSeries("mean reach", x, [.. rounds.Select(r => r.MeanReach)], ColorIndex: 0),
+                new PlotSeries("min reach", x, [.. rounds.Select(r => r.MinReach)], Dashed: true, ColorIndex: 0),
+            ];
+            title = Fixed(grid, template, withFlowRate: true);
+            xLabel = "round";
+            yLabel = "reach (share of all items an expert holds)";
+        }
+        else
+        {
+            series = [.. results.Select(r => new PlotSeries(
+                Varied(grid, r.Spec, withFlowRate: true),
+                [.. r.Rounds.Select(s => (double)s.Round)],
+                [.. r.Rounds.Select(s => s.MeanReach)]))];
+            title = $"Mean reach by round — {Fixed(grid, template, withFlowRate: true)}";
+            xLabel = "round";
+            yLabel = "mean reach";
+        }
+
+        if (series.Count > SimulationPlot.MaxLegendEntries)
+        {
+            await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"globalbrain: --plot: {series.Count} curves are too many for a legend ({SimulationPlot.MaxLegendEntries} at most); drawn without one"));
+        }
+
+        if (!SimulationPlot.HasFonts)
+        {
+            await context.Error.WriteLineAsync("globalbrain: --plot: no fonts are installed (/usr/share/fonts), so the plot has no title, labels or legend; install one, e.g. apt-get install fonts-dejavu-core");
+        }
+
+        await WriteFileAsync("--plot", path, SimulationPlot.RenderPng(title, xLabel, yLabel, series), cancellationToken);
+    }
+
+    /// <summary>The swept values of one grid point, for a legend: only the lists with more than one value.</summary>
+    private static string Varied(SimulationGrid grid, SimulationSpec spec, bool withFlowRate)
+    {
+        var parts = new List<string>();
+        if (grid.Experts.Count > 1)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"N = {spec.Experts:N0}"));
+        }
+
+        if (withFlowRate && grid.FlowRates.Count > 1)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"v = {spec.FlowRate:G}"));
+        }
+
+        if (grid.Modes.Count > 1)
+        {
+            parts.Add(Name(spec.Mode));
+        }
+
+        if (grid.Topologies.Count > 1)
+        {
+            parts.Add(Describe(spec.Topology));
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>The values every grid point shares, for a title.</summary>
+    private static string Fixed(SimulationGrid grid, SimulationSpec spec, bool withFlowRate)
+    {
+        var parts = new List<string>();
+        if (grid.Experts.Count == 1)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"N = {spec.Experts:N0}"));
+        }
+
+        if (withFlowRate && grid.FlowRates.Count == 1)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"v = {spec.FlowRate:G}"));
+        }
+
+        if (grid.Modes.Count == 1)
+        {
+            parts.Add(Name(spec.Mode));
+        }
+
+        if (grid.Topologies.Count == 1)
+        {
+            parts.Add(Describe(spec.Topology));
+        }
+
+        parts.Add(Name(spec.Scenario));
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"seed {spec.Seed}"));
+        return string.Join(", ", parts);
+    }
+
+    private async Task ReportNotConvergedAsync(SimulationSpec template, List<SimulationResult> results)
+    {
+        if (!template.UntilConverged)
+        {
+            return;
+        }
+
+        var open = results.Where(r => r.RoundsToFullCoverage is null).ToList();
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        var spec = open[0].Spec;
+        await context.Error.WriteLineAsync(results.Count == 1
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"globalbrain: not converged after {spec.MaxRounds:N0} rounds (min reach {open[0].Rounds[^1].MinReach:G4} < {1 - spec.Epsilon:G}); raise --rounds or --flow-rate")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"globalbrain: {open.Count} of {results.Count} grid points not converged after {spec.MaxRounds:N0} rounds (— in the table, null in --json); raise --rounds or --flow-rate"));
+    }
+
+    private static string Csv(SimulationResult result)
+    {
+        var text = new StringBuilder(RoundCsvHeader + "\n");
+        foreach (var r in result.Rounds)
+        {
+            AppendRound(text, r);
+        }
+
+        return text.ToString();
+    }
+
+    private static string SweepCsv(List<SimulationResult> results)
+    {
+        var text = new StringBuilder("experts,flowRate,mode,topology," + RoundCsvHeader + "\n");
+        foreach (var result in results)
+        {
+            var spec = result.Spec;
+            foreach (var r in result.Rounds)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{spec.Experts},{spec.FlowRate:R},{Name(spec.Mode)},{Name(spec.Topology.Kind)},");
+                AppendRound(text, r);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private const string RoundCsvHeader = "round,meanReach,minReach,p50Reach,stdReach,collectiveIntelligence,exchanges,bytesExchanged";
+
+    private static void AppendRound(StringBuilder text, RoundStats r) =>
+        text.Append(CultureInfo.InvariantCulture, $"{r.Round},{r.MeanReach:R},{r.MinReach:R},{r.P50Reach:R},{r.StdReach:R},{r.CollectiveIntelligence:R},{r.Exchanges},{r.BytesExchanged}\n");
 
     private static string Table(SimulationResult result, double seconds)
     {
@@ -124,22 +497,40 @@ public sealed class SimulateCommand(CliContext context)
         return text.ToString();
     }
 
-    internal static string Name(ExchangeMode mode) => mode switch
+    private static string SweepTable(List<SimulationResult> results, double seconds)
     {
-        ExchangeMode.Push => "push",
-        ExchangeMode.Pull => "pull",
-        _ => "push-pull",
-    };
+        var spec = results[0].Spec;
+        // k, β and m are the same at every point: say them once, for the swept topologies that have them.
+        var topologyParameters = results
+            .Select(r => r.Spec.Topology.Kind)
+            .Distinct()
+            .Where(kind => kind != TopologyKind.Complete)
+            .Select(kind => Describe(spec.Topology with { Kind = kind }))
+            .ToList();
+        var scenario = spec.Scenario == ScenarioKind.Items
+            ? string.Create(CultureInfo.InvariantCulture, $"items ({spec.ItemsPerExpert} per expert)")
+            : "rumor";
+        var cap = spec.ExchangeCap is { } c ? string.Create(CultureInfo.InvariantCulture, $", exchange cap {c:N0}") : string.Empty;
+        var rounds = spec.UntilConverged
+            ? string.Create(CultureInfo.InvariantCulture, $"until min reach ≥ {1 - spec.Epsilon:G} (at most {spec.MaxRounds:N0} rounds)")
+            : string.Create(CultureInfo.InvariantCulture, $"{spec.MaxRounds:N0} rounds");
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture,
+            $"GlobalBrain simulation sweep: {results.Count:N0} grid points, {scenario}{cap}, {rounds}, seed {spec.Seed}{(topologyParameters.Count > 0 ? "; " + string.Join(", ", topologyParameters) : string.Empty)}\n");
+        text.Append("              N          v   mode        topology      rounds   full coverage   mean reach   collective intelligence       exchanges\n");
+        foreach (var result in results)
+        {
+            var s = result.Spec;
+            var last = result.Rounds[^1];
+            var full = result.RoundsToFullCoverage is { } f ? f.ToString("N0", CultureInfo.InvariantCulture) : "—";
+            text.Append(CultureInfo.InvariantCulture,
+                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {Name(s.Mode),-9}   {Name(s.Topology.Kind),-11}   {result.Rounds.Count - 1,6:N0}   {full,13}   {last.MeanReach,10:F4}   {last.CollectiveIntelligence,23:N0}   {result.Rounds.Sum(r => r.Exchanges),13:N0}\n");
+        }
 
-    internal static string Name(TopologyKind kind) => kind switch
-    {
-        TopologyKind.Complete => "complete",
-        TopologyKind.Ring => "ring",
-        TopologyKind.SmallWorld => "small-world",
-        _ => "scale-free",
-    };
-
-    internal static string Name(ScenarioKind scenario) => scenario == ScenarioKind.Rumor ? "rumor" : "items";
+        var exchanges = results.Sum(r => r.Rounds.Sum(s => s.Exchanges));
+        text.Append(CultureInfo.InvariantCulture, $"  {seconds:F2} s, {exchanges / Math.Max(seconds, 1e-9):N0} exchanges/s\n");
+        return text.ToString();
+    }
 
     private static string Describe(TopologySpec topology) => topology.Kind switch
     {
@@ -149,7 +540,7 @@ public sealed class SimulateCommand(CliContext context)
         _ => "complete",
     };
 
-    private sealed class Progress(ProgressLine? line, Stopwatch lastDraw, SimulationSpec spec) : IProgress<RoundStats>
+    private sealed class Progress(ProgressLine? line, Stopwatch lastDraw, SimulationSpec spec, string point) : IProgress<RoundStats>
     {
         public void Report(RoundStats value)
         {
@@ -161,7 +552,7 @@ public sealed class SimulateCommand(CliContext context)
             lastDraw.Restart();
             var of = spec.UntilConverged ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"/{spec.MaxRounds:N0}");
             line.Status(string.Create(CultureInfo.InvariantCulture,
-                $"simulate {ProgressLine.Bar(value.MeanReach)} round {value.Round:N0}{of}  mean reach {value.MeanReach:F4}  min {value.MinReach:F4}"));
+                $"simulate {point}{ProgressLine.Bar(value.MeanReach)} round {value.Round:N0}{of}  mean reach {value.MeanReach:F4}  min {value.MinReach:F4}"));
         }
     }
 
@@ -209,6 +600,66 @@ public sealed class SimulateCommand(CliContext context)
                 result.TopologyEdges,
                 result.Rounds,
                 result.RoundsToFullCoverage);
+        }
+    }
+
+    /// <summary>The --json object of a sweep: one summary per grid point, in grid order, without timings.</summary>
+    private sealed record SweepReport(IReadOnlyList<SweepPoint> Sweep);
+
+    /// <summary>One grid point of a sweep: its parameters and the state after the last round.</summary>
+    private sealed record SweepPoint(
+        int Experts,
+        double FlowRate,
+        string Mode,
+        string Topology,
+        int? K,
+        double? Beta,
+        int? M,
+        string Scenario,
+        int? ItemsPerExpert,
+        int? ExchangeCap,
+        ulong Seed,
+        int MaxRounds,
+        bool UntilConverged,
+        double Epsilon,
+        long DistinctItems,
+        long TopologyEdges,
+        int RoundsRun,
+        int? RoundsToFullCoverage,
+        double FinalMeanReach,
+        double FinalMinReach,
+        double FinalCollectiveIntelligence,
+        long Exchanges,
+        long BytesExchanged)
+    {
+        public static SweepPoint From(SimulationResult result)
+        {
+            var report = JsonReport.From(result);
+            var last = result.Rounds[^1];
+            return new SweepPoint(
+                report.Experts,
+                report.FlowRate,
+                report.Mode,
+                report.Topology,
+                report.K,
+                report.Beta,
+                report.M,
+                report.Scenario,
+                report.ItemsPerExpert,
+                report.ExchangeCap,
+                report.Seed,
+                report.MaxRounds,
+                report.UntilConverged,
+                report.Epsilon,
+                report.DistinctItems,
+                report.TopologyEdges,
+                result.Rounds.Count - 1,
+                result.RoundsToFullCoverage,
+                last.MeanReach,
+                last.MinReach,
+                last.CollectiveIntelligence,
+                result.Rounds.Sum(r => r.Exchanges),
+                result.Rounds.Sum(r => r.BytesExchanged));
         }
     }
 }
