@@ -255,9 +255,10 @@ public static class GlobalBrainCli
             },
         };
         var json = JsonOption();
+        var simulateCluster = ClusterOption();
         var command = new Command("simulate", "Simulate gossip among N experts in synchronous rounds and print how knowledge spreads; comma lists for --experts, --flow-rate, --mode and --topology sweep their grid.")
         {
-            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, untilConverged, epsilon, csv, plot, plotX, json,
+            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, untilConverged, epsilon, csv, plot, plotX, json, simulateCluster,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -284,7 +285,7 @@ public static class GlobalBrainCli
                 parse.GetValue(epsilon),
                 parse.GetValue(itemsPerExpert),
                 parse.GetValue(cap));
-            var arguments = new SimulateArguments(template, docsPath, parse.GetValue(csv), parse.GetValue(json), grid, parse.GetValue(plot), parse.GetValue(plotX));
+            var arguments = new SimulateArguments(template, docsPath, parse.GetValue(csv), parse.GetValue(json), grid, parse.GetValue(plot), parse.GetValue(plotX), parse.GetValue(simulateCluster));
             return new SimulateCommand(context).RunAsync(arguments, cancellationToken);
         });
         return command;

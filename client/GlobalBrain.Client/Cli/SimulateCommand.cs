@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using GlobalBrain.Client.Output;
 using GlobalBrain.Domain.Simulation;
+using GlobalBrain.Grains.Ingestion;
+using GlobalBrain.Grains.Simulation;
 
 namespace GlobalBrain.Client.Cli;
 
@@ -77,10 +79,12 @@ public sealed record SimulateArguments(
     bool Json,
     SimulationGrid? Grid = null,
     string? Plot = null,
-    PlotAxis PlotX = PlotAxis.Auto);
+    PlotAxis PlotX = PlotAxis.Auto,
+    string? Cluster = null);
 
 /// <summary>
-/// <c>globalbrain simulate</c>: synchronous gossip rounds over N experts (<see cref="GossipSimulation"/>),
+/// <c>globalbrain simulate</c>: synchronous gossip rounds over N experts held in block grains on the
+/// cluster (<see cref="ClusterSimulation"/>; an embedded silo unless --cluster),
 /// printed as a table (a progress line on a terminal), a CSV of every round, or one JSON object whose
 /// bytes depend only on the parameters and the seed; optionally a PNG of the reach curves. Comma lists
 /// for N, v, mode and topology run every point of their grid and print one summary over it.
@@ -120,6 +124,12 @@ public sealed class SimulateCommand(CliContext context)
         RequireWritableLocation("--csv", arguments.Csv);
         RequireWritableLocation("--plot", arguments.Plot);
 
+        // The experts live in block grains on the cluster (an embedded silo unless --cluster): the same
+        // grain code as a live cluster, about four blocks per core so that every core has work.
+        await using var cluster = arguments.Cluster is null
+            ? await ClusterConnection.StartEmbeddedAsync(null, null, cancellationToken)
+            : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
+        var blocks = (await IngestDispatcher.ConnectAsync(cluster.Client)).Fronts.Sum(f => f.Cores) * 4;
         var progress = context.Interactive ? new ProgressLine(context.Error, 0) : null;
         var lastDraw = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
@@ -128,9 +138,7 @@ public sealed class SimulateCommand(CliContext context)
         {
             var spec = specs[i];
             var point = specs.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $"point {i + 1}/{specs.Count} ") : string.Empty;
-            results.Add(await Task.Run(
-                () => GossipSimulation.Run(spec, new Progress(progress, lastDraw, spec, point), cancellationToken),
-                cancellationToken));
+            results.Add(await ClusterSimulation.RunAsync(cluster.Client, spec, blocks, new Progress(progress, lastDraw, spec, point), cancellationToken));
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
