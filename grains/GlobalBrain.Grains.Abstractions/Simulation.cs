@@ -18,13 +18,19 @@ public sealed record SimulationParameters(
     [property: Id(12)] bool UntilConverged,
     [property: Id(13)] double Epsilon);
 
-/// <summary>Which experts a block grain holds: [Start, End) of a partition into blocks of BlockSize, and every block's key.</summary>
+/// <summary>
+/// Which experts a block grain holds ([Index · BlockSize, …) of the partition), every block's key, I, and
+/// for the corpus scenario its experts' items at round 0 (compressed rows, dense item ids).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.SimulationBlockSetup")]
 public sealed record SimulationBlockSetup(
     [property: Id(0)] SimulationParameters Parameters,
     [property: Id(1)] int Index,
     [property: Id(2)] int BlockSize,
-    [property: Id(3)] string[] BlockKeys);
+    [property: Id(3)] string[] BlockKeys,
+    [property: Id(4)] long DistinctItems,
+    [property: Id(5)] int[]? ItemOffsets,
+    [property: Id(6)] int[]? Items);
 
 /// <summary>Rows sent between blocks: receiver, sender, draw, and the sender's rows (RowWords words each).</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.SimulationRows")]

@@ -75,6 +75,7 @@ public sealed class SimulateCommandTests(ITestOutputHelper output)
     [InlineData("--beta is a rewiring probability", "--topology", "small-world", "--beta", "1.5")]
     [InlineData("--m must be from 1 to N − 1 = 9", "--experts", "10", "--topology", "scale-free", "--m", "10")]
     [InlineData("--scenario corpus needs --docs PATH", "--scenario", "corpus")]
+    [InlineData("--docs is used by --scenario corpus only", "--docs", "samples")]
     [InlineData("--rounds must be at least 1", "--rounds", "0")]
     [InlineData("the items scenario keeps exact sets", "--experts", "1000000", "--scenario", "items")]
     public async Task BadUsage_IsOneClearLine_WithExitCode2(string message, params string[] options)
@@ -85,6 +86,40 @@ public sealed class SimulateCommandTests(ITestOutputHelper output)
         result.AssertNoStackTrace();
         Assert.Equal(string.Empty, result.Stdout);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Corpus_UsesTheDocumentsItems_AsIngestWouldSpreadThem()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("docs/a.txt", "The experts share what they know, and knowledge spreads at the flow rate.");
+        temp.Write("docs/b.txt", "Every document lands at one expert; gossip carries its items to the others.");
+        temp.Write("docs/notes.jsonl", "{\"id\": \"n1\", \"text\": \"A note about experts and knowledge.\"}\n{broken\n");
+        var docs = Path.Combine(temp.Path, "docs");
+        var encoder = GlobalBrain.Domain.Tokenization.TextEncoders.Get("cl100k_base");
+        var texts = new[] { "The experts share what they know, and knowledge spreads at the flow rate.", "Every document lands at one expert; gossip carries its items to the others.", "A note about experts and knowledge." };
+        var distinct = texts.SelectMany(t => GlobalBrain.Domain.Knowledge.KnowledgeItems.Hash(encoder.Encode(t))).Distinct().Count();
+
+        var result = await CliRunner.RunAsync(output, "simulate", "--scenario", "corpus", "--docs", docs, "--experts", "40", "--until-converged", "--json");
+
+        Assert.Equal(2, result.ExitCode); // the broken JSONL line is reported; the valid documents were used
+        Assert.Contains("notes.jsonl:2", result.Stderr, StringComparison.Ordinal);
+        var json = result.SingleJsonObject();
+        Assert.Equal("corpus", json.GetProperty("scenario").GetString());
+        Assert.Equal(distinct, json.GetProperty("distinctItems").GetInt64());
+        Assert.Equal(JsonValueKind.Number, json.GetProperty("roundsToFullCoverage").ValueKind);
+        Assert.Equal(40.0 * distinct, json.GetProperty("rounds").EnumerateArray().Last().GetProperty("collectiveIntelligence").GetDouble());
+    }
+
+    [Fact]
+    public async Task Corpus_WithAMissingPath_IsOneClearLine_WithExitCode2()
+    {
+        var result = await CliRunner.RunAsync(output, "simulate", "--scenario", "corpus", "--docs", "/nonexistent/docs");
+
+        Assert.Equal(2, result.ExitCode);
+        result.AssertNoStackTrace();
+        Assert.Contains("/nonexistent/docs", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no documents to simulate with", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

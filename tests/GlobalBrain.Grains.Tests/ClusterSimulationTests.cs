@@ -35,6 +35,14 @@ public sealed class ClusterSimulationTests(ClusterFixture fixture)
                 Assert.Equal(inProcess.RoundsToFullCoverage, onThree.RoundsToFullCoverage);
                 Assert.Equal(inProcess.TopologyEdges, onThree.TopologyEdges);
             }
+
+            var random = new Random(5);
+            var documents = Enumerable.Range(0, 150).Select(i => ($"doc{i}", Enumerable.Range(0, random.Next(1, 40)).Select(_ => random.Next(80)).ToArray())).ToList();
+            var corpus = ItemAssignment.FromDocuments(documents, 400);
+            var corpusSpec = new SimulationSpec(400, 1, ExchangeMode.PushPull, new TopologySpec(TopologyKind.Ring, K: 3), ScenarioKind.Corpus, 3, MaxRounds: 20, ExchangeCap: 30);
+            var local = GossipSimulation.Run(corpusSpec, corpus: corpus);
+            Assert.Equal(local.Rounds, (await ClusterSimulation.RunAsync(single.Client, corpusSpec, blocks: 3, corpus: corpus)).Rounds);
+            Assert.Equal(local.Rounds, (await ClusterSimulation.RunAsync(fixture.Client, corpusSpec, blocks: 7, corpus: corpus)).Rounds);
         }
         finally
         {

@@ -233,7 +233,7 @@ public static class GlobalBrainCli
         scenario.AcceptOnlyFromAmong("rumor", "items", "corpus");
         var itemsPerExpert = new Option<int>("--items-per-expert") { Description = "items: distinct items each expert starts with.", DefaultValueFactory = _ => 1, HelpName = "K" };
         var cap = new Option<int?>("--exchange-cap") { Description = "Items one exchange may carry (a delta of what the receiver lacks); default: the whole shard.", HelpName = "C" };
-        var docs = new Option<string?>("--docs") { Description = "corpus: files or directories of documents.", HelpName = "PATH" };
+        var docs = new Option<string?>("--docs") { Description = "corpus: files or directories of documents (.txt, .jsonl), tokenized with cl100k_base into 3-shingle items as ingest does.", HelpName = "PATH" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice: the same seed and parameters give the same output.", DefaultValueFactory = _ => 1, HelpName = "S" };
         var untilConverged = new Option<bool>("--until-converged") { Description = "Stop once min reach ≥ 1 − ε." };
         var epsilon = new Option<double>("--epsilon") { Description = "ε for --until-converged (0: everyone holds everything).", DefaultValueFactory = _ => 0 };
@@ -264,11 +264,9 @@ public static class GlobalBrainCli
         {
             var scenarioName = parse.GetValue(scenario)!;
             var docsPath = parse.GetValue(docs);
-            if (scenarioName == "corpus")
+            if (scenarioName == "corpus" && docsPath is null)
             {
-                throw new CliException(docsPath is null
-                    ? "--scenario corpus needs --docs PATH (files or directories of documents, as for ingest)"
-                    : "--scenario corpus is not available in this build yet; use --scenario rumor or items", ExitCodes.Usage);
+                throw new CliException("--scenario corpus needs --docs PATH (files or directories of documents, as for ingest)", ExitCodes.Usage);
             }
 
             var grid = new SimulationGrid(parse.GetValue(experts)!, parse.GetValue(flowRate)!, parse.GetValue(mode) ?? [ExchangeMode.PushPull], parse.GetValue(topology) ?? [TopologyKind.Complete]);
@@ -278,7 +276,7 @@ public static class GlobalBrainCli
                 grid.FlowRates[0],
                 grid.Modes[0],
                 new TopologySpec(grid.Topologies[0], parse.GetValue(k), parse.GetValue(beta), parse.GetValue(m)),
-                scenarioName == "items" ? ScenarioKind.Items : ScenarioKind.Rumor,
+                scenarioName switch { "items" => ScenarioKind.Items, "corpus" => ScenarioKind.Corpus, _ => ScenarioKind.Rumor },
                 parse.GetValue(seed),
                 parse.GetValue(rounds) ?? (until ? 1_000_000 : 100),
                 until,

@@ -4,7 +4,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using GlobalBrain.Client.Output;
+using GlobalBrain.Client.Input;
+using GlobalBrain.Domain.Documents;
 using GlobalBrain.Domain.Simulation;
+using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Ingestion;
 using GlobalBrain.Grains.Simulation;
 
@@ -115,9 +118,31 @@ public sealed class SimulateCommand(CliContext context)
             throw new CliException(string.Join("; ", errors.Take(MaxListedErrors)) + more, ExitCodes.Usage);
         }
 
-        if (arguments.Docs is not null)
+        if (arguments.Docs is not null && arguments.Spec.Scenario != ScenarioKind.Corpus)
         {
             throw new CliException("--docs is used by --scenario corpus only", ExitCodes.Usage);
+        }
+
+        var corpus = arguments.Spec.Scenario == ScenarioKind.Corpus ? await ReadCorpusAsync(arguments.Docs!, cancellationToken) : null;
+        var assignments = new Dictionary<int, ItemAssignment>();
+        if (corpus is not null)
+        {
+            foreach (var spec in specs)
+            {
+                if (!assignments.TryGetValue(spec.Experts, out var assignment))
+                {
+                    assignments[spec.Experts] = assignment = ItemAssignment.FromDocuments(corpus.Documents, spec.Experts);
+                }
+
+                try
+                {
+                    GossipSimulation.Validate(spec, assignment);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CliException(e.Message.Split(" (Parameter", 2)[0], ExitCodes.Usage);
+                }
+            }
         }
 
         var plotAxis = PlotAxisFor(arguments, grid);
@@ -138,7 +163,7 @@ public sealed class SimulateCommand(CliContext context)
         {
             var spec = specs[i];
             var point = specs.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $"point {i + 1}/{specs.Count} ") : string.Empty;
-            results.Add(await ClusterSimulation.RunAsync(cluster.Client, spec, blocks, new Progress(progress, lastDraw, spec, point), cancellationToken));
+            results.Add(await ClusterSimulation.RunAsync(cluster.Client, spec, blocks, new Progress(progress, lastDraw, spec, point), assignments.GetValueOrDefault(spec.Experts), cancellationToken));
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
@@ -168,6 +193,12 @@ public sealed class SimulateCommand(CliContext context)
         }
 
         await ReportNotConvergedAsync(arguments.Spec, results);
+        if (corpus is { Rejected: > 0 })
+        {
+            await context.Error.WriteLineAsync($"globalbrain: {corpus.Rejected} input(s) of --docs rejected; the simulation used the valid documents");
+            return ExitCodes.Usage;
+        }
+
         return ExitCodes.Success;
     }
 
@@ -217,6 +248,30 @@ public sealed class SimulateCommand(CliContext context)
     internal static TopologyKind? ParseTopology(string item) =>
         Enum.GetValues<TopologyKind>().Where(k => Name(k) == item).Select(k => (TopologyKind?)k).FirstOrDefault();
 
+    /// <summary>The documents of --docs, tokenized with the default tokenizer on all cores; bad inputs are reported and skipped, as in ingest.</summary>
+    private async Task<CorpusDocuments> ReadCorpusAsync(string docs, CancellationToken cancellationToken)
+    {
+        var source = new DocumentSource([docs], TextSplit.None, StdinFormat.Auto, context.OpenStdin);
+        var documents = source.ReadDocuments().ToList();
+        foreach (var rejection in source.Rejections.Take(20))
+        {
+            var where = rejection.Line is { } line ? $"{rejection.Source}:{line}" : rejection.Source;
+            await context.Error.WriteLineAsync($"globalbrain: rejected {where}: {rejection.Message}");
+        }
+
+        if (documents.Count == 0)
+        {
+            throw new CliException($"--docs {docs}: no documents to simulate with", ExitCodes.Usage);
+        }
+
+        var encoder = TextEncoders.Get(TextEncoders.Default);
+        var tokens = new int[documents.Count][];
+        Parallel.For(0, documents.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => tokens[i] = encoder.Encode(documents[i].Text));
+        return new CorpusDocuments([.. documents.Select((d, i) => (d.Id, tokens[i]))], source.Rejections.Count);
+    }
+
+    private sealed record CorpusDocuments(IReadOnlyList<(string Id, int[] TokenIds)> Documents, int Rejected);
+
     internal static string Name(ExchangeMode mode) => mode switch
     {
         ExchangeMode.Push => "push",
@@ -232,7 +287,12 @@ public sealed class SimulateCommand(CliContext context)
         _ => "scale-free",
     };
 
-    internal static string Name(ScenarioKind scenario) => scenario == ScenarioKind.Rumor ? "rumor" : "items";
+    internal static string Name(ScenarioKind scenario) => scenario switch
+    {
+        ScenarioKind.Rumor => "rumor",
+        ScenarioKind.Items => "items",
+        _ => "corpus",
+    };
 
     private static PlotAxis PlotAxisFor(SimulateArguments arguments, SimulationGrid grid)
     {
@@ -515,9 +575,12 @@ public sealed class SimulateCommand(CliContext context)
             .Where(kind => kind != TopologyKind.Complete)
             .Select(kind => Describe(spec.Topology with { Kind = kind }))
             .ToList();
-        var scenario = spec.Scenario == ScenarioKind.Items
-            ? string.Create(CultureInfo.InvariantCulture, $"items ({spec.ItemsPerExpert} per expert)")
-            : "rumor";
+        var scenario = spec.Scenario switch
+        {
+            ScenarioKind.Items => string.Create(CultureInfo.InvariantCulture, $"items ({spec.ItemsPerExpert} per expert)"),
+            ScenarioKind.Corpus => "corpus",
+            _ => "rumor",
+        };
         var cap = spec.ExchangeCap is { } c ? string.Create(CultureInfo.InvariantCulture, $", exchange cap {c:N0}") : string.Empty;
         var rounds = spec.UntilConverged
             ? string.Create(CultureInfo.InvariantCulture, $"until min reach ≥ {1 - spec.Epsilon:G} (at most {spec.MaxRounds:N0} rounds)")

@@ -38,28 +38,27 @@ public static class GossipSimulation
     private const ulong ExchangeStream = 0x65786368616E6765UL; // "exchange"
 
     /// <summary>Runs the whole simulation in this process, its blocks on all cores.</summary>
-    public static SimulationResult Run(SimulationSpec spec, IProgress<RoundStats>? progress = null, CancellationToken cancellationToken = default) =>
-        Run(spec, Environment.ProcessorCount * 4, progress, cancellationToken);
+    /// <param name="corpus">The corpus scenario's items per expert (<see cref="ItemAssignment.FromDocuments"/>).</param>
+    public static SimulationResult Run(SimulationSpec spec, IProgress<RoundStats>? progress = null, ItemAssignment? corpus = null, CancellationToken cancellationToken = default) =>
+        Run(spec, Environment.ProcessorCount * 4, progress, corpus, cancellationToken);
 
     /// <summary>Runs in about <paramref name="blockCount"/> blocks (the result is the same for any count).</summary>
-    internal static SimulationResult Run(SimulationSpec spec, int blockCount, IProgress<RoundStats>? progress, CancellationToken cancellationToken)
+    internal static SimulationResult Run(SimulationSpec spec, int blockCount, IProgress<RoundStats>? progress, ItemAssignment? corpus, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = spec.Validate();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join("; ", errors), nameof(spec));
-        }
+        var distinct = Validate(spec, corpus);
 
         var topology = Topology.Build(spec.Topology, spec.Experts, spec.Seed);
         var size = BlockSize(spec.Experts, blockCount);
         var blocks = new SimulationBlock[(spec.Experts + size - 1) / size];
         for (var b = 0; b < blocks.Length; b++)
         {
-            blocks[b] = new SimulationBlock(spec, topology, b, b * size, Math.Min(spec.Experts, (b + 1) * size), e => e / size);
+            var start = b * size;
+            var end = Math.Min(spec.Experts, (b + 1) * size);
+            blocks[b] = new SimulationBlock(spec, topology, b, start, end, e => e / size, corpus?.Slice(start, end));
         }
 
-        var rounds = new List<RoundStats> { Combine(spec, 0, [.. blocks.Select(b => b.Initial())]) };
+        var rounds = new List<RoundStats> { Combine(spec, 0, [.. blocks.Select(b => b.Initial())], distinct) };
         progress?.Report(rounds[0]);
         var threshold = 1 - spec.Epsilon;
         int? covered = rounds[0].MinReach >= threshold ? 0 : null;
@@ -79,7 +78,7 @@ public static class GossipSimulation
                 stats[b] = blocks[b].Finish();
             });
 
-            var roundStats = Combine(spec, round, stats);
+            var roundStats = Combine(spec, round, stats, distinct);
             rounds.Add(roundStats);
             progress?.Report(roundStats);
             if (covered is null && roundStats.MinReach >= threshold)
@@ -88,22 +87,50 @@ public static class GossipSimulation
             }
         }
 
-        return new SimulationResult(spec, DistinctItems(spec), topology.Edges, rounds, covered);
+        return new SimulationResult(spec, distinct, topology.Edges, rounds, covered);
     }
 
     /// <summary>Experts per block for about <paramref name="blocks"/> blocks: a multiple of 64 (rumor blocks hold whole words).</summary>
     public static int BlockSize(int experts, int blocks) =>
         (int)Math.Max(64, ((((long)experts + blocks - 1) / blocks) + 63) / 64 * 64);
 
-    /// <summary>I: one item for the rumor, N · k for items.</summary>
-    public static long DistinctItems(SimulationSpec spec)
+    /// <summary>
+    /// Checks that <paramref name="spec"/> can run (with <paramref name="corpus"/> for the corpus scenario)
+    /// and returns I: one item for the rumor, N · k for items, the documents' distinct items for corpus.
+    /// Throws <see cref="ArgumentException"/> listing every problem.
+    /// </summary>
+    public static long Validate(SimulationSpec spec, ItemAssignment? corpus)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return spec.Scenario == ScenarioKind.Rumor ? 1 : (long)spec.Experts * spec.ItemsPerExpert;
+        var errors = spec.Validate().ToList();
+        long distinct = spec.Scenario switch
+        {
+            ScenarioKind.Rumor => 1,
+            ScenarioKind.Items => (long)spec.Experts * spec.ItemsPerExpert,
+            _ => corpus?.DistinctItems ?? 0,
+        };
+        if (spec.Scenario == ScenarioKind.Corpus)
+        {
+            if (corpus is null || corpus.Experts != spec.Experts)
+            {
+                errors.Add("the corpus scenario needs the documents' items spread over the N experts (--docs PATH)");
+            }
+            else if (spec.CheckItemMemory(distinct) is { } memory)
+            {
+                errors.Add(memory);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", errors), nameof(spec));
+        }
+
+        return distinct;
     }
 
     /// <summary>A round's figures from every block's share, in block order.</summary>
-    public static RoundStats Combine(SimulationSpec spec, int round, IReadOnlyList<BlockStats> blocks)
+    public static RoundStats Combine(SimulationSpec spec, int round, IReadOnlyList<BlockStats> blocks, long distinctItems)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(blocks);
@@ -127,7 +154,7 @@ public static class GossipSimulation
         }
 
         var known = blocks.SelectMany(b => b.Known!).ToArray();
-        var summary = ReachSummary.Compute(known, DistinctItems(spec));
+        var summary = ReachSummary.Compute(known, distinctItems);
         return new RoundStats(round, summary.MeanReach, summary.MinReach, summary.MedianReach, summary.StdReach, summary.CollectiveIntelligence, exchanges, bytes);
     }
 

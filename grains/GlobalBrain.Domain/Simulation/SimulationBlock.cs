@@ -52,7 +52,8 @@ public sealed class SimulationBlock
     private int _round;
 
     /// <param name="blockOf">Which block holds an expert (the same function on every block).</param>
-    public SimulationBlock(SimulationSpec spec, Topology topology, int index, int start, int end, Func<int, int> blockOf)
+    /// <param name="initial">The corpus scenario: this block's experts' items at round 0 (rows [0, End − Start)).</param>
+    public SimulationBlock(SimulationSpec spec, Topology topology, int index, int start, int end, Func<int, int> blockOf, ItemAssignment? initial = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(topology);
@@ -77,6 +78,24 @@ public sealed class SimulationBlock
             if (start == 0 && experts > 0)
             {
                 _current[0] = 1;
+            }
+        }
+        else if (spec.Scenario == ScenarioKind.Corpus)
+        {
+            if (initial is null || initial.Experts != experts)
+            {
+                throw new ArgumentException($"the corpus scenario needs the items of experts {start}..{end - 1}", nameof(initial));
+            }
+
+            _words = checked((int)((initial.DistinctItems + 63) / 64));
+            _current = new ulong[checked((long)experts * _words)];
+            for (var e = 0; e < experts; e++)
+            {
+                for (var k = initial.Offsets[e]; k < initial.Offsets[e + 1]; k++)
+                {
+                    var item = initial.Items[k];
+                    _current[((long)e * _words) + (item >> 6)] |= 1UL << (item & 63);
+                }
             }
         }
         else

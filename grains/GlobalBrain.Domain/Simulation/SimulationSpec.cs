@@ -37,6 +37,9 @@ public enum ScenarioKind
 
     /// <summary>k distinct items at every expert (I = N · k).</summary>
     Items,
+
+    /// <summary>The knowledge items of documents, spread over the experts as ingest spreads them (<see cref="ItemAssignment"/>).</summary>
+    Corpus,
 }
 
 /// <summary>A topology and its parameters (k for ring and small-world, β for small-world, m for scale-free).</summary>
@@ -118,19 +121,20 @@ public sealed record SimulationSpec(
             {
                 errors.Add($"--items-per-expert must be at least 1 (got {ItemsPerExpert})");
             }
-            else if (Experts >= 1 && ItemBytes(Experts, ItemsPerExpert) > MaxItemBytes)
+            else if (Experts >= 1 && ItemBytes(Experts, (long)Experts * ItemsPerExpert) > MaxItemBytes)
             {
-                errors.Add($"the items scenario keeps exact sets, N · I bits twice: {ItemBytes(Experts, ItemsPerExpert) / 1e9:F1} GB for N = {Experts:N0} and {ItemsPerExpert} item(s) each; the limit is {MaxItemBytes / 1e9:F1} GB — lower --experts or --items-per-expert, or use --scenario rumor");
+                errors.Add($"the items scenario keeps exact sets, N · I bits twice: {ItemBytes(Experts, (long)Experts * ItemsPerExpert) / 1e9:F1} GB for N = {Experts:N0} and {ItemsPerExpert} item(s) each; the limit is {MaxItemBytes / 1e9:F1} GB — lower --experts or --items-per-expert, or use --scenario rumor");
             }
         }
 
         return errors;
     }
 
-    /// <summary>Memory of the items scenario's exact sets: N experts × I = N · k items, bits, current and next round.</summary>
-    public static long ItemBytes(int experts, int itemsPerExpert)
-    {
-        var words = ((long)experts * itemsPerExpert + 63) / 64;
-        return 2L * experts * words * 8;
-    }
+    /// <summary>Memory of exact item sets: N experts × I items, bits, current and next round.</summary>
+    public static long ItemBytes(int experts, long items) => 2L * experts * ((items + 63) / 64) * 8;
+
+    /// <summary>The problem with holding <paramref name="items"/> items in exact sets for every expert, or null.</summary>
+    public string? CheckItemMemory(long items) => ItemBytes(Experts, items) > MaxItemBytes
+        ? $"the {Scenario.ToString().ToLowerInvariant()} scenario keeps exact sets, N · I bits twice: {ItemBytes(Experts, items) / 1e9:F1} GB for N = {Experts:N0} and I = {items:N0} items; the limit is {MaxItemBytes / 1e9:F1} GB — lower --experts or use fewer documents"
+        : null;
 }

@@ -16,15 +16,12 @@ public static class ClusterSimulation
         SimulationSpec spec,
         int blocks,
         IProgress<RoundStats>? progress = null,
+        ItemAssignment? corpus = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = spec.Validate();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join("; ", errors), nameof(spec));
-        }
+        var distinct = GossipSimulation.Validate(spec, corpus);
 
         var run = Guid.NewGuid().ToString("N");
         var size = GossipSimulation.BlockSize(spec.Experts, Math.Max(1, blocks));
@@ -33,8 +30,12 @@ public static class ClusterSimulation
         var parameters = spec.ToParameters();
         try
         {
-            var initial = await Task.WhenAll(block.Select((g, b) => g.InitializeAsync(new SimulationBlockSetup(parameters, b, size, keys))));
-            var rounds = new List<RoundStats> { GossipSimulation.Combine(spec, 0, [.. initial.Select(s => s.ToDomain())]) };
+            var initial = await Task.WhenAll(block.Select((g, b) =>
+            {
+                var slice = corpus?.Slice(b * size, Math.Min(spec.Experts, (b + 1) * size));
+                return g.InitializeAsync(new SimulationBlockSetup(parameters, b, size, keys, distinct, slice?.Offsets, slice?.Items));
+            }));
+            var rounds = new List<RoundStats> { GossipSimulation.Combine(spec, 0, [.. initial.Select(s => s.ToDomain())], distinct) };
             progress?.Report(rounds[0]);
             var threshold = 1 - spec.Epsilon;
             int? covered = rounds[0].MinReach >= threshold ? 0 : null;
@@ -44,7 +45,7 @@ public static class ClusterSimulation
                 await Task.WhenAll(block.Select(g => g.ExchangeAsync(round)));
                 await Task.WhenAll(block.Select(g => g.ServeAsync(round)));
                 var stats = await Task.WhenAll(block.Select(g => g.FinishAsync(round)));
-                var roundStats = GossipSimulation.Combine(spec, round, [.. stats.Select(s => s.ToDomain())]);
+                var roundStats = GossipSimulation.Combine(spec, round, [.. stats.Select(s => s.ToDomain())], distinct);
                 rounds.Add(roundStats);
                 progress?.Report(roundStats);
                 if (covered is null && roundStats.MinReach >= threshold)
@@ -53,7 +54,7 @@ public static class ClusterSimulation
                 }
             }
 
-            return new SimulationResult(spec, GossipSimulation.DistinctItems(spec), Topology.CountEdges(spec.Topology, spec.Experts), rounds, covered);
+            return new SimulationResult(spec, distinct, Topology.CountEdges(spec.Topology, spec.Experts), rounds, covered);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using GlobalBrain.Domain.Simulation;
 using Orleans.Concurrency;
+using Orleans.Placement;
 
 namespace GlobalBrain.Grains.Simulation;
 
@@ -7,9 +8,10 @@ namespace GlobalBrain.Grains.Simulation;
 /// One block of a simulation's experts (<see cref="SimulationBlock"/>), placed anywhere in the cluster.
 /// Reentrant: while it sends its rows to other blocks it must take theirs; incoming batches are only
 /// buffered until the next phase, so no turn sees another's half-done work. Not persistent: a run lives
-/// as long as its coordinator drives it.
+/// as long as its coordinator drives it. Random placement spreads a run's blocks over the silos
+/// (the default, resource-optimized placement may keep them all on the coordinator's silo).
 /// </summary>
-[Reentrant]
+[Reentrant, RandomPlacement]
 public sealed class SimulationBlockGrain(SimulationTopologies topologies) : Grain, ISimulationBlockGrain
 {
     private readonly List<RowBatch> _deliveries = [];
@@ -24,7 +26,8 @@ public sealed class SimulationBlockGrain(SimulationTopologies topologies) : Grai
         var spec = setup.Parameters.ToSpec();
         var start = setup.Index * setup.BlockSize;
         var size = setup.BlockSize;
-        _block = new SimulationBlock(spec, topologies.Get(spec), setup.Index, start, Math.Min(spec.Experts, start + size), e => e / size);
+        var initial = setup.ItemOffsets is { } offsets ? new ItemAssignment(setup.DistinctItems, offsets, setup.Items ?? []) : null;
+        _block = new SimulationBlock(spec, topologies.Get(spec), setup.Index, start, Math.Min(spec.Experts, start + size), e => e / size, initial);
         _keys = setup.BlockKeys;
         return Task.FromResult(_block.Initial().ToWire());
     }

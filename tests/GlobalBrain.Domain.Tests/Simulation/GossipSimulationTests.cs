@@ -33,9 +33,9 @@ public sealed class GossipSimulationTests
     {
         var spec = new SimulationSpec(1_000, 1.3, mode, new TopologySpec(TopologyKind.ScaleFree, M: 2), scenario, 11, MaxRounds: 15, ItemsPerExpert: 2, ExchangeCap: cap);
 
-        var one = GossipSimulation.Run(spec, 1, null, default);
-        var several = GossipSimulation.Run(spec, 5, null, default);
-        var many = GossipSimulation.Run(spec, 16, null, default);
+        var one = GossipSimulation.Run(spec, 1, null, null, default);
+        var several = GossipSimulation.Run(spec, 5, null, null, default);
+        var many = GossipSimulation.Run(spec, 16, null, null, default);
 
         Assert.Equal(one.Rounds, several.Rounds);
         Assert.Equal(one.Rounds, many.Rounds);
