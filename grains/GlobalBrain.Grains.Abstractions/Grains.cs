@@ -39,6 +39,14 @@ public interface IExpertGrain : IGrainWithIntegerKey
     [Alias("Exchange")]
     Task<ShardSnapshot> ExchangeAsync(ShardSnapshot incoming);
 
+    /// <summary>Push: merges the caller's shard.</summary>
+    [Alias("Receive")]
+    Task ReceiveAsync(ShardSnapshot incoming);
+
+    /// <summary>Pull: this expert's shard, for the caller to merge.</summary>
+    [Alias("Share")]
+    Task<ShardSnapshot> ShareAsync();
+
     [Alias("GetReport")]
     Task<ExpertReport> GetReportAsync();
 }

@@ -18,6 +18,7 @@ public sealed partial class ExpertGrain(
     IOptions<ExpertsOptions> experts,
     IOptions<KnowledgeOptions> knowledge,
     ILocalSiloDetails silo,
+    Simulation.TopologyCache topologies,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
 {
     private const int RecentBatchCapacity = 4096;
@@ -122,8 +123,8 @@ public sealed partial class ExpertGrain(
     public Task<ShardSnapshot> ExchangeAsync(ShardSnapshot incoming)
     {
         ArgumentNullException.ThrowIfNull(incoming);
+        // Bytes are counted by the expert that starts an exchange, so that each exchange counts once.
         Merge(incoming);
-        state.State.BytesExchanged += incoming.WireSize;
         return Task.FromResult(Snapshot());
     }
 
@@ -141,22 +142,49 @@ public sealed partial class ExpertGrain(
             silo.SiloAddress.ToParsableString()));
     }
 
+    public Task ReceiveAsync(ShardSnapshot incoming)
+    {
+        ArgumentNullException.ThrowIfNull(incoming);
+        Merge(incoming);
+        return Task.CompletedTask;
+    }
+
+    public Task<ShardSnapshot> ShareAsync() => Task.FromResult(Snapshot());
+
+    /// <summary>One exchange with a neighbour picked uniformly from the topology, as the mode says (the simulation's semantics, live).</summary>
     private async Task ExchangeWithRandomPeerAsync(CancellationToken cancellationToken)
     {
-        var n = experts.Value.Count;
-        var peer = Random.Shared.Next(n - 1);
-        if (peer >= _self)
+        var options = experts.Value;
+        var peer = topologies.Get(options.TopologySpec(), options.Count, options.TopologySeed).Peer(_self, (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue));
+        if (peer < 0)
         {
-            peer++;
+            return;
         }
 
-        var outgoing = Snapshot();
         try
         {
-            var reply = await GrainFactory.GetGrain<IExpertGrain>(peer).ExchangeAsync(outgoing);
-            Merge(reply);
+            var expert = GrainFactory.GetGrain<IExpertGrain>(peer);
+            switch (options.Mode)
+            {
+                case "push":
+                    var pushed = Snapshot();
+                    await expert.ReceiveAsync(pushed);
+                    state.State.BytesExchanged += pushed.WireSize;
+                    break;
+                case "pull":
+                    var pulled = await expert.ShareAsync();
+                    Merge(pulled);
+                    state.State.BytesExchanged += pulled.WireSize;
+                    break;
+                default:
+                    var outgoing = Snapshot();
+                    var reply = await expert.ExchangeAsync(outgoing);
+                    Merge(reply);
+                    state.State.BytesExchanged += outgoing.WireSize + reply.WireSize;
+                    break;
+            }
+
             state.State.ExchangesStarted++;
-            state.State.BytesExchanged += outgoing.WireSize + reply.WireSize;
         }
         catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException)
         {

@@ -18,6 +18,37 @@ public sealed class ExpertsOptions
 
     /// <summary>v, exchanges each expert starts per second; 0 switches exchange off.</summary>
     public double FlowRate { get; set; } = 1.0;
+
+    /// <summary>What an exchange does: push (send the shard), pull (fetch the peer's), push-pull (both).</summary>
+    public string Mode { get; set; } = "push-pull";
+
+    /// <summary>Who may exchange with whom: complete, ring, small-world or scale-free (as in simulations).</summary>
+    public string Topology { get; set; } = "complete";
+
+    /// <summary>ring and small-world: neighbours on each side.</summary>
+    public int K { get; set; } = 2;
+
+    /// <summary>small-world: rewiring probability β.</summary>
+    public double Beta { get; set; } = 0.1;
+
+    /// <summary>scale-free: edges each new expert attaches with.</summary>
+    public int M { get; set; } = 3;
+
+    /// <summary>Seed the topology is built from (every silo builds the same graph).</summary>
+    public ulong TopologySeed { get; set; } = 1;
+
+    /// <summary>The topology as the simulation engine describes it.</summary>
+    public Domain.Simulation.TopologySpec TopologySpec() => new(
+        Topology switch
+        {
+            "ring" => Domain.Simulation.TopologyKind.Ring,
+            "small-world" => Domain.Simulation.TopologyKind.SmallWorld,
+            "scale-free" => Domain.Simulation.TopologyKind.ScaleFree,
+            _ => Domain.Simulation.TopologyKind.Complete,
+        },
+        K,
+        Beta,
+        M);
 }
 
 /// <summary>How knowledge is sketched.</summary>
@@ -55,6 +86,31 @@ public sealed class ExpertsOptionsValidator : IValidateOptions<ExpertsOptions>
         if (!double.IsFinite(options.FlowRate) || options.FlowRate < 0 || options.FlowRate > ExpertsOptions.MaxFlowRate)
         {
             errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.FlowRate), $"must be a number between 0 and {ExpertsOptions.MaxFlowRate} exchanges per second (got {options.FlowRate})"));
+        }
+
+        if (options.Mode is not ("push" or "pull" or "push-pull"))
+        {
+            errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Mode), $"must be push, pull or push-pull (got '{options.Mode}')"));
+        }
+
+        switch (options.Topology)
+        {
+            case "complete":
+                break;
+            case "ring" or "small-world" when options.K < 1 || (options.Count > 1 && 2L * options.K >= options.Count):
+                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.K), $"must be from 1 to {Math.Max(1, (options.Count - 1) / 2)} for {options.Count} experts: k neighbours on each side, 2k < N (got {options.K})"));
+                break;
+            case "small-world" when !(options.Beta is >= 0 and <= 1):
+                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Beta), $"is a rewiring probability, from 0 to 1 (got {options.Beta})"));
+                break;
+            case "scale-free" when options.M < 1 || (options.Count > 1 && options.M >= options.Count):
+                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.M), $"must be from 1 to N − 1 = {options.Count - 1} (got {options.M})"));
+                break;
+            case "ring" or "small-world" or "scale-free":
+                break;
+            default:
+                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Topology), $"must be complete, ring, small-world or scale-free (got '{options.Topology}')"));
+                break;
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

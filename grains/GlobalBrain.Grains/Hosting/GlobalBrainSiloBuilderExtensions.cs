@@ -28,7 +28,7 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KnowledgeOptions>, KnowledgeOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EncoderResolver>();
-        services.TryAddSingleton<Simulation.SimulationTopologies>();
+        services.TryAddSingleton<Simulation.TopologyCache>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         if (addMemoryStorage)
         {

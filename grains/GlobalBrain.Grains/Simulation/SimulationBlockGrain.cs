@@ -12,7 +12,7 @@ namespace GlobalBrain.Grains.Simulation;
 /// (the default, resource-optimized placement may keep them all on the coordinator's silo).
 /// </summary>
 [Reentrant, RandomPlacement]
-public sealed class SimulationBlockGrain(SimulationTopologies topologies) : Grain, ISimulationBlockGrain
+public sealed class SimulationBlockGrain(TopologyCache topologies) : Grain, ISimulationBlockGrain
 {
     private readonly List<RowBatch> _deliveries = [];
     private readonly List<PullBatch> _pulls = [];

@@ -3,10 +3,10 @@ using GlobalBrain.Domain.Simulation;
 namespace GlobalBrain.Grains.Simulation;
 
 /// <summary>
-/// The topologies of the runs this silo's blocks take part in, built once per silo (a 10^6-expert graph
-/// takes a second and tens of MB) and shared by its blocks. Keeps the few most recent.
+/// The topologies this silo's experts and simulation blocks pick peers from, built once per silo (a
+/// 10^6-expert graph takes a second and tens of MB) and shared. Keeps the few most recent.
 /// </summary>
-public sealed class SimulationTopologies
+public sealed class TopologyCache
 {
     private const int Kept = 4;
     private readonly object _gate = new();
@@ -15,7 +15,13 @@ public sealed class SimulationTopologies
     public Topology Get(SimulationSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var key = $"{spec.Topology}/{spec.Experts}/{spec.Seed}";
+        return Get(spec.Topology, spec.Experts, spec.Seed);
+    }
+
+    public Topology Get(TopologySpec spec, int experts, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var key = $"{spec}/{experts}/{seed}";
         Lazy<Topology> topology;
         lock (_gate)
         {
@@ -27,7 +33,7 @@ public sealed class SimulationTopologies
 
             if (node is null)
             {
-                node = new LinkedListNode<(string, Lazy<Topology>)>((key, new Lazy<Topology>(() => Topology.Build(spec.Topology, spec.Experts, spec.Seed))));
+                node = new LinkedListNode<(string, Lazy<Topology>)>((key, new Lazy<Topology>(() => Topology.Build(spec, experts, seed))));
                 if (_recent.Count == Kept)
                 {
                     _recent.RemoveLast();
