@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using GlobalBrain.Domain.Documents;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Domain.Tokenization.Bert;
+using GlobalBrain.Tests.Shared;
 using Microsoft.ML.Tokenizers;
 using FastBert = FastBertTokenizer.BertTokenizer;
 using HfTokenizer = Tokenizers.DotNet.Tokenizer;
@@ -52,7 +53,7 @@ internal static class TokenizerBenchmark
             return 2;
         }
 
-        var fixedJson = FixedLengthCopy(tokenizerJson, FixedLength);
+        var fixedJson = HfTokenizerFiles.FixedLengthCopy(tokenizerJson, FixedLength);
         try
         {
             using var hfFull = new HfTokenizer(tokenizerJson);
@@ -273,24 +274,6 @@ internal static class TokenizerBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {row.Tokenizer.PadRight(width)}  {row.MBPerSecond,8:F2}  {row.TokensPerSecond,12:N0}  {allocated,13} {row.Tokens,12:N0}"));
         }
-    }
-
-    /// <summary>A copy of tokenizer.json with HF truncation and padding to <paramref name="length"/>, as the Python call sets them.</summary>
-    private static string FixedLengthCopy(string tokenizerJson, int length)
-    {
-        var json = JsonNode.Parse(File.ReadAllText(tokenizerJson, Encoding.UTF8))!;
-        json["truncation"] = new JsonObject
-        {
-            ["direction"] = "Right", ["max_length"] = length, ["strategy"] = "LongestFirst", ["stride"] = 0,
-        };
-        json["padding"] = new JsonObject
-        {
-            ["strategy"] = new JsonObject { ["Fixed"] = length }, ["direction"] = "Right", ["pad_to_multiple_of"] = null,
-            ["pad_id"] = 0, ["pad_type_id"] = 0, ["pad_token"] = "[PAD]",
-        };
-        var path = Path.Combine(Path.GetTempPath(), $"globalbrain-tokenizer-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, json.ToJsonString());
-        return path;
     }
 
     private static bool TryParse(string[] args, out Options options, out string error)

@@ -1,8 +1,7 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using GlobalBrain.Domain.Documents;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Domain.Tokenization.Bert;
+using GlobalBrain.Tests.Shared;
 using Xunit;
 using Xunit.Abstractions;
 using HfTokenizer = Tokenizers.DotNet.Tokenizer;
@@ -29,7 +28,7 @@ public sealed class BertParityTests(ITestOutputHelper output)
 
         var ours = new BertEncoder(WordPieceVocabulary.Load(tokenizerJson));
         using var hfFull = new HfTokenizer(tokenizerJson);
-        using var fixedJson = new TemporaryFile(FixedLengthCopy(tokenizerJson, MaxLength));
+        using var fixedJson = new TemporaryFile(HfTokenizerFiles.FixedLengthCopy(tokenizerJson, MaxLength));
         using var hfFixed = new HfTokenizer(fixedJson.Path);
         var fast = new FastBertTokenizer.BertTokenizer();
         using (var stream = File.OpenRead(tokenizerJson))
@@ -71,10 +70,11 @@ public sealed class BertParityTests(ITestOutputHelper output)
     public void Bert_LowercaseAndStripAccents_MatchHuggingFace_OnTheCorpus()
     {
         var data = SharedData();
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(data, "bert-base-cased", "tokenizer.json"), Encoding.UTF8))!;
-        json["normalizer"]!["lowercase"] = true;
-        json["normalizer"]!["strip_accents"] = true;
-        using var uncasedJson = new TemporaryFile(WriteTemporary(json));
+        using var uncasedJson = new TemporaryFile(HfTokenizerFiles.Copy(Path.Combine(data, "bert-base-cased", "tokenizer.json"), json =>
+        {
+            json["normalizer"]!["lowercase"] = true;
+            json["normalizer"]!["strip_accents"] = true;
+        }));
         var ours = new BertEncoder(WordPieceVocabulary.Load(uncasedJson.Path));
         using var hf = new HfTokenizer(uncasedJson.Path);
 
@@ -156,29 +156,6 @@ public sealed class BertParityTests(ITestOutputHelper output)
         }
 
         return units;
-    }
-
-    /// <summary>A copy of tokenizer.json with HF truncation and padding to <paramref name="length"/>, as the Python call sets them.</summary>
-    private static string FixedLengthCopy(string tokenizerJson, int length)
-    {
-        var json = JsonNode.Parse(File.ReadAllText(tokenizerJson, Encoding.UTF8))!;
-        json["truncation"] = new JsonObject
-        {
-            ["direction"] = "Right", ["max_length"] = length, ["strategy"] = "LongestFirst", ["stride"] = 0,
-        };
-        json["padding"] = new JsonObject
-        {
-            ["strategy"] = new JsonObject { ["Fixed"] = length }, ["direction"] = "Right", ["pad_to_multiple_of"] = null,
-            ["pad_id"] = 0, ["pad_type_id"] = 0, ["pad_token"] = "[PAD]",
-        };
-        return WriteTemporary(json);
-    }
-
-    private static string WriteTemporary(JsonNode json)
-    {
-        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"globalbrain-tokenizer-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, json.ToJsonString());
-        return path;
     }
 
     private sealed class TemporaryFile(string path) : IDisposable
