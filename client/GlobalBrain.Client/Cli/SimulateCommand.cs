@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using GlobalBrain.Client.Output;
 using GlobalBrain.Client.Input;
 using GlobalBrain.Domain.Documents;
@@ -627,110 +628,135 @@ public sealed class SimulateCommand(CliContext context)
         }
     }
 
-    /// <summary>The --json object: parameters, every round, and when everyone held everything. No timings, so that it is reproducible byte for byte.</summary>
-    private sealed record JsonReport(
-        int Experts,
-        double FlowRate,
-        string Mode,
-        string Topology,
-        int? K,
-        double? Beta,
-        int? M,
-        string Scenario,
-        int? ItemsPerExpert,
-        int? ExchangeCap,
-        ulong Seed,
-        int MaxRounds,
-        bool UntilConverged,
-        double Epsilon,
-        long DistinctItems,
-        long TopologyEdges,
-        IReadOnlyList<RoundStats> Rounds,
-        int? RoundsToFullCoverage)
+    /// <summary>A run's parameters as its JSON reports them (flat, camelCase, first; topology parameters only where they apply).</summary>
+    private record RunParameters
     {
-        public static JsonReport From(SimulationResult result)
+        public required int Experts { get; init; }
+
+        public required double FlowRate { get; init; }
+
+        public required string Mode { get; init; }
+
+        public required string Topology { get; init; }
+
+        public int? K { get; init; }
+
+        public double? Beta { get; init; }
+
+        public int? M { get; init; }
+
+        public required string Scenario { get; init; }
+
+        public int? ItemsPerExpert { get; init; }
+
+        public int? ExchangeCap { get; init; }
+
+        public required ulong Seed { get; init; }
+
+        public required int MaxRounds { get; init; }
+
+        public required bool UntilConverged { get; init; }
+
+        public required double Epsilon { get; init; }
+
+        public required long DistinctItems { get; init; }
+
+        public required long TopologyEdges { get; init; }
+
+        public static RunParameters Of(SimulationResult result)
         {
             var spec = result.Spec;
             var kind = spec.Topology.Kind;
-            return new JsonReport(
-                spec.Experts,
-                spec.FlowRate,
-                Name(spec.Mode),
-                Name(kind),
-                kind is TopologyKind.Ring or TopologyKind.SmallWorld ? spec.Topology.K : null,
-                kind == TopologyKind.SmallWorld ? spec.Topology.Beta : null,
-                kind == TopologyKind.ScaleFree ? spec.Topology.M : null,
-                Name(spec.Scenario),
-                spec.Scenario == ScenarioKind.Items ? spec.ItemsPerExpert : null,
-                spec.ExchangeCap,
-                spec.Seed,
-                spec.MaxRounds,
-                spec.UntilConverged,
-                spec.Epsilon,
-                result.DistinctItems,
-                result.TopologyEdges,
-                result.Rounds,
-                result.RoundsToFullCoverage);
+            return new RunParameters
+            {
+                Experts = spec.Experts,
+                FlowRate = spec.FlowRate,
+                Mode = Name(spec.Mode),
+                Topology = Name(kind),
+                K = kind is TopologyKind.Ring or TopologyKind.SmallWorld ? spec.Topology.K : null,
+                Beta = kind == TopologyKind.SmallWorld ? spec.Topology.Beta : null,
+                M = kind == TopologyKind.ScaleFree ? spec.Topology.M : null,
+                Scenario = Name(spec.Scenario),
+                ItemsPerExpert = spec.Scenario == ScenarioKind.Items ? spec.ItemsPerExpert : null,
+                ExchangeCap = spec.ExchangeCap,
+                Seed = spec.Seed,
+                MaxRounds = spec.MaxRounds,
+                UntilConverged = spec.UntilConverged,
+                Epsilon = spec.Epsilon,
+                DistinctItems = result.DistinctItems,
+                TopologyEdges = result.TopologyEdges,
+            };
         }
+    }
+
+    /// <summary>The --json object: parameters, every round, and when everyone held everything. No timings, so that it is reproducible byte for byte.</summary>
+    private sealed record JsonReport : RunParameters
+    {
+        [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+        private JsonReport(RunParameters parameters)
+            : base(parameters)
+        {
+        }
+
+        [JsonPropertyOrder(1)]
+        public IReadOnlyList<RoundStats> Rounds { get; init; } = [];
+
+        [JsonPropertyOrder(2)]
+        public int? RoundsToFullCoverage { get; init; }
+
+        public static JsonReport From(SimulationResult result) => new(RunParameters.Of(result))
+        {
+            Rounds = result.Rounds,
+            RoundsToFullCoverage = result.RoundsToFullCoverage,
+        };
     }
 
     /// <summary>The --json object of a sweep: one summary per grid point, in grid order, without timings.</summary>
     private sealed record SweepReport(IReadOnlyList<SweepPoint> Sweep);
 
     /// <summary>One grid point of a sweep: its parameters and the state after the last round.</summary>
-    private sealed record SweepPoint(
-        int Experts,
-        double FlowRate,
-        string Mode,
-        string Topology,
-        int? K,
-        double? Beta,
-        int? M,
-        string Scenario,
-        int? ItemsPerExpert,
-        int? ExchangeCap,
-        ulong Seed,
-        int MaxRounds,
-        bool UntilConverged,
-        double Epsilon,
-        long DistinctItems,
-        long TopologyEdges,
-        int RoundsRun,
-        int? RoundsToFullCoverage,
-        double FinalMeanReach,
-        double FinalMinReach,
-        double FinalCollectiveIntelligence,
-        long Exchanges,
-        long BytesExchanged)
+    private sealed record SweepPoint : RunParameters
     {
+        [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+        private SweepPoint(RunParameters parameters)
+            : base(parameters)
+        {
+        }
+
+        [JsonPropertyOrder(1)]
+        public int RoundsRun { get; init; }
+
+        [JsonPropertyOrder(2)]
+        public int? RoundsToFullCoverage { get; init; }
+
+        [JsonPropertyOrder(3)]
+        public double FinalMeanReach { get; init; }
+
+        [JsonPropertyOrder(4)]
+        public double FinalMinReach { get; init; }
+
+        [JsonPropertyOrder(5)]
+        public double FinalCollectiveIntelligence { get; init; }
+
+        [JsonPropertyOrder(6)]
+        public long Exchanges { get; init; }
+
+        [JsonPropertyOrder(7)]
+        public long BytesExchanged { get; init; }
+
         public static SweepPoint From(SimulationResult result)
         {
-            var report = JsonReport.From(result);
             var last = result.Rounds[^1];
-            return new SweepPoint(
-                report.Experts,
-                report.FlowRate,
-                report.Mode,
-                report.Topology,
-                report.K,
-                report.Beta,
-                report.M,
-                report.Scenario,
-                report.ItemsPerExpert,
-                report.ExchangeCap,
-                report.Seed,
-                report.MaxRounds,
-                report.UntilConverged,
-                report.Epsilon,
-                report.DistinctItems,
-                report.TopologyEdges,
-                result.Rounds.Count - 1,
-                result.RoundsToFullCoverage,
-                last.MeanReach,
-                last.MinReach,
-                last.CollectiveIntelligence,
-                result.Rounds.Sum(r => r.Exchanges),
-                result.Rounds.Sum(r => r.BytesExchanged));
+            return new SweepPoint(RunParameters.Of(result))
+            {
+                RoundsRun = result.Rounds.Count - 1,
+                RoundsToFullCoverage = result.RoundsToFullCoverage,
+                FinalMeanReach = last.MeanReach,
+                FinalMinReach = last.MinReach,
+                FinalCollectiveIntelligence = last.CollectiveIntelligence,
+                Exchanges = result.Rounds.Sum(r => r.Exchanges),
+                BytesExchanged = result.Rounds.Sum(r => r.BytesExchanged),
+            };
         }
     }
 }
