@@ -23,6 +23,7 @@ public sealed class SiloFixture : IAsyncLifetime
             "--GlobalBrain:Experts:Count", "8",
             "--GlobalBrain:Experts:FlowRate", "5",
             "--GlobalBrain:Api:MaxBodyBytes", "65536",
+            "--GlobalBrain:Metrics:Interval", "00:00:00.2",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await _app.StartAsync();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Grains.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,7 @@ public sealed partial class ExpertGrain(
     IOptions<KnowledgeOptions> knowledge,
     ILocalSiloDetails silo,
     Simulation.TopologyCache topologies,
+    Telemetry.GlobalBrainInstruments instruments,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
 {
     private const int RecentBatchCapacity = 4096;
@@ -161,6 +163,8 @@ public sealed partial class ExpertGrain(
             return;
         }
 
+        var started = Stopwatch.GetTimestamp();
+        long carried;
         try
         {
             var expert = GrainFactory.GetGrain<IExpertGrain>(peer);
@@ -169,22 +173,26 @@ public sealed partial class ExpertGrain(
                 case "push":
                     var pushed = Snapshot();
                     await expert.ReceiveAsync(pushed);
-                    state.State.BytesExchanged += pushed.WireSize;
+                    carried = pushed.WireSize;
                     break;
                 case "pull":
                     var pulled = await expert.ShareAsync();
                     Merge(pulled);
-                    state.State.BytesExchanged += pulled.WireSize;
+                    carried = pulled.WireSize;
                     break;
                 default:
                     var outgoing = Snapshot();
                     var reply = await expert.ExchangeAsync(outgoing);
                     Merge(reply);
-                    state.State.BytesExchanged += outgoing.WireSize + reply.WireSize;
+                    carried = outgoing.WireSize + reply.WireSize;
                     break;
             }
 
             state.State.ExchangesStarted++;
+            state.State.BytesExchanged += carried;
+            instruments.Exchanges.Add(1, new KeyValuePair<string, object?>("mode", options.Mode));
+            instruments.MergedBytes.Add(carried);
+            instruments.ExchangeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException)
         {

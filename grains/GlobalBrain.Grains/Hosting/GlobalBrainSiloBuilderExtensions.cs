@@ -29,6 +29,12 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EncoderResolver>();
         services.TryAddSingleton<Simulation.TopologyCache>();
+        services.AddMetrics();
+        services.AddOptions<Telemetry.MetricsOptions>().BindConfiguration(Telemetry.MetricsOptions.SectionName)
+            .Validate(o => o.Interval > TimeSpan.Zero, SettingErrors.Describe(Telemetry.MetricsOptions.SectionName, nameof(Telemetry.MetricsOptions.Interval), "must be positive"))
+            .ValidateOnStart();
+        services.TryAddSingleton<Telemetry.ClusterMetricsCache>();
+        services.TryAddSingleton<Telemetry.GlobalBrainInstruments>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         if (addMemoryStorage)
         {

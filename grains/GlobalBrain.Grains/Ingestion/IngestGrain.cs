@@ -8,7 +8,7 @@ namespace GlobalBrain.Grains.Ingestion;
 /// the silo's tokenizer workers run on all its cores; its own turns only route.
 /// </summary>
 [SiloBoundPlacement, Reentrant]
-public sealed class IngestGrain(ILocalSiloDetails silo) : Grain, IIngestGrain
+public sealed class IngestGrain(ILocalSiloDetails silo, Telemetry.GlobalBrainInstruments instruments) : Grain, IIngestGrain
 {
     private readonly string _silo = silo.SiloAddress.ToParsableString();
 
@@ -26,6 +26,15 @@ public sealed class IngestGrain(ILocalSiloDetails silo) : Grain, IIngestGrain
         }
 
         await Task.WhenAll(learning);
+        instruments.DocumentsIngested.Add(encoded.Accepted);
+        instruments.Tokens.Add(encoded.Tokens);
+        instruments.Text.Add(encoded.Bytes);
+        instruments.BatchSize.Record(encoded.Bytes);
+        foreach (var rejection in encoded.Rejected)
+        {
+            instruments.DocumentsRejected.Add(1, new KeyValuePair<string, object?>("reason", rejection.Reason));
+        }
+
         return new IngestBatchResult(encoded.Accepted, encoded.Tokens, encoded.Bytes, encoded.Rejected, encoded.Silo, encoded.Records);
     }
 }

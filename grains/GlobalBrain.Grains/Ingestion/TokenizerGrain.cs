@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using GlobalBrain.Domain.Documents;
 using GlobalBrain.Domain.Knowledge;
@@ -18,13 +19,15 @@ public sealed class TokenizerGrain(
     ILocalSiloDetails silo,
     EncoderResolver resolver,
     IOptions<ExpertsOptions> experts,
-    IOptions<KnowledgeOptions> knowledge) : Grain, ITokenizerGrain
+    IOptions<KnowledgeOptions> knowledge,
+    Telemetry.GlobalBrainInstruments instruments) : Grain, ITokenizerGrain
 {
     private readonly string _silo = silo.SiloAddress.ToParsableString();
 
     public async Task<EncodedBatch> EncodeAsync(IngestBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        var started = Stopwatch.GetTimestamp();
         var (encoder, overflow) = await resolver.ResolveAsync(batch.Tokenizer);
         var n = experts.Value.Count;
         var width = knowledge.Value.ShingleWidth;
@@ -75,6 +78,7 @@ public sealed class TokenizerGrain(
             }
         }
 
+        instruments.TokenizeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return new EncodedBatch(
             accepted,
             tokens,

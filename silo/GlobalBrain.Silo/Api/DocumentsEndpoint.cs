@@ -28,7 +28,12 @@ public static class DocumentsEndpoint
         return endpoints;
     }
 
-    private static async Task<IResult> HandleAsync(HttpRequest request, IngestService ingest, IOptions<GlobalBrainApiOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> HandleAsync(
+        HttpRequest request,
+        IngestService ingest,
+        IOptions<GlobalBrainApiOptions> options,
+        GlobalBrain.Grains.Telemetry.GlobalBrainInstruments instruments,
+        CancellationToken cancellationToken)
     {
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         var jsonLines = mediaType is not null && JsonLinesTypes.Contains(mediaType);
@@ -63,6 +68,12 @@ public static class DocumentsEndpoint
         }
 
         var refused = rejections.Select(r => new ApiRejection(null, r.Line, r.Reason.Code(), r.Message)).ToList();
+        foreach (var rejection in refused)
+        {
+            // Those the cluster refuses are counted where they are refused (the ingest front).
+            instruments.DocumentsRejected.Add(1, new KeyValuePair<string, object?>("reason", rejection.Reason));
+        }
+
         if (documents.Count == 0)
         {
             return Results.Json(new IngestResponse(0, refused.Count, 0, refused), statusCode: StatusCodes.Status400BadRequest);

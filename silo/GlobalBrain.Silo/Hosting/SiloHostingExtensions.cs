@@ -70,6 +70,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<Api.IngestService>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter("Microsoft.Orleans")
+            .AddMeter(GlobalBrain.Grains.Telemetry.GlobalBrainInstruments.MeterName)
             .AddPrometheusExporter());
         return builder;
     }

@@ -1,0 +1,123 @@
+using System.Diagnostics.Metrics;
+using GlobalBrain.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GlobalBrain.Grains.Telemetry;
+
+/// <summary>
+/// The aggregator's figures for this silo's gauges. A scrape reads the last figures and, when they are
+/// older than <see cref="MetricsOptions.Interval"/>, starts a refresh in the background: asking N
+/// experts takes time at large N, and a scrape must not wait for it. Nothing is asked until the first
+/// scrape, so a starting cluster does not activate its experts before its silos have joined.
+/// Also measures convergence: the time from the last growth of I until mean reach is back at the target.
+/// </summary>
+public sealed partial class ClusterMetricsCache(
+    IGrainFactory grains,
+    IOptions<MetricsOptions> options,
+    TimeProvider time,
+    ILogger<ClusterMetricsCache> logger)
+{
+    /// <summary>Mean reach at which new knowledge counts as spread (as in ingest's --target-reach default).</summary>
+    public const double ConvergedReach = 0.99;
+
+    private readonly object _gate = new();
+    private ClusterMetrics? _latest;
+    private DateTimeOffset? _growthAt;
+    private double _lastItems;
+    private double? _convergenceSeconds;
+    private Task _refresh = Task.CompletedTask;
+    private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
+
+    /// <summary>The latest figures, or null before the first refresh.</summary>
+    public ClusterMetrics? Latest
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _latest;
+            }
+        }
+    }
+
+    /// <summary>A gauge's value from the latest figures; nothing before the first refresh.</summary>
+    public IEnumerable<Measurement<double>> Observe(Func<ClusterMetrics, double> value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        RefreshIfStale();
+        var latest = Latest;
+        return latest is null ? [] : [new Measurement<double>(value(latest))];
+    }
+
+    public IEnumerable<Measurement<double>> ObserveConvergence()
+    {
+        RefreshIfStale();
+        lock (_gate)
+        {
+            return _convergenceSeconds is { } seconds ? [new Measurement<double>(seconds)] : [];
+        }
+    }
+
+    /// <summary>Takes a fresh set of figures (the background loop's step; tests call it directly).</summary>
+    public void Record(ClusterMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            if (metrics.DistinctItems > _lastItems)
+            {
+                _growthAt = now;
+            }
+
+            _lastItems = metrics.DistinctItems;
+            if (_growthAt is { } since && metrics.MeanReach >= ConvergedReach)
+            {
+                _convergenceSeconds = (now - since).TotalSeconds;
+                _growthAt = null;
+            }
+
+            _latest = metrics;
+        }
+    }
+
+    private void RefreshIfStale()
+    {
+        lock (_gate)
+        {
+            if (!_refresh.IsCompleted || time.GetUtcNow() - _refreshedAt < options.Value.Interval)
+            {
+                return;
+            }
+
+            _refreshedAt = time.GetUtcNow();
+            _refresh = RefreshAsync();
+        }
+    }
+
+    private async Task RefreshAsync()
+    {
+        try
+        {
+            Record(await grains.GetGrain<IAggregatorGrain>(0).GetMetricsAsync());
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
+        {
+            // The cluster may still be starting or a silo leaving; the gauges keep the last figures.
+            LogRefreshFailed(logger, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not refresh the cluster metrics for the gauges; keeping the last ones")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>How the silo publishes metrics.</summary>
+public sealed class MetricsOptions
+{
+    public const string SectionName = "GlobalBrain:Metrics";
+
+    /// <summary>How old the global figures behind the gauges may be before a scrape refreshes them from the aggregator.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(15);
+}

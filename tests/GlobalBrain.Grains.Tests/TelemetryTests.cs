@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using GlobalBrain.Domain.Tokenization;
+using GlobalBrain.Grains.Ingestion;
+using GlobalBrain.Grains.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+
+namespace GlobalBrain.Grains.Tests;
+
+/// <summary>The GlobalBrain meter: what ingestion and exchange record, and with which (few) tags.</summary>
+[Collection(ThreeSiloCluster.Name)]
+public sealed class TelemetryTests(ClusterFixture fixture)
+{
+    private static readonly string[] AllowedTags = ["reason", "mode"];
+
+    [Fact]
+    public async Task Ingest_CountsDocumentsTokensAndRejections_WithLowCardinalityTagsOnly()
+    {
+        // Only this cluster's silos: other test classes run their own clusters in this process meanwhile.
+        var factories = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().Select(s => (object)s.SiloHost.Services.GetRequiredService<IMeterFactory>()).ToHashSet();
+        using var listener = new Recorder(factories);
+        var documents = Enumerable.Range(0, 50).Select(i => new DocumentInput($"telemetry/{i}", $"metrics count every document {i} once")).ToList();
+        documents.Add(new DocumentInput("telemetry/blank", "  "));
+        var dispatcher = await IngestDispatcher.ConnectAsync(fixture.Client, new IngestDispatcherOptions { MaxBatchDocuments = 7 });
+
+        await dispatcher.IngestAsync(documents, TokenizerSpec.Default);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (listener.Sum("globalbrain.exchanges") == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var encoder = TextEncoders.Get("cl100k_base");
+        Assert.Equal(50, listener.Sum("globalbrain.ingest.documents"));
+        Assert.Equal(documents.Take(50).Sum(d => (long)encoder.Encode(d.Text).Length), listener.Sum("globalbrain.ingest.tokens"));
+        Assert.Equal(1, listener.Sum("globalbrain.ingest.rejected", ("reason", "empty")));
+        Assert.Equal(8, listener.Count("globalbrain.tokenize.duration"));
+        Assert.True(listener.Sum("globalbrain.exchanges", ("mode", "push-pull")) > 0);
+        Assert.All(listener.TagKeys, key => Assert.Contains(key, AllowedTags));
+    }
+
+    [Fact]
+    public void ConvergenceTime_IsFromTheGrowthOfIUntilMeanReachIsBackAtTheTarget()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var cache = new ClusterMetricsCache(fixture.Client, Options.Create(new MetricsOptions()), clock, NullLogger<ClusterMetricsCache>.Instance);
+
+        Assert.Empty(cache.ObserveConvergence());
+        Assert.Empty(cache.Observe(m => m.MeanReach));
+        cache.Record(Metrics(items: 100, meanReach: 0.2));
+        clock.Advance(TimeSpan.FromSeconds(3));
+        cache.Record(Metrics(items: 100, meanReach: 0.7));
+        clock.Advance(TimeSpan.FromSeconds(4));
+        cache.Record(Metrics(items: 100, meanReach: 0.995));
+
+        Assert.Equal(7, Assert.Single(cache.ObserveConvergence()).Value, 6);
+        Assert.Equal(0.995, Assert.Single(cache.Observe(m => m.MeanReach)).Value);
+    }
+
+    private static ClusterMetrics Metrics(double items, double meanReach) =>
+        new(16, 1, 10, 100, items, meanReach, meanReach, meanReach, 0, items * meanReach * 16, 0, 0, 3, DateTimeOffset.UnixEpoch);
+
+    /// <summary>Collects the GlobalBrain meter's measurements from every silo of the in-process cluster.</summary>
+    private sealed class Recorder : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentQueue<(string Name, double Value, KeyValuePair<string, object?>[] Tags)> _measurements = new();
+
+        public Recorder(HashSet<object> meterFactories)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == GlobalBrainInstruments.MeterName && instrument.Meter.Scope is { } scope && meterFactories.Contains(scope))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, value, tags.ToArray())));
+            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, value, tags.ToArray())));
+            _listener.Start();
+        }
+
+        public IEnumerable<string> TagKeys => _measurements.SelectMany(m => m.Tags).Select(t => t.Key).Distinct();
+
+        public double Sum(string name, (string Key, string Value)? tag = null) => Matching(name, tag).Sum(m => m.Value);
+
+        public int Count(string name) => Matching(name, null).Count();
+
+        public void Dispose() => _listener.Dispose();
+
+        private IEnumerable<(string Name, double Value, KeyValuePair<string, object?>[] Tags)> Matching(string name, (string Key, string Value)? tag) =>
+            _measurements.Where(m => m.Name == name && (tag is null || m.Tags.Any(t => t.Key == tag.Value.Key && Equals(t.Value, tag.Value.Value))));
+    }
+}
