@@ -120,4 +120,7 @@ public sealed class MetricsOptions
 
     /// <summary>How old the global figures behind the gauges may be before a scrape refreshes them from the aggregator.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A separate port for <c>/metrics</c> on the silo's host (0: served on the API port).</summary>
+    public int Port { get; set; }
 }

@@ -1,3 +1,4 @@
+using GlobalBrain.Grains.Telemetry;
 using GlobalBrain.Silo.Api;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -15,7 +16,13 @@ public static class SiloApp
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapDocumentsApi();
-        app.MapPrometheusScrapingEndpoint();
+        var metricsPort = app.Configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>()?.Port ?? 0;
+        var metrics = app.MapPrometheusScrapingEndpoint();
+        if (metricsPort > 0)
+        {
+            metrics.RequireHost($"*:{metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using GlobalBrain.Grains.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using GlobalBrain.Grains.Telemetry;
 using OpenTelemetry.Metrics;
 
 namespace GlobalBrain.Silo.Hosting;
@@ -24,6 +25,7 @@ public static class SiloHostingExtensions
         GlobalBrainClusterOptions cluster;
         GlobalBrainApiOptions api;
         List<string> problems;
+        int metricsPort;
         try
         {
             cluster = configuration.GetSection(GlobalBrainClusterOptions.SectionName).Get<GlobalBrainClusterOptions>() ?? new();
@@ -37,6 +39,11 @@ public static class SiloHostingExtensions
             var knowledge = configuration.GetSection(KnowledgeOptions.SectionName).Get<KnowledgeOptions>() ?? new();
             problems.AddRange(new ExpertsOptionsValidator().Validate(null, experts).Failures ?? []);
             problems.AddRange(new KnowledgeOptionsValidator().Validate(null, knowledge).Failures ?? []);
+            metricsPort = configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>()?.Port ?? 0;
+            if (metricsPort is < 0 or > 65535)
+            {
+                problems.Add(SettingErrors.Describe(MetricsOptions.SectionName, nameof(MetricsOptions.Port), $"must be a TCP port from 1 to 65535, or 0 to serve /metrics on the API port (got {metricsPort})"));
+            }
         }
         catch (InvalidOperationException e)
         {
@@ -49,10 +56,17 @@ public static class SiloHostingExtensions
             throw new InvalidSettingsException(problems);
         }
 
-        if (string.IsNullOrEmpty(configuration["urls"]))
+        var urls = string.IsNullOrEmpty(configuration["urls"]) ? DefaultUrl : configuration["urls"]!;
+        if (metricsPort > 0)
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            // /metrics on its own port, on the same interface as the API (SiloApp maps it there only).
+            var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+            var authority = first[(first.IndexOf("://", StringComparison.Ordinal) + 3)..];
+            var host = authority[..authority.LastIndexOf(':')];
+            urls = $"{urls};http://{host}:{metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
+
+        builder.WebHost.UseUrls(urls);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = api.MaxBodyBytes);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(api));

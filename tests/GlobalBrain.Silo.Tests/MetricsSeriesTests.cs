@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using GlobalBrain.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+
+namespace GlobalBrain.Silo.Tests;
+
+/// <summary>/metrics on its own port, and a series count that does not grow with N.</summary>
+public sealed class MetricsSeriesTests
+{
+    [Fact]
+    public async Task MetricsPort_ServesMetricsThere_AndNotOnTheApiPort()
+    {
+        var api = FreePort();
+        var metrics = FreePort();
+        await using var silo = await StartAsync(api, ["--GlobalBrain:Metrics:Port", Text(metrics)]);
+        using var http = new HttpClient();
+
+        var onMetricsPort = await http.GetAsync(new Uri($"http://127.0.0.1:{metrics}/metrics"));
+        var onApiPort = await http.GetAsync(new Uri($"http://127.0.0.1:{api}/metrics"));
+
+        Assert.Equal(HttpStatusCode.OK, onMetricsPort.StatusCode);
+        Assert.Contains("orleans_", await onMetricsPort.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, onApiPort.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri($"http://127.0.0.1:{api}/healthz/live"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task GlobalBrainSeries_AreTheSameInNumber_AtTenAndTenThousandExperts()
+    {
+        var small = await SeriesAfterIngestAsync(10);
+        var large = await SeriesAfterIngestAsync(10_000);
+
+        Assert.Equal(small, large);
+        Assert.Contains(small, s => s.StartsWith("globalbrain_reach_mean{", StringComparison.Ordinal));
+        Assert.Contains(small, s => s.StartsWith("globalbrain_exchanges_total{", StringComparison.Ordinal));
+    }
+
+    /// <summary>The globalbrain_* series (name and labels, without values) once every kind has appeared.</summary>
+    private static async Task<List<string>> SeriesAfterIngestAsync(int experts)
+    {
+        var api = FreePort();
+        await using var silo = await StartAsync(api,
+        [
+            "--GlobalBrain:Experts:Count", Text(experts),
+            "--GlobalBrain:Experts:FlowRate", "0.2",
+            "--GlobalBrain:Knowledge:Precision", "8",
+            "--GlobalBrain:Metrics:Interval", "00:00:01",
+        ]);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{api}") };
+        var lines = string.Join('\n', Enumerable.Range(0, 30).Select(i => $"{{\"id\":\"s{i}\",\"text\":\"series do not depend on N {i}\"}}")) + "\n{\"id\":\"empty\",\"text\":\"\"}\n";
+        (await http.PostAsync(new Uri("/v1/documents", UriKind.Relative), new StringContent(lines, Encoding.UTF8, "application/x-ndjson"))).EnsureSuccessStatusCode();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<string> series;
+        do
+        {
+            await Task.Delay(300);
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
+            var text = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
+            series = [.. text.Split('\n').Where(l => l.StartsWith("globalbrain_", StringComparison.Ordinal)).Select(l => l[..l.LastIndexOf(' ')]).Order(StringComparer.Ordinal)];
+        }
+        while (!(series.Any(s => s.StartsWith("globalbrain_reach_mean{", StringComparison.Ordinal)) && series.Any(s => s.StartsWith("globalbrain_exchanges_total{", StringComparison.Ordinal)))
+               && DateTime.UtcNow < deadline);
+
+        return series;
+    }
+
+    private static async Task<RunningSilo> StartAsync(int api, string[] extra)
+    {
+        var app = SiloApp.Build(
+        [
+            "--urls", $"http://127.0.0.1:{api}",
+            "--GlobalBrain:Cluster:SiloPort", Text(FreePort()),
+            "--GlobalBrain:Cluster:GatewayPort", Text(FreePort()),
+            "--Logging:LogLevel:Default", "Warning",
+            .. extra,
+        ]);
+        await app.StartAsync();
+        return new RunningSilo(app);
+    }
+
+    private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class RunningSilo(WebApplication app) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
