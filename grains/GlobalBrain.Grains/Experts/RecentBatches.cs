@@ -5,12 +5,13 @@ namespace GlobalBrain.Grains.Experts;
 /// <summary>
 /// The last <see cref="Capacity"/> batch ids an expert learned: a set for lookups and a ring for the
 /// order, stored as one blob of 16 bytes per id, oldest first. The blob is reused between writes
-/// (an expert writes after every batch; a fresh 64 KB array each time was measurable).
+/// (an expert writes after every batch; a fresh 64 KB array each time was measurable). Both grow with
+/// use: an expert that never learned anything (most of them, in a large network) holds no ids at all.
 /// </summary>
 internal sealed class RecentBatches(int capacity)
 {
-    private readonly HashSet<Guid> _ids = new(capacity);
-    private readonly Guid[] _ring = new Guid[capacity];
+    private readonly HashSet<Guid> _ids = [];
+    private Guid[] _ring = [];
     private int _next;
     private byte[] _blob = [];
 
@@ -31,6 +32,11 @@ internal sealed class RecentBatches(int capacity)
         if (_ids.Count > Capacity)
         {
             _ids.Remove(_ring[_next]);
+        }
+        else if (_next == _ring.Length)
+        {
+            // Not yet full: the ring is in order from 0, so growing it keeps the order.
+            Array.Resize(ref _ring, Math.Min(Capacity, Math.Max(16, _ring.Length * 2)));
         }
 
         _ring[_next] = id;
