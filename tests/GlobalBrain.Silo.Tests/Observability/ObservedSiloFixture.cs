@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace GlobalBrain.Silo.Tests.Observability;
+
+/// <summary>
+/// A real silo in its own process on free loopback ports, gauges refreshed every second, shared by the observability tests.
+/// </summary>
+/// <remarks>
+/// Out of process on purpose: silos hosted side by side in the test process share the process-wide meter listeners,
+/// and a scrape of one then misses series; Prometheus must see what a deployed silo serves.
+/// </remarks>
+public sealed class ObservedSiloFixture : IAsyncLifetime
+{
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+    private int _batch;
+
+    public int HttpPort { get; private set; }
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        HttpPort = ObservabilityTools.FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "globalbrain-silo.dll"),
+            "--urls", $"http://127.0.0.1:{HttpPort}",
+            "--GlobalBrain:Cluster:SiloPort", ObservabilityTools.Invariant(ObservabilityTools.FreePort()),
+            "--GlobalBrain:Cluster:GatewayPort", ObservabilityTools.Invariant(ObservabilityTools.FreePort()),
+            "--GlobalBrain:Experts:Count", "8",
+            "--GlobalBrain:Experts:FlowRate", "5",
+            "--GlobalBrain:Metrics:Interval", "00:00:01",
+            "--Logging:LogLevel:Default", "Warning",
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(info) ?? throw new InvalidOperationException("could not start the silo");
+        _process.OutputDataReceived += (_, e) => Log(e.Data);
+        _process.ErrorDataReceived += (_, e) => Log(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the silo exited with code {_process.ExitCode}:\n{SiloLog()}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Slow to answer on a loaded machine.
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"the silo was not ready within 90 s:\n{SiloLog()}");
+    }
+
+    /// <summary>Posts a small batch: two documents and one that is rejected (empty text), so every counter moves.</summary>
+    public async Task IngestAsync()
+    {
+        var n = Interlocked.Increment(ref _batch);
+        var ndjson =
+            $"{{\"id\":\"obs-{n}-a\",\"text\":\"the global brain learns batch {n} from many experts\"}}\n" +
+            $"{{\"id\":\"obs-{n}-b\",\"text\":\"knowledge spreads by gossip exchange {n}\"}}\n" +
+            $"{{\"id\":\"obs-{n}-c\",\"text\":\"\"}}\n";
+        using var body = new StringContent(ndjson, Encoding.UTF8, "application/x-ndjson");
+        using var response = await Http.PostAsync(new Uri("/v1/documents", UriKind.Relative), body);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async Task<string> ScrapeAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (_process is { } process)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            process.Dispose();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Log(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+
+    private string SiloLog()
+    {
+        lock (_log)
+        {
+            return _log.ToString();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ObservedSiloDefinition : ICollectionFixture<ObservedSiloFixture>
+{
+    public const string Name = "Observed silo";
+}
