@@ -48,7 +48,7 @@ public interface IExpertGrain : IGrainWithIntegerKey
     Task<ShardSnapshot> ShareAsync();
 
     [Alias("GetReport")]
-    Task<ExpertReport> GetReportAsync();
+    Task<ExpertReport> GetReportAsync(Guid knownIncarnation, long knownVersion);
 }
 
 /// <summary>The global collective-intelligence metrics (key 0).</summary>

@@ -29,10 +29,12 @@ public sealed record ExpertReport(
     [property: Id(1)] double Knowledge,
     [property: Id(2)] long OwnDocuments,
     [property: Id(3)] long OwnTokens,
-    [property: Id(4)] byte[] Registers,
+    [property: Id(4)] byte[]? Registers,
     [property: Id(5)] long ExchangesStarted,
     [property: Id(6)] long BytesExchanged,
-    [property: Id(7)] string Silo);
+    [property: Id(7)] string Silo,
+    [property: Id(8)] Guid Incarnation,
+    [property: Id(9)] long Version);
 
 /// <summary>The cluster's collective-intelligence metrics (DESIGN.md, "Metrics").</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.ClusterMetrics")]

@@ -35,7 +35,7 @@ public sealed class IngestionTests(ClusterFixture fixture)
         Assert.Equal(before.Tokens + exactTokens, after.Tokens);
         Assert.Equal(ClusterFixture.Experts, after.Experts);
 
-        var reports = await Task.WhenAll(Enumerable.Range(0, ClusterFixture.Experts).Select(i => fixture.Client.GetGrain<IExpertGrain>(i).GetReportAsync()));
+        var reports = await Task.WhenAll(Enumerable.Range(0, ClusterFixture.Experts).Select(i => fixture.Client.GetGrain<IExpertGrain>(i).GetReportAsync(Guid.Empty, -1)));
         Assert.Equal(ClusterFixture.Silos, reports.Select(r => r.Silo).Distinct().Count());
     }
 

@@ -24,10 +24,23 @@ public sealed class AggregatorGrain(
     /// <summary>Reports asked at once: each carries a sketch (16 KB at p = 14), so asking all N together would hold N of them.</summary>
     private const int ReportsPerWave = 2048;
 
+    // The union of every sketch seen so far and which version of each expert's sketch it holds:
+    // sketches only grow, so a refresh merges only the experts that changed since the last one.
+    private HyperLogLog? _union;
+    private Guid[] _incarnations = [];
+    private long[] _versions = [];
+
     public async Task<ClusterMetrics> GetMetricsAsync()
     {
         var n = experts.Value.Count;
-        var union = new HyperLogLog(knowledge.Value.Precision);
+        if (_union is null || _versions.Length != n)
+        {
+            _union = new HyperLogLog(knowledge.Value.Precision);
+            _incarnations = new Guid[n];
+            _versions = new long[n];
+        }
+
+        var union = _union;
         var held = new double[n];
         long documents = 0, tokens = 0, exchanges = 0, bytes = 0;
 
@@ -39,14 +52,20 @@ public sealed class AggregatorGrain(
             var calls = new Task<ExpertReport>[count];
             for (var i = 0; i < count; i++)
             {
-                calls[i] = GrainFactory.GetGrain<IExpertGrain>(start + i).GetReportAsync();
+                calls[i] = GrainFactory.GetGrain<IExpertGrain>(start + i).GetReportAsync(_incarnations[start + i], _versions[start + i]);
             }
 
             var reports = await Task.WhenAll(calls);
             for (var i = 0; i < count; i++)
             {
                 var report = reports[i];
-                union.Merge(report.Registers);
+                if (report.Registers is { } registers)
+                {
+                    union.Merge(registers);
+                }
+
+                _incarnations[start + i] = report.Incarnation;
+                _versions[start + i] = report.Version;
                 held[start + i] = report.Knowledge;
                 documents += report.OwnDocuments;
                 tokens += report.OwnTokens;

@@ -26,6 +26,12 @@ public sealed partial class ExpertGrain(
     private const int RecentBatchCapacity = 4096;
 
     private readonly RecentBatches _recent = new(RecentBatchCapacity);
+
+    // Which state of the shard the aggregator has seen: a new incarnation per activation, a version per change.
+    private readonly Guid _incarnation = Guid.NewGuid();
+    private long _version;
+    private long _estimateVersion = -1;
+    private double _estimate;
     private KnowledgeShard _shard = null!;
     private int _self;
     private bool _dirty;
@@ -117,6 +123,7 @@ public sealed partial class ExpertGrain(
         }
 
         _shard.Learn(_self, delta.Documents, delta.Tokens, delta.ItemHashes);
+        _version++;
         _recent.Add(delta.BatchId);
         _dirty = true;
         await PersistAsync();
@@ -130,18 +137,28 @@ public sealed partial class ExpertGrain(
         return Task.FromResult(Snapshot());
     }
 
-    public Task<ExpertReport> GetReportAsync()
+    public Task<ExpertReport> GetReportAsync(Guid knownIncarnation, long knownVersion)
     {
         var own = _shard.TotalsOf(_self);
+        if (_estimateVersion != _version)
+        {
+            _estimate = _shard.KnowledgeEstimate;
+            _estimateVersion = _version;
+        }
+
+        // The sketch only when the caller has not seen this version of it: a network at rest sends none.
+        var unchanged = knownIncarnation == _incarnation && knownVersion == _version;
         return Task.FromResult(new ExpertReport(
             _self,
-            _shard.KnowledgeEstimate,
+            _estimate,
             own.Documents,
             own.Tokens,
-            (byte[])_shard.Items.Registers.Clone(),
+            unchanged ? null : (byte[])_shard.Items.Registers.Clone(),
             state.State.ExchangesStarted,
             state.State.BytesExchanged,
-            silo.SiloAddress.ToParsableString()));
+            silo.SiloAddress.ToParsableString(),
+            _incarnation,
+            _version));
     }
 
     public Task ReceiveAsync(ShardSnapshot incoming)
@@ -214,6 +231,7 @@ public sealed partial class ExpertGrain(
         if (_shard.Merge(ShardOf(snapshot.Registers, snapshot.Origins)))
         {
             _dirty = true;
+            _version++;
         }
     }
 
