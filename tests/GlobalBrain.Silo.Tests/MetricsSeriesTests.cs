@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using GlobalBrain.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -13,8 +12,8 @@ public sealed class MetricsSeriesTests
     [Fact]
     public async Task MetricsPort_ServesMetricsThere_AndNotOnTheApiPort()
     {
-        var api = FreePort();
-        var metrics = FreePort();
+        var api = FreePorts.Next();
+        var metrics = FreePorts.Next();
         await using var silo = await StartAsync(api, ["--GlobalBrain:Metrics:Port", Text(metrics)]);
         using var http = new HttpClient();
 
@@ -41,7 +40,7 @@ public sealed class MetricsSeriesTests
     /// <summary>The globalbrain_* series (name and labels, without values) once every kind has appeared.</summary>
     private static async Task<List<string>> SeriesAfterIngestAsync(int experts)
     {
-        var api = FreePort();
+        var api = FreePorts.Next();
         await using var silo = await StartAsync(api,
         [
             "--GlobalBrain:Experts:Count", Text(experts),
@@ -74,8 +73,8 @@ public sealed class MetricsSeriesTests
         var app = SiloApp.Build(
         [
             "--urls", $"http://127.0.0.1:{api}",
-            "--GlobalBrain:Cluster:SiloPort", Text(FreePort()),
-            "--GlobalBrain:Cluster:GatewayPort", Text(FreePort()),
+            "--GlobalBrain:Cluster:SiloPort", Text(FreePorts.Next()),
+            "--GlobalBrain:Cluster:GatewayPort", Text(FreePorts.Next()),
             "--Logging:LogLevel:Default", "Warning",
             .. extra,
         ]);
@@ -85,12 +84,6 @@ public sealed class MetricsSeriesTests
 
     private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed class RunningSilo(WebApplication app) : IAsyncDisposable
     {

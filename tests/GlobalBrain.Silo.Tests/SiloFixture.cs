@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using GlobalBrain.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
 
@@ -14,12 +12,12 @@ public sealed class SiloFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var http = FreePort();
+        var http = FreePorts.Next();
         _app = SiloApp.Build(
         [
             "--urls", $"http://127.0.0.1:{http}",
-            "--GlobalBrain:Cluster:SiloPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--GlobalBrain:Cluster:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--GlobalBrain:Cluster:SiloPort", FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--GlobalBrain:Cluster:GatewayPort", FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--GlobalBrain:Experts:Count", "8",
             "--GlobalBrain:Experts:FlowRate", "5",
             "--GlobalBrain:Api:MaxBodyBytes", "65536",
@@ -37,10 +35,4 @@ public sealed class SiloFixture : IAsyncLifetime
         await _app.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace GlobalBrain.Silo.Tests.Observability;
 
@@ -31,12 +29,6 @@ internal static class ObservabilityTools
 
     public static bool PrometheusMissing => FindOnPath("promtool") is null || FindOnPath("prometheus") is null;
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 

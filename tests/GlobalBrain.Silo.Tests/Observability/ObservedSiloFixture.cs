@@ -23,7 +23,7 @@ public sealed class ObservedSiloFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        HttpPort = ObservabilityTools.FreePort();
+        HttpPort = FreePorts.Next();
         var info = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
@@ -35,8 +35,8 @@ public sealed class ObservedSiloFixture : IAsyncLifetime
         {
             Path.Combine(AppContext.BaseDirectory, "globalbrain-silo.dll"),
             "--urls", $"http://127.0.0.1:{HttpPort}",
-            "--GlobalBrain:Cluster:SiloPort", ObservabilityTools.Invariant(ObservabilityTools.FreePort()),
-            "--GlobalBrain:Cluster:GatewayPort", ObservabilityTools.Invariant(ObservabilityTools.FreePort()),
+            "--GlobalBrain:Cluster:SiloPort", ObservabilityTools.Invariant(FreePorts.Next()),
+            "--GlobalBrain:Cluster:GatewayPort", ObservabilityTools.Invariant(FreePorts.Next()),
             "--GlobalBrain:Experts:Count", "8",
             "--GlobalBrain:Experts:FlowRate", "5",
             "--GlobalBrain:Metrics:Interval", "00:00:01",

@@ -35,7 +35,7 @@ public sealed partial class PrometheusScrapeTests(ObservedSiloFixture silo) : ID
         Assert.All(queries, q => Assert.DoesNotContain("$", q, StringComparison.Ordinal));
 
         await silo.IngestAsync();
-        var port = ObservabilityTools.FreePort();
+        var port = FreePorts.Next();
         StartPrometheus(port);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         await WaitUntilReadyAsync(http);
