@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 
@@ -13,8 +12,7 @@ namespace GlobalBrain.Silo.Tests.Observability;
 /// </remarks>
 public sealed class ObservedSiloFixture : IAsyncLifetime
 {
-    private readonly StringBuilder _log = new();
-    private Process? _process;
+    private ServerProcess? _process;
     private int _batch;
 
     public int HttpPort { get; private set; }
@@ -24,64 +22,22 @@ public sealed class ObservedSiloFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         HttpPort = FreePorts.Next();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var arg in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "globalbrain-silo.dll"),
-            "--urls", $"http://127.0.0.1:{HttpPort}",
-            "--GlobalBrain:Cluster:SiloPort", ObservabilityTools.Invariant(FreePorts.Next()),
-            "--GlobalBrain:Cluster:GatewayPort", ObservabilityTools.Invariant(FreePorts.Next()),
-            "--GlobalBrain:Experts:Count", "8",
-            "--GlobalBrain:Experts:FlowRate", "5",
-            "--GlobalBrain:Metrics:Interval", "00:00:01",
-            "--Logging:LogLevel:Default", "Warning",
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        _process = Process.Start(info) ?? throw new InvalidOperationException("could not start the silo");
-        _process.OutputDataReceived += (_, e) => Log(e.Data);
-        _process.ErrorDataReceived += (_, e) => Log(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
+        _process = ServerProcess.Start(
+            "the silo",
+            "dotnet",
+            [
+                Path.Combine(AppContext.BaseDirectory, "globalbrain-silo.dll"),
+                "--urls", $"http://127.0.0.1:{HttpPort}",
+                "--GlobalBrain:Cluster:SiloPort", ObservabilityTools.Invariant(FreePorts.Next()),
+                "--GlobalBrain:Cluster:GatewayPort", ObservabilityTools.Invariant(FreePorts.Next()),
+                "--GlobalBrain:Experts:Count", "8",
+                "--GlobalBrain:Experts:FlowRate", "5",
+                "--GlobalBrain:Metrics:Interval", "00:00:01",
+                "--Logging:LogLevel:Default", "Warning",
+            ],
+            AppContext.BaseDirectory);
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the silo exited with code {_process.ExitCode}:\n{SiloLog()}");
-            }
-
-            try
-            {
-                using var response = await Http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Slow to answer on a loaded machine.
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"the silo was not ready within 90 s:\n{SiloLog()}");
+        await _process.WaitUntilReadyAsync(Http, "/healthz/ready", TimeSpan.FromSeconds(90));
     }
 
     /// <summary>Posts a small batch: two documents and one that is rejected (empty text), so every counter moves.</summary>
@@ -109,44 +65,8 @@ public sealed class ObservedSiloFixture : IAsyncLifetime
     public Task DisposeAsync()
     {
         Http?.Dispose();
-        if (_process is { } process)
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(10_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            process.Dispose();
-        }
-
+        _process?.Dispose();
         return Task.CompletedTask;
-    }
-
-    private void Log(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_log)
-            {
-                _log.AppendLine(line);
-            }
-        }
-    }
-
-    private string SiloLog()
-    {
-        lock (_log)
-        {
-            return _log.ToString();
-        }
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -22,8 +21,7 @@ public sealed partial class PrometheusScrapeTests(ObservedSiloFixture silo) : ID
     private static readonly string[] RuleFiles = ["recording-rules.yml", "alert-rules.yml"];
 
     private readonly string _tempDir = Directory.CreateTempSubdirectory("globalbrain-prometheus-").FullName;
-    private readonly StringBuilder _log = new();
-    private Process? _prometheus;
+    private ServerProcess? _prometheus;
 
     [SkippableFact]
     public async Task Prometheus_ScrapingASilo_AnswersEveryDashboardQueryAndRecordingRule()
@@ -38,7 +36,7 @@ public sealed partial class PrometheusScrapeTests(ObservedSiloFixture silo) : ID
         var port = FreePorts.Next();
         StartPrometheus(port);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-        await WaitUntilReadyAsync(http);
+        await _prometheus!.WaitUntilReadyAsync(http, "/-/ready", TimeSpan.FromSeconds(30));
 
         var pending = new HashSet<string>(queries, StringComparer.Ordinal);
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -75,24 +73,7 @@ public sealed partial class PrometheusScrapeTests(ObservedSiloFixture silo) : ID
 
     public void Dispose()
     {
-        if (_prometheus is { } process)
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(10_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            process.Dispose();
-        }
-
+        _prometheus?.Dispose();
         try
         {
             Directory.Delete(_tempDir, recursive: true);
@@ -170,83 +151,16 @@ public sealed partial class PrometheusScrapeTests(ObservedSiloFixture silo) : ID
         var configPath = Path.Combine(_tempDir, "prometheus.yml");
         File.WriteAllText(configPath, config.ToString());
 
-        var info = new ProcessStartInfo(ObservabilityTools.FindOnPath("prometheus")!)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _tempDir,
-        };
-        foreach (var arg in new[]
-        {
-            $"--config.file={configPath}",
-            $"--storage.tsdb.path={Path.Combine(_tempDir, "data")}",
-            $"--web.listen-address=127.0.0.1:{port}",
-            "--log.level=warn",
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        _prometheus = Process.Start(info) ?? throw new InvalidOperationException("could not start prometheus");
-
-        // Drain its output so a chatty Prometheus never blocks on a full pipe; keep it for failure messages.
-        _prometheus.OutputDataReceived += (_, e) => Log(e.Data);
-        _prometheus.ErrorDataReceived += (_, e) => Log(e.Data);
-        _prometheus.BeginOutputReadLine();
-        _prometheus.BeginErrorReadLine();
-    }
-
-    private void Log(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_log)
-            {
-                _log.AppendLine(line);
-            }
-        }
-    }
-
-    private string PrometheusLog()
-    {
-        lock (_log)
-        {
-            return _log.ToString();
-        }
-    }
-
-    private async Task WaitUntilReadyAsync(HttpClient http)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_prometheus!.HasExited)
-            {
-                Assert.Fail($"prometheus exited with code {_prometheus.ExitCode}:\n{PrometheusLog()}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri("/-/ready", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Slow to answer on a loaded machine.
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"prometheus did not become ready within 30 s:\n{PrometheusLog()}");
+        _prometheus = ServerProcess.Start(
+            "prometheus",
+            ObservabilityTools.FindOnPath("prometheus")!,
+            [
+                $"--config.file={configPath}",
+                $"--storage.tsdb.path={Path.Combine(_tempDir, "data")}",
+                $"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=warn",
+            ],
+            _tempDir);
     }
 
     private static async Task<string> TargetHealthAsync(HttpClient http)

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace GlobalBrain.Silo.Tests.Observability;
+
+/// <summary>
+/// A server the tests start as its own process: its output kept for failure messages (and drained, so a
+/// chatty server never blocks on a full pipe), a wait for an HTTP readiness endpoint, and a stop by PID.
+/// </summary>
+internal sealed class ServerProcess : IDisposable
+{
+    private readonly string _name;
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private ServerProcess(string name, Process process)
+    {
+        _name = name;
+        _process = process;
+    }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static ServerProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {name}");
+        var server = new ServerProcess(name, process);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return server;
+    }
+
+    /// <summary>Polls <paramref name="path"/> until it answers with success; throws with the server's output if it exits or the time runs out.</summary>
+    public async Task WaitUntilReadyAsync(HttpClient http, string path, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{_name} exited with code {_process.ExitCode}:\n{Log}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Slow to answer on a loaded machine.
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"{_name} was not ready within {timeout.TotalSeconds:F0} s:\n{Log}");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+}
