@@ -11,6 +11,12 @@ catch (InvalidSettingsException e)
     return 2;
 }
 
+if (await SiloApp.CheckDependenciesAsync(app) is { } unreachable)
+{
+    Console.Error.WriteLine($"globalbrain-silo: {unreachable}");
+    return 1;
+}
+
 try
 {
     await app.RunAsync();
@@ -24,5 +30,10 @@ catch (Microsoft.Extensions.Options.OptionsValidationException e)
 catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.GetType().Name == "AddressInUseException")
 {
     Console.Error.WriteLine($"globalbrain-silo: cannot listen: {e.Message} (change --urls / ASPNETCORE_URLS or GlobalBrain:Cluster:SiloPort / GatewayPort)");
+    return 1;
+}
+catch (Exception e) when (SiloApp.DescribeStartFailure(e) is { } message)
+{
+    Console.Error.WriteLine($"globalbrain-silo: {message}");
     return 1;
 }

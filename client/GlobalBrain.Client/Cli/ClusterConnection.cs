@@ -72,37 +72,97 @@ public sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(host, embedded: true, "an embedded in-process silo");
     }
 
-    /// <summary>Connects to a running cluster through the gateway at HOST:PORT.</summary>
-    public static async Task<ClusterConnection> ConnectAsync(string hostAndPort, CancellationToken cancellationToken)
+    /// <summary>The <c>--cluster</c> prefix that selects Redis membership instead of gateway addresses.</summary>
+    public const string RedisScheme = "redis://";
+
+    /// <summary>
+    /// Connects to a running cluster: <c>HOST:PORT[,HOST:PORT…]</c> names gateways (the client fails
+    /// over between them and learns the others from the cluster); <c>redis://HOST:PORT[,options]</c>
+    /// finds the gateways in the cluster's Redis membership table (<c>redis://</c> alone: the connection
+    /// string of GlobalBrain__Cluster__Redis, which keeps a password off the command line).
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectAsync(string cluster, CancellationToken cancellationToken)
     {
-        var endpoint = await ResolveAsync(hostAndPort, cancellationToken);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddEnvironmentVariables();
         ConfigureQuietLogging(builder.Logging, builder.Configuration);
         var serviceId = builder.Configuration["GlobalBrain:Cluster:ServiceId"] ?? "globalbrain";
         var clusterId = builder.Configuration["GlobalBrain:Cluster:ClusterId"] ?? "dev";
-        builder.UseOrleansClient(client => client
-            .UseStaticClustering(endpoint)
-            .Configure<Orleans.Configuration.ClusterOptions>(o =>
+        string description;
+        Action<IClientBuilder> membership;
+        if (cluster.StartsWith(RedisScheme, StringComparison.OrdinalIgnoreCase))
+        {
+            var redis = RedisConnectionString(cluster[RedisScheme.Length..], builder.Configuration["GlobalBrain:Cluster:Redis"]);
+            description = $"the cluster in Redis at {redis.Servers}";
+            membership = client => client.UseRedisClustering(o => o.ConfigurationOptions = redis.Options);
+        }
+        else
+        {
+            var gateways = new List<IPEndPoint>();
+            foreach (var gateway in cluster.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                o.ServiceId = serviceId;
-                o.ClusterId = clusterId;
-            })
-            .Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5)));
+                gateways.Add(await ResolveAsync(gateway, cancellationToken));
+            }
+
+            if (gateways.Count == 0)
+            {
+                throw new CliException($"--cluster must be HOST:PORT[,HOST:PORT…] or {RedisScheme}HOST:PORT (got '{cluster}')", ExitCodes.Usage);
+            }
+
+            description = $"the cluster at {cluster}";
+            membership = client => client.UseStaticClustering([.. gateways]);
+        }
+
+        builder.UseOrleansClient(client =>
+        {
+            membership(client);
+            client
+                .Configure<Orleans.Configuration.ClusterOptions>(o =>
+                {
+                    o.ServiceId = serviceId;
+                    o.ClusterId = clusterId;
+                })
+                .Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        });
         var host = builder.Build();
         try
         {
             await host.StartAsync(cancellationToken);
         }
-        catch (Exception e) when (e is OrleansException or SocketException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException)
+        catch (Exception e) when (e is OrleansException or SocketException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException or StackExchange.Redis.RedisException)
         {
             host.Dispose();
             throw new CliException(
-                $"cannot reach the cluster gateway at {hostAndPort} ({e.Message.Split('\n')[0]}); is a silo running there, with service id '{serviceId}' and cluster id '{clusterId}'?",
+                $"cannot reach {description} ({e.Message.Split('\n')[0]}); is a silo running there, with service id '{serviceId}' and cluster id '{clusterId}' (GlobalBrain__Cluster__ServiceId, GlobalBrain__Cluster__ClusterId)?",
                 ExitCodes.RuntimeFailure);
         }
 
-        return new ClusterConnection(host, embedded: false, $"the cluster at {hostAndPort}");
+        return new ClusterConnection(host, embedded: false, description);
+    }
+
+    private static (StackExchange.Redis.ConfigurationOptions Options, string Servers) RedisConnectionString(string given, string? fromEnvironment)
+    {
+        var connection = given.Length > 0 ? given : fromEnvironment;
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            throw new CliException($"--cluster {RedisScheme} needs a Redis address ({RedisScheme}HOST:PORT) or the environment variable GlobalBrain__Cluster__Redis", ExitCodes.Usage);
+        }
+
+        try
+        {
+            var options = StackExchange.Redis.ConfigurationOptions.Parse(connection);
+            if (options.EndPoints.Count == 0)
+            {
+                throw new CliException($"--cluster: the Redis connection string names no server; give {RedisScheme}HOST:PORT", ExitCodes.Usage);
+            }
+
+            var servers = string.Join(", ", options.EndPoints.Select(e => e is DnsEndPoint d ? $"{d.Host}:{d.Port}" : e.ToString()));
+            return (options, servers);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"--cluster: not a valid Redis connection string ({e.Message})", ExitCodes.Usage);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -141,7 +201,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         var colon = hostAndPort.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(hostAndPort.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
         {
-            throw new CliException($"--cluster must be HOST:PORT with a port from 1 to 65535 (got '{hostAndPort}')", ExitCodes.Usage);
+            throw new CliException($"--cluster must be HOST:PORT[,HOST:PORT…] with ports from 1 to 65535, or {RedisScheme}HOST:PORT (got '{hostAndPort}')", ExitCodes.Usage);
         }
 
         var host = hostAndPort[..colon].Trim('[', ']');

@@ -330,8 +330,8 @@ public static class GlobalBrainCli
 
     private static Option<string?> ClusterOption() => new("--cluster")
     {
-        Description = "HOST:PORT of a running silo's gateway; without it an embedded in-process silo is started.",
-        HelpName = "HOST:PORT",
+        Description = "A running cluster: its gateways HOST:PORT[,HOST:PORT…], or redis://HOST:PORT for its Redis membership (redis:// alone reads GlobalBrain__Cluster__Redis); without it an embedded in-process silo is started.",
+        HelpName = "HOST:PORT|redis://HOST:PORT",
     };
 
     private static Option<bool> JsonOption() => new("--json")

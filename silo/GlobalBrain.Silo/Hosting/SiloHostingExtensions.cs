@@ -1,4 +1,3 @@
-using System.Net;
 using GlobalBrain.Grains.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using GlobalBrain.Grains.Telemetry;
@@ -23,13 +22,15 @@ public static class SiloHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
         GlobalBrainClusterOptions cluster;
+        GlobalBrainStorageOptions storage;
         GlobalBrainApiOptions api;
         List<string> problems;
         int metricsPort;
         try
         {
             cluster = configuration.GetSection(GlobalBrainClusterOptions.SectionName).Get<GlobalBrainClusterOptions>() ?? new();
-            var storage = configuration.GetSection(GlobalBrainStorageOptions.SectionName).Get<GlobalBrainStorageOptions>() ?? new();
+            storage = configuration.GetSection(GlobalBrainStorageOptions.SectionName).Get<GlobalBrainStorageOptions>() ?? new();
+            _ = configuration.GetSection(ClusterProviders.MembershipSection).Get<Orleans.Configuration.ClusterMembershipOptions>();
             api = configuration.GetSection(GlobalBrainApiOptions.SectionName).Get<GlobalBrainApiOptions>() ?? new();
             problems = SiloSettingsValidator.Validate(cluster, storage, api);
 
@@ -48,7 +49,7 @@ public static class SiloHostingExtensions
         catch (InvalidOperationException e)
         {
             // A value of the wrong type, e.g. GlobalBrain__Experts__Count=abc.
-            throw new InvalidSettingsException([e.Message + " Fix the setting in appsettings.json or its GlobalBrain__* environment variable."]);
+            throw new InvalidSettingsException([e.Message + " Fix the setting in appsettings.json or its environment variable (the key with '__' for ':', e.g. GlobalBrain__Experts__Count)."]);
         }
 
         if (problems.Count > 0)
@@ -71,11 +72,11 @@ public static class SiloHostingExtensions
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = api.MaxBodyBytes);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(api));
 
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.ShutdownTimeout);
         builder.UseOrleans(silo =>
         {
-            var primary = new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort ?? cluster.SiloPort);
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
-            silo.AddGlobalBrain();
+            ClusterProviders.Configure(silo, cluster, storage, configuration);
+            silo.AddGlobalBrain(addMemoryStorage: !storage.UsesRedis);
         });
 
         builder.Services.AddHealthChecks()

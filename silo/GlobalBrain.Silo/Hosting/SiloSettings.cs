@@ -18,12 +18,26 @@ public sealed class GlobalBrainClusterOptions
     /// <summary>localhost only: the silo port of the primary silo that hosts membership (default: this silo's own port).</summary>
     public int? PrimarySiloPort { get; set; }
 
-    /// <summary>Redis connection string for membership and grain storage.</summary>
+    /// <summary>Redis connection string (StackExchange.Redis format) for membership and grain storage.</summary>
     public string? Redis { get; set; }
+
+    /// <summary>
+    /// redis: the address other silos and clients reach this silo at (IP or host name). Default: this
+    /// host's first non-loopback IPv4 address. 127.0.0.1 keeps a cluster on one machine (tests).
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
 
     public string ServiceId { get; set; } = "globalbrain";
 
     public string ClusterId { get; set; } = "dev";
+
+    /// <summary>
+    /// How long a stopping silo may take to hand its grains over (they write their state and leave
+    /// membership). Kubernetes' terminationGracePeriodSeconds must be longer.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public bool UsesRedisMembership => !Provider.Equals("localhost", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Where grain state is kept.</summary>
@@ -31,8 +45,10 @@ public sealed class GlobalBrainStorageOptions
 {
     public const string SectionName = "GlobalBrain:Storage";
 
-    /// <summary><c>memory</c> or <c>redis</c>.</summary>
+    /// <summary><c>memory</c> or <c>redis</c> (the connection string is GlobalBrain:Cluster:Redis).</summary>
     public string Provider { get; set; } = "memory";
+
+    public bool UsesRedis => Provider.Equals("redis", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Limits of the HTTP API.</summary>
@@ -49,7 +65,7 @@ public sealed class GlobalBrainApiOptions
 
 internal static class SiloSettingsValidator
 {
-    private static readonly string[] ClusterProviders = ["localhost", "redis", "kubernetes"];
+    private static readonly string[] ClusterProviderNames = ["localhost", "redis", "kubernetes"];
     private static readonly string[] StorageProviders = ["memory", "redis"];
 
     /// <summary>Every problem with the settings, each naming the setting and its environment variable.</summary>
@@ -57,13 +73,26 @@ internal static class SiloSettingsValidator
     {
         var errors = new List<string>();
         const string c = GlobalBrainClusterOptions.SectionName;
-        if (!ClusterProviders.Contains(cluster.Provider, StringComparer.OrdinalIgnoreCase))
+        if (!ClusterProviderNames.Contains(cluster.Provider, StringComparer.OrdinalIgnoreCase))
         {
-            errors.Add(SettingErrors.Describe(c, nameof(cluster.Provider), $"must be one of {string.Join(", ", ClusterProviders)} (got '{cluster.Provider}')"));
+            errors.Add(SettingErrors.Describe(c, nameof(cluster.Provider), $"must be one of {string.Join(", ", ClusterProviderNames)} (got '{cluster.Provider}')"));
         }
-        else if (!cluster.Provider.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        else if (cluster.UsesRedisMembership)
         {
-            errors.Add(SettingErrors.Describe(c, nameof(cluster.Provider), $"'{cluster.Provider}' is not available in this build yet; use localhost"));
+            ClusterProviders.ValidateRedis(errors, cluster.Redis, $"it holds cluster membership for {c}:Provider = {cluster.Provider}");
+            if (cluster.Provider.Equals("kubernetes", StringComparison.OrdinalIgnoreCase))
+            {
+                ClusterProviders.ValidateKubernetesEnvironment(errors);
+            }
+            else if (cluster.AdvertisedAddress is { } advertised && ClusterProviders.ResolveAdvertised(advertised) is null)
+            {
+                errors.Add(SettingErrors.Describe(c, nameof(cluster.AdvertisedAddress), $"must be this silo's IP address or a host name that resolves to one (got '{advertised}')"));
+            }
+        }
+
+        if (cluster.ShutdownTimeout <= TimeSpan.Zero || cluster.ShutdownTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add(SettingErrors.Describe(c, nameof(cluster.ShutdownTimeout), $"must be a time span from 00:00:01 to 01:00:00 (got {cluster.ShutdownTimeout})"));
         }
 
         CheckPort(errors, c, nameof(cluster.SiloPort), cluster.SiloPort);
@@ -92,9 +121,10 @@ internal static class SiloSettingsValidator
         {
             errors.Add(SettingErrors.Describe(GlobalBrainStorageOptions.SectionName, nameof(storage.Provider), $"must be one of {string.Join(", ", StorageProviders)} (got '{storage.Provider}')"));
         }
-        else if (!storage.Provider.Equals("memory", StringComparison.OrdinalIgnoreCase))
+        else if (storage.UsesRedis && !cluster.UsesRedisMembership)
         {
-            errors.Add(SettingErrors.Describe(GlobalBrainStorageOptions.SectionName, nameof(storage.Provider), $"'{storage.Provider}' is not available in this build yet; use memory"));
+            // Membership validated the connection string already when it uses Redis too.
+            ClusterProviders.ValidateRedis(errors, cluster.Redis, $"it holds grain state for {GlobalBrainStorageOptions.SectionName}:Provider = redis");
         }
 
         if (api.MaxBodyBytes < 1024)

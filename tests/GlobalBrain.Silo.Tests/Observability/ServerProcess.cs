@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace GlobalBrain.Silo.Tests.Observability;
@@ -7,8 +8,10 @@ namespace GlobalBrain.Silo.Tests.Observability;
 /// A server the tests start as its own process: its output kept for failure messages (and drained, so a
 /// chatty server never blocks on a full pipe), a wait for an HTTP readiness endpoint, and a stop by PID.
 /// </summary>
-internal sealed class ServerProcess : IDisposable
+internal sealed partial class ServerProcess : IDisposable
 {
+    private const int SigTerm = 15;
+
     private readonly string _name;
     private readonly Process _process;
     private readonly StringBuilder _log = new();
@@ -30,7 +33,13 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
-    public static ServerProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory)
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public static ServerProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -42,6 +51,11 @@ internal sealed class ServerProcess : IDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {name}");
@@ -87,6 +101,51 @@ internal sealed class ServerProcess : IDisposable
         throw new TimeoutException($"{_name} was not ready within {timeout.TotalSeconds:F0} s:\n{Log}");
     }
 
+    /// <summary>Asks the server to stop (SIGTERM, as Kubernetes and systemd do) and waits for it to exit.</summary>
+    /// <returns>The exit code.</returns>
+    public async Task<int> StopGracefullyAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited && Kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"could not signal {_name} (pid {_process.Id}): errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{_name} did not stop within {timeout.TotalSeconds:F0} s of SIGTERM:\n{Log}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>Kills the server at once (SIGKILL: no shutdown code runs), as a crashed host would.</summary>
+    public void KillAbruptly()
+    {
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>Waits for the process to end by itself.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{_name} still runs after {timeout.TotalSeconds:F0} s:\n{Log}");
+        }
+
+        return _process.ExitCode;
+    }
+
     public void Dispose()
     {
         try
@@ -115,4 +174,7 @@ internal sealed class ServerProcess : IDisposable
             }
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 }

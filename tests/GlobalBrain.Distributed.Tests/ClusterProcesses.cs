@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using GlobalBrain.Silo.Tests;
+using GlobalBrain.Silo.Tests.Observability;
+
+namespace GlobalBrain.Distributed.Tests;
+
+/// <summary>Where the real programs are and how to run them: redis-server, the silo, the globalbrain CLI.</summary>
+internal static class ClusterProcesses
+{
+    public const string MissingRedis =
+        "redis-server is not on PATH: install Debian's redis-server package (apt-get install redis-server) to run the multi-process cluster tests; .ci/run does";
+
+    public static string? RedisServerPath { get; } = FindOnPath("redis-server");
+
+    public static string SiloDll => Path.Combine(AppContext.BaseDirectory, "globalbrain-silo.dll");
+
+    /// <summary>
+    /// The CLI from its own build output (bin/CONFIG/net10.0 of client/GlobalBrain.Client, built by the
+    /// project reference): it is a console app, and this test folder's runtime settings are ASP.NET's.
+    /// </summary>
+    public static string CliDll { get; } = FindCli();
+
+    public static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string FindCli()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = output.Name;
+        var configuration = output.Parent!.Name;
+        for (var dir = output; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "GlobalBrain.Cluster.sln")))
+            {
+                var cli = Path.Combine(dir.FullName, "client", "GlobalBrain.Client", "bin", configuration, framework, "globalbrain.dll");
+                return File.Exists(cli) ? cli : throw new FileNotFoundException($"the globalbrain CLI is not built at {cli}");
+            }
+        }
+
+        throw new DirectoryNotFoundException($"no GlobalBrain.Cluster.sln above {AppContext.BaseDirectory}");
+    }
+
+    public static string? FindOnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, tool))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>Runs the globalbrain CLI to completion; a run that outlives the deadline is killed and fails the test.</summary>
+    public static async Task<CliResult> RunCliAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(CliDll);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the globalbrain CLI");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"globalbrain {string.Join(' ', info.ArgumentList.Skip(1))} did not finish in time:\n{await stderr}");
+        }
+
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+}
+
+internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+}
+
+/// <summary>A real redis-server on a free loopback port, nothing persisted to disk, stopped by PID.</summary>
+internal sealed class RedisServer : IDisposable
+{
+    private readonly ServerProcess _process;
+    private readonly string _directory;
+
+    private RedisServer(ServerProcess process, int port, string directory)
+    {
+        _process = process;
+        Port = port;
+        _directory = directory;
+    }
+
+    public int Port { get; }
+
+    /// <summary>StackExchange.Redis connection string.</summary>
+    public string ConnectionString => $"127.0.0.1:{ClusterProcesses.Invariant(Port)}";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var port = FreePorts.Next();
+        var directory = Directory.CreateTempSubdirectory("globalbrain-redis-").FullName;
+        var process = ServerProcess.Start(
+            "redis-server",
+            ClusterProcesses.RedisServerPath ?? throw new InvalidOperationException(ClusterProcesses.MissingRedis),
+            ["--port", ClusterProcesses.Invariant(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory],
+            directory);
+        var server = new RedisServer(process, port, directory);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await server.PingAsync())
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                server.Dispose();
+                throw new InvalidOperationException($"redis-server did not answer PING on port {port}:\n{process.Log}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        return server;
+    }
+
+    /// <summary>Keys under a prefix, by the plain RESP protocol (KEYS is fine for a test database).</summary>
+    public async Task<int> CountKeysAsync(string pattern)
+    {
+        var reply = await SendAsync($"*2\r\n$4\r\nKEYS\r\n${Encoding.UTF8.GetByteCount(pattern)}\r\n{pattern}\r\n");
+        return reply.StartsWith('*') ? int.Parse(reply.AsSpan(1, reply.IndexOf('\r', StringComparison.Ordinal) - 1), CultureInfo.InvariantCulture) : -1;
+    }
+
+    public void Dispose()
+    {
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder.
+        }
+    }
+
+    private async Task<bool> PingAsync()
+    {
+        try
+        {
+            return (await SendAsync("PING\r\n")).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<string> SendAsync(string command)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(command));
+        var buffer = new byte[4096];
+        var read = await stream.ReadAsync(buffer);
+        return Encoding.UTF8.GetString(buffer, 0, read);
+    }
+}
+
+/// <summary>One silo process of a Redis-backed cluster: membership and grain state in Redis, free loopback ports.</summary>
+internal sealed class SiloProcess : IDisposable
+{
+    private readonly ServerProcess _process;
+
+    private SiloProcess(ServerProcess process, int httpPort, int siloPort, int gatewayPort)
+    {
+        _process = process;
+        HttpPort = httpPort;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+    }
+
+    public int HttpPort { get; }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public string Log => _process.Log;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts a silo; <paramref name="settings"/> are added to (and override) the Redis cluster settings.</summary>
+    public static SiloProcess Start(string name, RedisServer redis, string clusterId, int experts, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var httpPort = FreePorts.Next();
+        var siloPort = FreePorts.Next();
+        var gatewayPort = FreePorts.Next();
+        var all = new Dictionary<string, string>
+        {
+            ["GlobalBrain:Cluster:Provider"] = "redis",
+            ["GlobalBrain:Cluster:Redis"] = redis.ConnectionString,
+            ["GlobalBrain:Storage:Provider"] = "redis",
+            ["GlobalBrain:Cluster:AdvertisedAddress"] = "127.0.0.1",
+            ["GlobalBrain:Cluster:SiloPort"] = ClusterProcesses.Invariant(siloPort),
+            ["GlobalBrain:Cluster:GatewayPort"] = ClusterProcesses.Invariant(gatewayPort),
+            ["GlobalBrain:Cluster:ClusterId"] = clusterId,
+            ["GlobalBrain:Experts:Count"] = ClusterProcesses.Invariant(experts),
+            ["GlobalBrain:Experts:FlowRate"] = "2",
+
+            // A silo that vanishes is declared dead in seconds rather than the production default (tens of seconds).
+            ["Orleans:Membership:ProbeTimeout"] = "00:00:01",
+            ["Orleans:Membership:NumMissedProbesLimit"] = "2",
+            ["Orleans:Membership:NumVotesForDeathDeclaration"] = "1",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        var arguments = new List<string> { ClusterProcesses.SiloDll, "--urls", $"http://127.0.0.1:{ClusterProcesses.Invariant(httpPort)}" };
+        foreach (var (key, value) in all)
+        {
+            arguments.Add("--" + key);
+            arguments.Add(value);
+        }
+
+        return new SiloProcess(ServerProcess.Start(name, "dotnet", arguments, AppContext.BaseDirectory), httpPort, siloPort, gatewayPort);
+    }
+
+    public async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ClusterProcesses.Invariant(HttpPort)}"), Timeout = TimeSpan.FromSeconds(10) };
+        await _process.WaitUntilReadyAsync(http, "/healthz/ready", TimeSpan.FromSeconds(120));
+    }
+
+    public Task<int> StopGracefullyAsync() => _process.StopGracefullyAsync(TimeSpan.FromSeconds(60));
+
+    public void KillAbruptly() => _process.KillAbruptly();
+
+    public void Dispose() => _process.Dispose();
+}
