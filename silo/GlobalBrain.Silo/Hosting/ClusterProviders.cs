@@ -163,16 +163,21 @@ internal static class ClusterProviders
             await connection.GetDatabase().PingAsync();
             return null;
         }
+        catch (RedisConnectionException e)
+        {
+            var why = e.FailureType switch
+            {
+                ConnectionFailureType.AuthenticationFailure => "it refused the credentials (password=… / user=… in the connection string)",
+                ConnectionFailureType.UnableToConnect or ConnectionFailureType.UnableToResolvePhysicalConnection or ConnectionFailureType.SocketFailure
+                    => $"no connection within {timeout.TotalSeconds:F0} s (is redis-server running there and reachable, with the right ssl= option?)",
+                _ => e.FailureType.ToString(),
+            };
+            return $"cannot reach Redis at {Servers(redis)} (GlobalBrain:Cluster:Redis / GlobalBrain__Cluster__Redis): {why}";
+        }
         catch (RedisException e)
         {
-            return $"cannot reach Redis at {Servers(redis)} (GlobalBrain:Cluster:Redis / GlobalBrain__Cluster__Redis): {FirstLine(e.Message)}";
+            return $"cannot use Redis at {Servers(redis)} (GlobalBrain:Cluster:Redis / GlobalBrain__Cluster__Redis): {e.Message.Split('\n')[0]}";
         }
-    }
-
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOfAny(['\n', '\r']);
-        return end < 0 ? message : message[..end];
     }
 
     private static ConfigurationOptions RedisOptions(string redis) => ConfigurationOptions.Parse(redis);
