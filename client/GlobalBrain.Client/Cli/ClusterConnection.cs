@@ -77,7 +77,7 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     /// <summary>
     /// Connects to a running cluster: <c>HOST:PORT[,HOST:PORT…]</c> names gateways (the client fails
-    /// over between them and learns the others from the cluster); <c>redis://HOST:PORT[,options]</c>
+    /// over between the ones given); <c>redis://HOST:PORT[,options]</c>
     /// finds the gateways in the cluster's Redis membership table (<c>redis://</c> alone: the connection
     /// string of GlobalBrain__Cluster__Redis, which keeps a password off the command line).
     /// </summary>
