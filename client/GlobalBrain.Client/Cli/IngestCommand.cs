@@ -69,7 +69,7 @@ public sealed class IngestCommand(CliContext context)
                 tokenizer.Spec,
                 progress,
                 export is null ? null : export.WriteAsync,
-                cancellationToken);
+                cancellationToken: cancellationToken);
             manifest = export is null ? null : await export.CompleteAsync();
         }
         catch (ArgumentException e)

@@ -38,8 +38,14 @@ public sealed class IngestDispatcherOptions
     /// <summary>Batches in flight per silo core.</summary>
     public int BatchesInFlightPerCore { get; init; } = 2;
 
-    /// <summary>Attempts per batch before its documents are reported as failed.</summary>
-    public int MaxAttempts { get; init; } = 3;
+    /// <summary>How long a batch is retried (on other silos, after backoff) before its documents are reported as failed.</summary>
+    /// <remarks>Longer than Orleans takes to declare a vanished silo dead (≈ 15 s by default), so a crash is ridden out.</remarks>
+    public TimeSpan RetryFor { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>First wait between attempts; it doubles up to <see cref="MaxRetryDelay"/>, with jitter.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -50,8 +56,9 @@ public sealed class IngestDispatcher
 {
     private readonly IGrainFactory _grains;
     private readonly IngestDispatcherOptions _options;
-    private readonly List<Front> _fronts;
     private readonly object _gate = new();
+    private List<Front> _fronts;
+    private Task? _rediscovery;
 
     private IngestDispatcher(IGrainFactory grains, IngestDispatcherOptions options, List<Front> fronts)
     {
@@ -67,12 +74,7 @@ public sealed class IngestDispatcher
     public static async Task<IngestDispatcher> ConnectAsync(IGrainFactory grains, IngestDispatcherOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
-        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var infos = await Task.WhenAll(hosts.Keys.Select(silo => grains.GetGrain<IIngestGrain>(silo.ToParsableString()).GetInfoAsync()));
-        var fronts = infos
-            .OrderBy(i => i.Silo, StringComparer.Ordinal)
-            .Select(i => new Front(grains.GetGrain<IIngestGrain>(i.Silo), i))
-            .ToList();
+        var fronts = await DiscoverAsync(grains);
         if (fronts.Count == 0)
         {
             throw new InvalidOperationException("The cluster has no active silo to ingest on.");
@@ -81,16 +83,42 @@ public sealed class IngestDispatcher
         return new IngestDispatcher(grains, options ?? new IngestDispatcherOptions(), fronts);
     }
 
+    /// <summary>The batch id of batch <paramref name="ordinal"/> of a request with an idempotency key: the same on every retry of the request.</summary>
+    public static Guid BatchId(string idempotencyKey, int ordinal)
+    {
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        var text = System.Text.Encoding.UTF8.GetBytes($"{idempotencyKey}\u0000{ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        return new Guid(System.IO.Hashing.XxHash128.Hash(text));
+    }
+
+    private static async Task<List<Front>> DiscoverAsync(IGrainFactory grains)
+    {
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var infos = await Task.WhenAll(hosts.Keys.Select(silo => grains.GetGrain<IIngestGrain>(silo.ToParsableString()).GetInfoAsync()));
+        return [.. infos
+            .OrderBy(i => i.Silo, StringComparer.Ordinal)
+            .Select(i => new Front(grains.GetGrain<IIngestGrain>(i.Silo), i))];
+    }
+
     /// <summary>
     /// Ingests <paramref name="documents"/>. With <paramref name="records"/>, every batch also brings
     /// back its training records, handed over once per batch (never twice, whatever the retries).
     /// A <paramref name="tokenizer"/> that cannot work throws <see cref="ArgumentException"/> before anything is sent.
     /// </summary>
+    /// <remarks>
+    /// Exactly-once effect: a batch keeps its id on every attempt, and an expert that already learned
+    /// a batch id does not count it again, so a retry after a lost answer or a crashed silo adds only
+    /// what had not landed. A batch is acknowledged (counted in the summary) only once every expert it
+    /// reached has stored it. With <paramref name="idempotencyKey"/> the batch ids derive from the key
+    /// and the batch's position, so sending the same documents again under the same key (a client
+    /// retrying a whole request) counts nothing twice either.
+    /// </remarks>
     public async Task<IngestSummary> IngestAsync(
         IEnumerable<DocumentInput> documents,
         TokenizerSpec tokenizer,
         IProgress<IngestProgress>? progress = null,
         Func<EncodedRecord[], CancellationToken, ValueTask>? records = null,
+        string? idempotencyKey = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(documents);
@@ -98,6 +126,7 @@ public sealed class IngestDispatcher
         EncoderResolver.Validate(tokenizer);
         var summary = new IngestSummary();
         var capacity = _fronts.Sum(f => Capacity(f));
+        var ordinal = 0;
         using var slots = new SemaphoreSlim(capacity, capacity);
         var running = new List<Task>();
         var batch = new List<DocumentInput>();
@@ -129,7 +158,9 @@ public sealed class IngestDispatcher
             await slots.WaitAsync(cancellationToken);
             // Keep faulted tasks: their exceptions must reach the caller through the final WhenAll.
             running.RemoveAll(t => t.IsCompletedSuccessfully);
-            running.Add(RunAsync(new IngestBatch(Guid.NewGuid(), tokenizer, documentsOfBatch, records is not null)));
+            var id = idempotencyKey is null ? Guid.NewGuid() : BatchId(idempotencyKey, ordinal);
+            ordinal++;
+            running.Add(RunAsync(new IngestBatch(id, tokenizer, documentsOfBatch, records is not null)));
         }
 
         async Task RunAsync(IngestBatch work)
@@ -150,7 +181,7 @@ public sealed class IngestDispatcher
                     {
                         summary.FailedBatches++;
                         summary.Rejections.AddRange(work.Documents.Select(d =>
-                            new DocumentRejection(d.Id, "ingest_failed", $"the cluster did not take it after {_options.MaxAttempts} attempts")));
+                            new DocumentRejection(d.Id, "ingest_failed", $"the cluster did not take it within {_options.RetryFor.TotalSeconds:F0} s of retries")));
                     }
                     else
                     {
@@ -175,24 +206,33 @@ public sealed class IngestDispatcher
 
     private int Capacity(Front front) => Math.Max(1, front.Info.Cores * _options.BatchesInFlightPerCore);
 
+    /// <summary>Sends a batch until a front takes it or <see cref="IngestDispatcherOptions.RetryFor"/> has passed; null when it never did.</summary>
     private async Task<IngestBatchResult?> SendWithRetriesAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
+        var deadline = DateTime.UtcNow + _options.RetryFor;
+        var delay = _options.RetryDelay;
+        Front? failed = null;
         for (var attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var front = Acquire();
+            var front = Acquire(avoid: failed);
             try
             {
                 // The same batch id on every attempt: experts that already learned it do not count it again.
                 return await front.Grain.IngestAsync(batch);
             }
-            catch (Exception e) when (attempt < _options.MaxAttempts && e is TimeoutException or OrleansException or SiloUnavailableException)
+            catch (Exception e) when (IsTransient(e))
             {
-                // Try again, on the least-loaded front (possibly another silo).
-            }
-            catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
-            {
-                return null;
+                failed = front;
+                if (DateTime.UtcNow + delay > deadline)
+                {
+                    return null;
+                }
+
+                // A silo may have gone: look at membership again (once for all batches) while waiting.
+                RediscoverInBackground();
+                await Task.Delay(delay * (0.5 + Random.Shared.NextDouble()), cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
             }
             finally
             {
@@ -201,13 +241,52 @@ public sealed class IngestDispatcher
         }
     }
 
-    private Front Acquire()
+    /// <summary>Failures a later attempt, maybe on another silo, can get past.</summary>
+    private static bool IsTransient(Exception e) => e is TimeoutException or OrleansException or SiloUnavailableException or OperationCanceledException { CancellationToken.IsCancellationRequested: false };
+
+    private void RediscoverInBackground()
+    {
+        lock (_gate)
+        {
+            if (_rediscovery is { IsCompleted: false })
+            {
+                return;
+            }
+
+            _rediscovery = Task.Run(async () =>
+            {
+                try
+                {
+                    var fronts = await DiscoverAsync(_grains);
+                    if (fronts.Count > 0)
+                    {
+                        lock (_gate)
+                        {
+                            // Keep the in-flight counts of fronts that stay.
+                            _fronts = [.. fronts.Select(f => _fronts.Find(old => old.Info.Silo == f.Info.Silo) ?? f)];
+                        }
+                    }
+                }
+                catch (Exception e) when (IsTransient(e))
+                {
+                    // Membership is not reachable right now; the next failure looks again.
+                }
+            });
+        }
+    }
+
+    private Front Acquire(Front? avoid = null)
     {
         lock (_gate)
         {
             Front? best = null;
             foreach (var front in _fronts)
             {
+                if (front == avoid && _fronts.Count > 1)
+                {
+                    continue;
+                }
+
                 if (best is null || (front.InFlight + 1.0) / front.Info.Cores < (best.InFlight + 1.0) / best.Info.Cores)
                 {
                     best = front;
