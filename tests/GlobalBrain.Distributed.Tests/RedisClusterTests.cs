@@ -1,10 +1,5 @@
 using System.Text;
-using System.Text.Json;
 using GlobalBrain.Grains;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
-using Orleans.Runtime;
 
 namespace GlobalBrain.Distributed.Tests;
 
@@ -17,10 +12,8 @@ public sealed class RedisClusterTests : IDisposable
 {
     private const int Experts = 24;
 
-    private readonly string _clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _work = Directory.CreateTempSubdirectory("globalbrain-distributed-").FullName;
-    private readonly List<SiloProcess> _silos = [];
-    private RedisServer? _redis;
+    private RedisCluster? _cluster;
 
     [SkippableFact]
     public async Task Knowledge_and_counts_survive_a_full_restart_and_a_killed_silo()
@@ -30,56 +23,54 @@ public sealed class RedisClusterTests : IDisposable
         var second = WriteCorpus("second", files: 3, paragraphsPerFile: 40, seed: 2);
 
         // The exact reference: the same documents through an embedded single-process cluster.
-        var expectedFirst = await EmbeddedTotalsAsync(first);
-        var expectedBoth = await EmbeddedTotalsAsync(first, second);
+        var expectedFirst = await Totals.EmbeddedAsync(Experts, first, "--split", "paragraphs");
+        var expectedBoth = await Totals.EmbeddedAsync(Experts, first, second, "--split", "paragraphs");
 
-        _redis = await RedisServer.StartAsync();
-        await StartSilosAsync(3);
+        _cluster = await RedisCluster.StartAsync(silos: 3, Experts);
+        var cluster = _cluster;
 
         // 1. Ingestion through the client, which finds the gateways in Redis.
-        var ingest = await IngestAsync(first);
+        var ingest = await cluster.IngestAsync(first, "--split", "paragraphs");
         Assert.Equal(expectedFirst.Documents, ingest.GetProperty("ingested").GetProperty("documents").GetInt64());
-        var before = await ReadClusterAsync();
-        AssertTotals(expectedFirst, before.Metrics, "after the first ingestion");
+        var before = await cluster.ReadAsync();
+        expectedFirst.AssertMatches(before.Metrics, "after the first ingestion");
         Assert.Equal(3, before.Metrics.Silos);
         Assert.Equal(3, before.Reports.Select(r => r.Silo).Distinct().Count());
-        Assert.True(await _redis.CountKeysAsync("*expert*") >= Experts, "expert state is kept in Redis");
+        Assert.True(await cluster.Redis.CountKeysAsync("*expert*") >= Experts, "expert state is kept in Redis");
 
         // 2. Every silo stops (SIGTERM); a new set of silos starts on the same Redis.
-        foreach (var silo in _silos)
+        foreach (var silo in cluster.Silos)
         {
             Assert.Equal(0, await silo.StopGracefullyAsync());
         }
 
-        DisposeSilos();
-        await StartSilosAsync(3);
-        var restarted = await ReadClusterAsync();
-        AssertTotals(expectedFirst, restarted.Metrics, "after stopping and restarting all silos");
+        cluster.Forget(cluster.Silos);
+        await cluster.AddSilosAsync(3);
+        var restarted = await cluster.ReadAsync();
+        expectedFirst.AssertMatches(restarted.Metrics, "after stopping and restarting all silos");
         AssertSameKnowledge(before.Reports, restarted.Reports);
 
         // 3. The silo holding the most experts dies without warning.
         var victimAddress = restarted.Reports.GroupBy(r => r.Silo).MaxBy(g => g.Count())!.Key;
-        var victim = SiloAt(victimAddress);
         var victimExperts = restarted.Reports.Where(r => r.Silo == victimAddress).Select(r => r.Expert).ToHashSet();
-        victim.KillAbruptly();
-        await WaitForActiveSilosAsync(2, TimeSpan.FromSeconds(90));
-        var survived = await ReadClusterAsync();
+        cluster.SiloAt(victimAddress).KillAbruptly();
+        await cluster.WaitForActiveSilosAsync(2, TimeSpan.FromSeconds(90));
+        var survived = await cluster.ReadAsync();
         Assert.DoesNotContain(survived.Reports, r => r.Silo == victimAddress);
         Assert.All(survived.Reports.Where(r => victimExperts.Contains(r.Expert)), r => Assert.NotEqual(victimAddress, r.Silo));
-        AssertTotals(expectedFirst, survived.Metrics, "after a silo was killed");
+        expectedFirst.AssertMatches(survived.Metrics, "after a silo was killed");
         AssertSameKnowledge(restarted.Reports, survived.Reports);
         Assert.Equal(2, survived.Metrics.Silos);
 
         // 4. Ingestion goes on with two silos; the totals stay exact.
-        await IngestAsync(second);
-        var after = await ReadClusterAsync();
-        AssertTotals(expectedBoth, after.Metrics, "after ingesting more on the surviving silos");
+        await cluster.IngestAsync(second, "--split", "paragraphs");
+        var after = await cluster.ReadAsync();
+        expectedBoth.AssertMatches(after.Metrics, "after ingesting more on the surviving silos");
     }
 
     public void Dispose()
     {
-        DisposeSilos();
-        _redis?.Dispose();
+        _cluster?.Dispose();
         try
         {
             Directory.Delete(_work, recursive: true);
@@ -88,16 +79,6 @@ public sealed class RedisClusterTests : IDisposable
         {
             // Best effort: a temp folder.
         }
-    }
-
-    private static void AssertTotals(Totals expected, ClusterMetrics actual, string when)
-    {
-        Assert.True(expected.Documents == actual.Documents, $"{when}: {actual.Documents} documents, expected {expected.Documents}");
-        Assert.True(expected.Tokens == actual.Tokens, $"{when}: {actual.Tokens} tokens, expected {expected.Tokens}");
-
-        // The union of the experts' sketches does not depend on routing, order or silos: the same estimate
-        // (the CLI prints it rounded to a whole item).
-        Assert.True(expected.DistinctItems == Math.Round(actual.DistinctItems), $"{when}: {actual.DistinctItems} distinct items, expected {expected.DistinctItems}");
     }
 
     /// <summary>Each expert's own exact counts are what they were: nothing learned was lost by the move.</summary>
@@ -110,106 +91,6 @@ public sealed class RedisClusterTests : IDisposable
                 $"expert {was.Expert}: {was.OwnDocuments} documents / {was.OwnTokens} tokens on {was.Silo}, now {now.OwnDocuments} / {now.OwnTokens} on {now.Silo}");
             Assert.True(now.Knowledge >= was.Knowledge - 1e-9, $"expert {was.Expert} knew {was.Knowledge}, now {now.Knowledge}");
         }
-    }
-
-    private async Task StartSilosAsync(int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            _silos.Add(SiloProcess.Start($"silo {_silos.Count + 1}", _redis!, _clusterId, Experts));
-        }
-
-        await Task.WhenAll(_silos.Select(s => s.WaitUntilReadyAsync()));
-    }
-
-    private void DisposeSilos()
-    {
-        foreach (var silo in _silos)
-        {
-            silo.Dispose();
-        }
-
-        _silos.Clear();
-    }
-
-    private async Task<JsonElement> IngestAsync(string directory)
-    {
-        var result = await ClusterProcesses.RunCliAsync(
-            ["ingest", directory, "--split", "paragraphs", "--cluster", "redis://" + _redis!.ConnectionString, "--json"],
-            new Dictionary<string, string> { ["GlobalBrain__Cluster__ClusterId"] = _clusterId });
-        Assert.True(result.ExitCode == 0, $"ingest through the cluster failed: {result}");
-        return JsonDocument.Parse(result.Stdout).RootElement;
-    }
-
-    private static async Task<Totals> EmbeddedTotalsAsync(params string[] directories)
-    {
-        var result = await ClusterProcesses.RunCliAsync(["ingest", .. directories, "--split", "paragraphs", "--experts", ClusterProcesses.Invariant(Experts), "--json"]);
-        Assert.True(result.ExitCode == 0, $"embedded ingest failed: {result}");
-        var json = JsonDocument.Parse(result.Stdout).RootElement;
-        return new Totals(json.GetProperty("documents").GetInt64(), json.GetProperty("tokens").GetInt64(), json.GetProperty("distinctItems").GetDouble());
-    }
-
-    /// <summary>The aggregator's metrics and every expert's report, read through an Orleans client on the cluster's Redis membership.</summary>
-    private async Task<(ClusterMetrics Metrics, IReadOnlyList<ExpertReport> Reports)> ReadClusterAsync()
-    {
-        using var host = await ConnectAsync();
-        var client = host.Services.GetRequiredService<IClusterClient>();
-        var reports = await Task.WhenAll(Enumerable.Range(0, Experts).Select(i => client.GetGrain<IExpertGrain>(i).GetReportAsync(Guid.Empty, -1)));
-        var metrics = await client.GetGrain<IAggregatorGrain>(0).GetMetricsAsync();
-        await host.StopAsync();
-        return (metrics, reports);
-    }
-
-    private async Task WaitForActiveSilosAsync(int count, TimeSpan timeout)
-    {
-        using var host = await ConnectAsync();
-        var management = host.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
-        var deadline = DateTime.UtcNow + timeout;
-        Dictionary<SiloAddress, SiloStatus> hosts;
-        do
-        {
-            try
-            {
-                hosts = await management.GetHosts(onlyActive: true);
-                if (hosts.Count == count)
-                {
-                    await host.StopAsync();
-                    return;
-                }
-            }
-            catch (OrleansException)
-            {
-                // The management grain was on the dead silo (unavailable, message rejected); it comes back once membership says so.
-            }
-            catch (TimeoutException)
-            {
-                // Same, while the call waited for the dead silo.
-            }
-
-            await Task.Delay(500);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"the cluster did not settle on {count} active silos within {timeout.TotalSeconds:F0} s:\n{string.Join("\n---\n", _silos.Select(s => s.Log))}");
-    }
-
-    /// <summary>The process behind an Orleans silo address (IP:siloPort@generation).</summary>
-    private SiloProcess SiloAt(string address) =>
-        _silos.Single(s => address.Contains($":{ClusterProcesses.Invariant(s.SiloPort)}@", StringComparison.Ordinal) || address.EndsWith($":{ClusterProcesses.Invariant(s.SiloPort)}", StringComparison.Ordinal));
-
-    private async Task<IHost> ConnectAsync()
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client => client
-            .UseRedisClustering(_redis!.ConnectionString)
-            .Configure<ClusterOptions>(o =>
-            {
-                o.ServiceId = "globalbrain";
-                o.ClusterId = _clusterId;
-            }));
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 
     private string WriteCorpus(string name, int files, int paragraphsPerFile, int seed)
@@ -238,6 +119,4 @@ public sealed class RedisClusterTests : IDisposable
 
         return directory;
     }
-
-    private sealed record Totals(long Documents, long Tokens, double DistinctItems);
 }

@@ -113,7 +113,8 @@ public sealed class IngestCommand(CliContext context)
                 Math.Round(summary.Bytes / 1e6 / Math.Max(ingestSeconds, 1e-9), 3),
                 Math.Round(summary.Tokens / Math.Max(ingestSeconds, 1e-9)),
                 summary.Batches,
-                summary.BatchesBySilo),
+                summary.BatchesBySilo,
+                summary.Retries),
             Exported = manifest is null ? null : new ExportRun(
                 export!.OutputDirectory,
                 arguments.Export!.Format,

@@ -18,7 +18,8 @@ public sealed record IngestRun(
     double MegabytesPerSecond,
     double TokensPerSecond,
     int Batches,
-    IReadOnlyDictionary<string, int> BatchesBySilo);
+    IReadOnlyDictionary<string, int> BatchesBySilo,
+    int Retries = 0);
 
 /// <summary>What <c>ingest --export</c> wrote: the dataset directory, its format and records per split.</summary>
 public sealed record ExportRun(string Directory, string Format, long Train, long Dev, long Test, int Files);

@@ -22,6 +22,9 @@ public sealed class IngestSummary
     /// <summary>Batches whose every attempt failed; their documents are in <see cref="Rejections"/> as ingest_failed.</summary>
     public int FailedBatches { get; internal set; }
 
+    /// <summary>Attempts beyond the first: batches sent again after a failure (a lost answer, a silo that went away).</summary>
+    public int Retries { get; internal set; }
+
     /// <summary>Batches tokenized per silo.</summary>
     public Dictionary<string, int> BatchesBySilo { get; } = new(StringComparer.Ordinal);
 }
@@ -167,7 +170,7 @@ public sealed class IngestDispatcher
         {
             try
             {
-                var result = await SendWithRetriesAsync(work, cancellationToken);
+                var result = await SendWithRetriesAsync(work, summary, cancellationToken);
                 if (result is not null && records is not null && result.Records.Length > 0)
                 {
                     await records(result.Records, cancellationToken);
@@ -207,7 +210,7 @@ public sealed class IngestDispatcher
     private int Capacity(Front front) => Math.Max(1, front.Info.Cores * _options.BatchesInFlightPerCore);
 
     /// <summary>Sends a batch until a front takes it or <see cref="IngestDispatcherOptions.RetryFor"/> has passed; null when it never did.</summary>
-    private async Task<IngestBatchResult?> SendWithRetriesAsync(IngestBatch batch, CancellationToken cancellationToken)
+    private async Task<IngestBatchResult?> SendWithRetriesAsync(IngestBatch batch, IngestSummary summary, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + _options.RetryFor;
         var delay = _options.RetryDelay;
@@ -215,6 +218,14 @@ public sealed class IngestDispatcher
         for (var attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (attempt > 1)
+            {
+                lock (_gate)
+                {
+                    summary.Retries++;
+                }
+            }
+
             var front = Acquire(avoid: failed);
             try
             {
