@@ -13,6 +13,11 @@ if (args is ["tokenizers", ..])
     return GlobalBrain.Benchmarks.TokenizerBenchmark.Run(args[1..]);
 }
 
+if (args is ["http-load", ..])
+{
+    return await GlobalBrain.Benchmarks.HttpLoad.RunAsync(args[1..]);
+}
+
 // Ingestion throughput: raw tokenization on all cores in one process versus end-to-end ingest
 // through the embedded cluster, on the same documents. Usage:
 //   dotnet run -c Release --project tests/GlobalBrain.Benchmarks -- CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1]
