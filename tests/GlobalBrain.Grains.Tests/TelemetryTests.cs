@@ -1,13 +1,9 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Ingestion;
 using GlobalBrain.Grains.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Orleans.TestingHost;
 
 namespace GlobalBrain.Grains.Tests;
 
@@ -21,8 +17,7 @@ public sealed class TelemetryTests(ClusterFixture fixture)
     public async Task Ingest_CountsDocumentsTokensAndRejections_WithLowCardinalityTagsOnly()
     {
         // Only this cluster's silos: other test classes run their own clusters in this process meanwhile.
-        var factories = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().Select(s => (object)s.SiloHost.Services.GetRequiredService<IMeterFactory>()).ToHashSet();
-        using var listener = new Recorder(factories);
+        using var listener = new MeterRecorder(fixture.Cluster);
         var documents = Enumerable.Range(0, 50).Select(i => new DocumentInput($"telemetry/{i}", $"metrics count every document {i} once")).ToList();
         documents.Add(new DocumentInput("telemetry/blank", "  "));
         var dispatcher = await IngestDispatcher.ConnectAsync(fixture.Client, new IngestDispatcherOptions { MaxBatchDocuments = 7 });
@@ -63,36 +58,4 @@ public sealed class TelemetryTests(ClusterFixture fixture)
 
     private static ClusterMetrics Metrics(double items, double meanReach) =>
         new(16, 1, 10, 100, items, meanReach, meanReach, meanReach, 0, items * meanReach * 16, 0, 0, 3, DateTimeOffset.UnixEpoch);
-
-    /// <summary>Collects the GlobalBrain meter's measurements from every silo of the in-process cluster.</summary>
-    private sealed class Recorder : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentQueue<(string Name, double Value, KeyValuePair<string, object?>[] Tags)> _measurements = new();
-
-        public Recorder(HashSet<object> meterFactories)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == GlobalBrainInstruments.MeterName && instrument.Meter.Scope is { } scope && meterFactories.Contains(scope))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, value, tags.ToArray())));
-            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, value, tags.ToArray())));
-            _listener.Start();
-        }
-
-        public IEnumerable<string> TagKeys => _measurements.SelectMany(m => m.Tags).Select(t => t.Key).Distinct();
-
-        public double Sum(string name, (string Key, string Value)? tag = null) => Matching(name, tag).Sum(m => m.Value);
-
-        public int Count(string name) => Matching(name, null).Count();
-
-        public void Dispose() => _listener.Dispose();
-
-        private IEnumerable<(string Name, double Value, KeyValuePair<string, object?>[] Tags)> Matching(string name, (string Key, string Value)? tag) =>
-            _measurements.Where(m => m.Name == name && (tag is null || m.Tags.Any(t => t.Key == tag.Value.Key && Equals(t.Value, tag.Value.Value))));
-    }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using GlobalBrain.Domain.Faults;
 using GlobalBrain.Domain.Knowledge;
+using GlobalBrain.Grains.Faults;
 using GlobalBrain.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,9 +11,9 @@ using Orleans.Placement;
 namespace GlobalBrain.Grains.Experts;
 
 /// <summary>
-/// Expert i of N. Holds a knowledge shard and, every 1/v seconds, exchanges it push-pull with a
-/// uniformly random peer. Reentrant: two experts that pick each other at the same moment must not
-/// deadlock, and every state change below happens between awaits, so interleaving is safe.
+/// Expert i of N. Holds a knowledge shard and, every 1/v seconds, exchanges it with a peer from the
+/// topology (push, pull or push-pull). Reentrant: two experts that pick each other at the same moment
+/// must not deadlock, and every state change below happens between awaits, so interleaving is safe.
 /// </summary>
 [Reentrant, RandomPlacement]
 public sealed partial class ExpertGrain(
@@ -21,6 +23,7 @@ public sealed partial class ExpertGrain(
     ILocalSiloDetails silo,
     Simulation.TopologyCache topologies,
     Telemetry.GlobalBrainInstruments instruments,
+    ExchangeFaults faults,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
 {
     private const int RecentBatchCapacity = 4096;
@@ -37,6 +40,9 @@ public sealed partial class ExpertGrain(
     private bool _dirty;
     private Task _lastWrite = Task.CompletedTask;
     private PendingWrite? _pending;
+
+    // Fault injection (reorder): the message of an exchange held back until the next one has gone.
+    private Message? _heldBack;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -170,7 +176,11 @@ public sealed partial class ExpertGrain(
 
     public Task<ShardSnapshot> ShareAsync() => Task.FromResult(Snapshot());
 
-    /// <summary>One exchange with a neighbour picked uniformly from the topology, as the mode says (the simulation's semantics, live).</summary>
+    /// <summary>
+    /// One exchange with a neighbour picked uniformly from the topology, as the mode says (the
+    /// simulation's semantics, live). Under fault injection its message may be dropped, duplicated,
+    /// delayed or held back, and the expert may deactivate afterwards (<see cref="ExchangeFaults"/>).
+    /// </summary>
     private async Task ExchangeWithRandomPeerAsync(CancellationToken cancellationToken)
     {
         var options = experts.Value;
@@ -180,43 +190,161 @@ public sealed partial class ExpertGrain(
             return;
         }
 
+        var fault = faults.Active ? faults.Draw(_self, state.State.FaultDraws++) : FaultDraw.None;
+        var heldBack = _heldBack;
+        _heldBack = null;
         var started = Stopwatch.GetTimestamp();
-        long carried;
         try
         {
-            var expert = GrainFactory.GetGrain<IExpertGrain>(peer);
-            switch (options.Mode)
-            {
-                case "push":
-                    var pushed = Snapshot();
-                    await expert.ReceiveAsync(pushed);
-                    carried = pushed.WireSize;
-                    break;
-                case "pull":
-                    var pulled = await expert.ShareAsync();
-                    Merge(pulled);
-                    carried = pulled.WireSize;
-                    break;
-                default:
-                    var outgoing = Snapshot();
-                    var reply = await expert.ExchangeAsync(outgoing);
-                    Merge(reply);
-                    carried = outgoing.WireSize + reply.WireSize;
-                    break;
-            }
-
+            var message = await PrepareAsync(GrainFactory.GetGrain<IExpertGrain>(peer), peer, options.Mode);
+            await SendAsync(message, fault);
             state.State.ExchangesStarted++;
-            state.State.BytesExchanged += carried;
             instruments.Exchanges.Add(1, new KeyValuePair<string, object?>("mode", options.Mode));
-            instruments.MergedBytes.Add(carried);
             instruments.ExchangeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
-        catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException)
+        catch (Exception e) when (IsLostExchange(e))
         {
             // Gossip tolerates a lost exchange: the next tick tries another peer.
             LogExchangeFailed(logger, _self, peer, e);
         }
+
+        if (heldBack is not null)
+        {
+            // After this exchange's message: its peer may get the older snapshot after a newer one.
+            await DeliverQuietlyAsync(heldBack);
+        }
+
+        if (fault.Deactivate)
+        {
+            await DeactivateForFaultAsync();
+        }
     }
+
+    /// <summary>
+    /// What the exchange carries to the side that merges it: push, this shard to the peer; pull, the
+    /// peer's shard (fetched now) to this one; push-pull, this shard to the peer, whose answer is merged here.
+    /// </summary>
+    private async Task<Message> PrepareAsync(IExpertGrain expert, int peer, string mode)
+    {
+        switch (mode)
+        {
+            case "push":
+                var pushed = Snapshot();
+                return new Message(peer, async () =>
+                {
+                    await expert.ReceiveAsync(pushed);
+                    return pushed.WireSize;
+                });
+            case "pull":
+                var pulled = await expert.ShareAsync();
+                return new Message(peer, () =>
+                {
+                    Merge(pulled);
+                    return Task.FromResult((long)pulled.WireSize);
+                });
+            default:
+                var outgoing = Snapshot();
+                return new Message(peer, async () =>
+                {
+                    var reply = await expert.ExchangeAsync(outgoing);
+                    Merge(reply);
+                    return outgoing.WireSize + (long)reply.WireSize;
+                });
+        }
+    }
+
+    /// <summary>Delivers the message now, or as the fault says: never, later, or after the next exchange; once or twice.</summary>
+    private async Task SendAsync(Message message, FaultDraw fault)
+    {
+        var copies = fault.Duplicated ? 2 : 1;
+        if (fault.Duplicated)
+        {
+            faults.Injected(FaultKind.Duplicate);
+        }
+
+        switch (fault.Fate)
+        {
+            case MessageFate.Dropped:
+                faults.Injected(FaultKind.Drop);
+                return;
+            case MessageFate.Delayed:
+                faults.Injected(FaultKind.Delay);
+                DeliverLater(message, copies, faults.DelayOf(fault));
+                return;
+            case MessageFate.Reordered:
+                faults.Injected(FaultKind.Reorder);
+                _heldBack = copies == 1 ? message : message.Twice();
+                return;
+            default:
+                for (var i = 0; i < copies; i++)
+                {
+                    await DeliverAsync(message);
+                }
+
+                return;
+        }
+    }
+
+    private async Task DeliverAsync(Message message)
+    {
+        var carried = await message.DeliverAsync();
+        state.State.BytesExchanged += carried;
+        instruments.MergedBytes.Add(carried);
+    }
+
+    /// <summary>A late message that fails is lost, as any message may be: the next exchanges carry the same knowledge.</summary>
+    private async Task DeliverQuietlyAsync(Message message)
+    {
+        try
+        {
+            await DeliverAsync(message);
+        }
+        catch (Exception e) when (IsLostExchange(e))
+        {
+            LogExchangeFailed(logger, _self, message.Peer, e);
+        }
+    }
+
+    /// <summary>
+    /// A one-shot grain timer delivers it, so that this expert goes on exchanging meanwhile (and a
+    /// newer snapshot may overtake it). Messages still waiting when the expert deactivates are lost.
+    /// </summary>
+    private void DeliverLater(Message message, int copies, TimeSpan delay)
+    {
+        var late = new LateMessage(message, copies);
+        late.Timer = this.RegisterGrainTimer(
+            async (pending, _) =>
+            {
+                pending.Timer?.Dispose();
+                for (var i = 0; i < pending.Copies; i++)
+                {
+                    await DeliverQuietlyAsync(pending.Message);
+                }
+            },
+            late,
+            new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = true });
+    }
+
+    /// <summary>Deactivates as a fault, and is called back at once: a new activation starts from the stored state.</summary>
+    private async Task DeactivateForFaultAsync()
+    {
+        faults.Injected(FaultKind.Deactivate);
+        try
+        {
+            // Stored first (the deactivation would store only changed knowledge), so that the draws go on
+            // where they stopped: replaying the one that deactivated it would deactivate it again and again.
+            await PersistAsync();
+        }
+        catch (Exception e) when (IsLostExchange(e))
+        {
+            LogFaultWriteFailed(logger, _self, e);
+        }
+
+        DeactivateOnIdle();
+        faults.Reactivate(_self);
+    }
+
+    private static bool IsLostExchange(Exception e) => e is TimeoutException or OrleansException or InvalidOperationException;
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -303,6 +431,24 @@ public sealed partial class ExpertGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Expert {Expert} could not store its shard while deactivating ({Reason}); knowledge it gained by exchange since its last write is held by its peers")]
     private static partial void LogFinalWriteFailed(ILogger logger, int expert, DeactivationReasonCode reason, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not store its shard before deactivating for an injected fault")]
+    private static partial void LogFaultWriteFailed(ILogger logger, int expert, Exception exception);
+
+    /// <summary>An exchange's message to <see cref="Peer"/>: delivering it merges a snapshot on one side and returns the bytes carried.</summary>
+    private sealed record Message(int Peer, Func<Task<long>> DeliverAsync)
+    {
+        public Message Twice() => new(Peer, async () => await DeliverAsync() + await DeliverAsync());
+    }
+
+    private sealed class LateMessage(Message message, int copies)
+    {
+        public Message Message { get; } = message;
+
+        public int Copies { get; } = copies;
+
+        public IGrainTimer? Timer { get; set; }
+    }
 
     private sealed class PendingWrite
     {

@@ -23,4 +23,11 @@ public sealed class ExpertState
 
     [Id(4)]
     public long BytesExchanged { get; set; }
+
+    /// <summary>
+    /// Exchanges started under fault injection: the ordinal of the next fault draw, kept across
+    /// activations so that an expert that the faults deactivated does not replay the same draws.
+    /// </summary>
+    [Id(6)]
+    public long FaultDraws { get; set; }
 }

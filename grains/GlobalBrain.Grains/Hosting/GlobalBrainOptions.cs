@@ -51,6 +51,42 @@ public sealed class ExpertsOptions
         M);
 }
 
+/// <summary>
+/// Fault injection for the experts' gossip (off by default): what can happen to an exchange's
+/// message, and whether the expert that started it deactivates afterwards.
+/// </summary>
+public sealed class FaultsOptions
+{
+    public const string SectionName = "GlobalBrain:Faults";
+
+    /// <summary>Largest <see cref="MaxDelay"/>: a delayed message holds a copy of a shard until it lands.</summary>
+    public static readonly TimeSpan LongestDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>Probability that an exchange's message is lost.</summary>
+    public double DropProbability { get; set; }
+
+    /// <summary>Probability that a message that is delivered is delivered twice.</summary>
+    public double DuplicateProbability { get; set; }
+
+    /// <summary>Probability that a message lands after a random wait of up to <see cref="MaxDelay"/>.</summary>
+    public double DelayProbability { get; set; }
+
+    /// <summary>The longest wait of a delayed message.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Probability that a message is held back and delivered after the sender's next exchange.</summary>
+    public double ReorderProbability { get; set; }
+
+    /// <summary>Probability that an expert deactivates itself after an exchange it started.</summary>
+    public double DeactivateProbability { get; set; }
+
+    /// <summary>Seed of the fault draws (each expert's k-th exchange draws the same faults for the same seed).</summary>
+    public ulong Seed { get; set; } = 1;
+
+    /// <summary>The probabilities as the fault plan takes them.</summary>
+    public Domain.Faults.FaultRates Rates() => new(DropProbability, DuplicateProbability, DelayProbability, ReorderProbability, DeactivateProbability);
+}
+
 /// <summary>How knowledge is sketched.</summary>
 public sealed class KnowledgeOptions
 {
@@ -137,6 +173,44 @@ public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOption
         if (options.FlushInterval <= TimeSpan.Zero)
         {
             errors.Add(SettingErrors.Describe(KnowledgeOptions.SectionName, nameof(options.FlushInterval), $"must be positive (got {options.FlushInterval})"));
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+public sealed class FaultsOptionsValidator : IValidateOptions<FaultsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FaultsOptions options)
+    {
+        var errors = new List<string>();
+        foreach (var (key, value) in new[]
+        {
+            (nameof(options.DropProbability), options.DropProbability),
+            (nameof(options.DuplicateProbability), options.DuplicateProbability),
+            (nameof(options.DelayProbability), options.DelayProbability),
+            (nameof(options.ReorderProbability), options.ReorderProbability),
+            (nameof(options.DeactivateProbability), options.DeactivateProbability),
+        })
+        {
+            if (!(value is >= 0 and <= 1))
+            {
+                errors.Add(SettingErrors.Describe(FaultsOptions.SectionName, key, $"is a probability, from 0 to 1 (got {value})"));
+            }
+        }
+
+        var fates = options.DropProbability + options.DelayProbability + options.ReorderProbability;
+        if (errors.Count == 0 && fates > 1)
+        {
+            // A message is dropped, delayed or held back, one at most: the three share one draw.
+            errors.Add(
+                $"{FaultsOptions.SectionName}:DropProbability + DelayProbability + ReorderProbability must be at most 1, as a message is dropped, delayed or held back, one at most (got {fates}); " +
+                "set them in appsettings.json or with the environment variables GlobalBrain__Faults__DropProbability, GlobalBrain__Faults__DelayProbability and GlobalBrain__Faults__ReorderProbability.");
+        }
+
+        if (options.MaxDelay <= TimeSpan.Zero || options.MaxDelay > FaultsOptions.LongestDelay)
+        {
+            errors.Add(SettingErrors.Describe(FaultsOptions.SectionName, nameof(options.MaxDelay), $"must be more than 0 and at most {FaultsOptions.LongestDelay} (got {options.MaxDelay})"));
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -14,9 +14,10 @@ public static class GlobalBrainSiloBuilderExtensions
     public const string ShardStorage = "shards";
 
     /// <summary>
-    /// Adds GlobalBrain's grains' needs to a silo: options (validated at start), the silo-bound
-    /// placement of ingest fronts, and in-memory shard storage unless the host registered
-    /// <see cref="ShardStorage"/> itself. Clustering is the host's choice.
+    /// Adds GlobalBrain's grains' needs to a silo: options (validated at start), gossip fault
+    /// injection (off unless configured), the silo-bound placement of ingest fronts, and in-memory
+    /// shard storage unless the host registered <see cref="ShardStorage"/> itself. Clustering is the
+    /// host's choice.
     /// </summary>
     public static ISiloBuilder AddGlobalBrain(this ISiloBuilder silo, bool addMemoryStorage = true)
     {
@@ -24,8 +25,12 @@ public static class GlobalBrainSiloBuilderExtensions
         var services = silo.Services;
         services.AddOptions<ExpertsOptions>().BindConfiguration(ExpertsOptions.SectionName).ValidateOnStart();
         services.AddOptions<KnowledgeOptions>().BindConfiguration(KnowledgeOptions.SectionName).ValidateOnStart();
+        services.AddOptions<FaultsOptions>().BindConfiguration(FaultsOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExpertsOptions>, ExpertsOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KnowledgeOptions>, KnowledgeOptionsValidator>());
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FaultsOptions>, FaultsOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EncoderResolver>();
         services.TryAddSingleton<Simulation.TopologyCache>();
@@ -35,6 +40,7 @@ public static class GlobalBrainSiloBuilderExtensions
             .ValidateOnStart();
         services.TryAddSingleton<Telemetry.ClusterMetricsCache>();
         services.TryAddSingleton<Telemetry.GlobalBrainInstruments>();
+        services.TryAddSingleton<Faults.ExchangeFaults>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         if (addMemoryStorage)
         {

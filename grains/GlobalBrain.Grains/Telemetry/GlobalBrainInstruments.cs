@@ -4,7 +4,7 @@ namespace GlobalBrain.Grains.Telemetry;
 
 /// <summary>
 /// The <c>GlobalBrain</c> meter's instruments, one set per silo (from <see cref="IMeterFactory"/>).
-/// Tags are low-cardinality only (a rejection reason, an exchange mode): the series count never
+/// Tags are low-cardinality only (a rejection reason, an exchange mode, an injected fault): the series count never
 /// depends on N, on documents or on runs. Prometheus names: dots become underscores, the unit is
 /// appended (<c>_seconds</c>, <c>_bytes</c>) and counters end in <c>_total</c>.
 /// </summary>
@@ -27,6 +27,8 @@ public sealed class GlobalBrainInstruments
         Text = meter.CreateCounter<long>("globalbrain.ingest.text", "By", "UTF-8 bytes of ingested text.");
         Exchanges = meter.CreateCounter<long>("globalbrain.exchanges", "{exchange}", "Exchanges experts started, by mode.");
         MergedBytes = meter.CreateCounter<long>("globalbrain.exchange.merged", "By", "Shard bytes carried by exchanges and merged.");
+        IngestBusy = meter.CreateCounter<long>("globalbrain.ingest.busy", "{batch}", "Batches an ingest front refused because it was full (GlobalBrain:Ingest:MaxBatchesInFlight); their senders retry.");
+        FaultsInjected = meter.CreateCounter<long>("globalbrain.faults.injected", "{fault}", "Faults injected into exchanges (GlobalBrain:Faults), by fault: drop, duplicate, delay, reorder, deactivate.");
         TokenizeDuration = meter.CreateHistogram("globalbrain.tokenize.duration", "s", "Time to tokenize one batch.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         ExchangeDuration = meter.CreateHistogram("globalbrain.exchange.duration", "s", "Time of one exchange, as its initiator sees it.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         BatchSize = meter.CreateHistogram("globalbrain.ingest.batch.size", "By", "UTF-8 bytes of text per ingest batch.", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = SizeBuckets });
@@ -53,6 +55,10 @@ public sealed class GlobalBrainInstruments
     public Counter<long> Exchanges { get; }
 
     public Counter<long> MergedBytes { get; }
+
+    public Counter<long> IngestBusy { get; }
+
+    public Counter<long> FaultsInjected { get; }
 
     public Histogram<double> TokenizeDuration { get; }
 
