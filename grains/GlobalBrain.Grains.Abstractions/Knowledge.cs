@@ -1,12 +1,13 @@
 namespace GlobalBrain.Grains;
 
-/// <summary>Knowledge ingested at one expert: exact counts and the item hashes of its documents.</summary>
+/// <summary>Knowledge ingested at one expert: exact counts, the UTF-8 bytes and the item hashes of its documents.</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.KnowledgeDelta")]
 public sealed record KnowledgeDelta(
     [property: Id(0)] Guid BatchId,
     [property: Id(1)] int Documents,
     [property: Id(2)] long Tokens,
-    [property: Id(3)] ulong[] ItemHashes);
+    [property: Id(3)] ulong[] ItemHashes,
+    [property: Id(4)] long Bytes = 0);
 
 /// <summary>One origin's exact totals inside a shard snapshot.</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.OriginCount")]

@@ -39,6 +39,31 @@ public sealed class TelemetryTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_sent_again_is_counted_once_by_the_meter_and_the_experts()
+    {
+        using var listener = new MeterRecorder(fixture.Cluster);
+        var aggregator = fixture.Client.GetGrain<IAggregatorGrain>(0);
+        var before = await aggregator.GetMetricsAsync();
+        var documents = Enumerable.Range(0, 30).Select(i => new DocumentInput($"twice/{i}", $"a retried batch {i} must count once")).ToArray();
+        var batch = new IngestBatch(Guid.NewGuid(), TokenizerSpec.Default, documents, ReturnRecords: false);
+        var fronts = (await IngestDispatcher.ConnectAsync(fixture.Client)).Fronts;
+
+        // The first answer "lost": the same batch again, on another silo's front.
+        var first = await fixture.Client.GetGrain<IIngestGrain>(fronts[0].Silo).IngestAsync(batch);
+        var second = await fixture.Client.GetGrain<IIngestGrain>(fronts[^1].Silo).IngestAsync(batch);
+
+        var encoder = TextEncoders.Get("cl100k_base");
+        var tokens = documents.Sum(d => (long)encoder.Encode(d.Text).Length);
+        Assert.Equal(first.Accepted, second.Accepted);
+        Assert.Equal(30, listener.Sum("globalbrain.ingest.documents"));
+        Assert.Equal(tokens, listener.Sum("globalbrain.ingest.tokens"));
+        Assert.Equal(documents.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d.Text)), listener.Sum("globalbrain.ingest.text"));
+        var after = await aggregator.GetMetricsAsync();
+        Assert.Equal(before.Documents + 30, after.Documents);
+        Assert.Equal(before.Tokens + tokens, after.Tokens);
+    }
+
+    [Fact]
     public void ConvergenceTime_IsFromTheGrowthOfIUntilMeanReachIsBackAtTheTarget()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);

@@ -41,6 +41,12 @@ public sealed partial class ExpertGrain(
     private Task _lastWrite = Task.CompletedTask;
     private PendingWrite? _pending;
 
+    // Learned but not yet stored: counted in the GlobalBrain meter once a write has stored them, so
+    // the counters say what is durable, and a retried batch (recognised by its id) adds nothing.
+    private long _uncountedDocuments;
+    private long _uncountedTokens;
+    private long _uncountedBytes;
+
     // Fault injection (reorder): the message of an exchange held back until the next one has gone.
     private Message? _heldBack;
 
@@ -131,6 +137,9 @@ public sealed partial class ExpertGrain(
         _shard.Learn(_self, delta.Documents, delta.Tokens, delta.ItemHashes);
         _version++;
         _recent.Add(delta.BatchId);
+        _uncountedDocuments += delta.Documents;
+        _uncountedTokens += delta.Tokens;
+        _uncountedBytes += delta.Bytes;
         _dirty = true;
         await PersistAsync();
     }
@@ -415,6 +424,7 @@ public sealed partial class ExpertGrain(
         stored.Origins = OriginCounts();
         stored.RecentBatchIds = _recent.ToBlob();
         _dirty = false;
+        var (documents, tokens, bytes) = (_uncountedDocuments, _uncountedTokens, _uncountedBytes);
         try
         {
             await state.WriteStateAsync();
@@ -423,6 +433,16 @@ public sealed partial class ExpertGrain(
         {
             _dirty = true;
             throw;
+        }
+
+        _uncountedDocuments -= documents;
+        _uncountedTokens -= tokens;
+        _uncountedBytes -= bytes;
+        if (documents > 0)
+        {
+            instruments.DocumentsIngested.Add(documents);
+            instruments.Tokens.Add(tokens);
+            instruments.Text.Add(bytes);
         }
     }
 

@@ -53,9 +53,9 @@ public sealed class IngestGrain(ILocalSiloDetails silo, Telemetry.GlobalBrainIns
         }
 
         await Task.WhenAll(learning);
-        instruments.DocumentsIngested.Add(encoded.Accepted);
-        instruments.Tokens.Add(encoded.Tokens);
-        instruments.Text.Add(encoded.Bytes);
+
+        // Documents, tokens and text are counted by the experts when they first store a batch's delta,
+        // so a retried batch (a lost answer, another silo) is never counted twice.
         instruments.BatchSize.Record(encoded.Bytes);
         foreach (var rejection in encoded.Rejected)
         {

@@ -66,7 +66,7 @@ public sealed class TokenizerGrain(
                 deltas[expert] = delta = new DeltaBuilder();
             }
 
-            delta.Add(content, width);
+            delta.Add(content, width, Encoding.UTF8.GetByteCount(document.Text));
             accepted++;
             tokens += content.Length;
             if (framed is not null)
@@ -95,8 +95,9 @@ public sealed class TokenizerGrain(
         private int _count;
         private int _documents;
         private long _tokens;
+        private long _bytes;
 
-        public void Add(int[] tokenIds, int width)
+        public void Add(int[] tokenIds, int width, long bytes)
         {
             var items = KnowledgeItems.Count(tokenIds.Length, width);
             if (_count + items > _hashes.Length)
@@ -107,8 +108,9 @@ public sealed class TokenizerGrain(
             _count += KnowledgeItems.Hash(tokenIds, width, _hashes.AsSpan(_count));
             _documents++;
             _tokens += tokenIds.Length;
+            _bytes += bytes;
         }
 
-        public KnowledgeDelta Build(Guid batchId) => new(batchId, _documents, _tokens, _hashes[.._count]);
+        public KnowledgeDelta Build(Guid batchId) => new(batchId, _documents, _tokens, _hashes[.._count], _bytes);
     }
 }
