@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.CommandLine.Parsing;
 using GlobalBrain.Client.Input;
 using GlobalBrain.Domain.Documents;
@@ -125,14 +126,16 @@ public static class GlobalBrainCli
         {
             Description = "Seconds to wait for the exchanges to spread the new knowledge (mean reach ≥ --target-reach); 0 = do not wait.",
             DefaultValueFactory = _ => 60,
+            CustomParser = Number("--wait-timeout", 0, 86_400),
+            HelpName = "SECONDS",
         };
-        waitTimeout.Validators.Add(r => RequireRange(r, "--wait-timeout", r.GetValueOrDefault<double>(), 0, 86_400));
         var targetReach = new Option<double>("--target-reach")
         {
             Description = "Mean reach to wait for after ingesting.",
             DefaultValueFactory = _ => 0.99,
+            CustomParser = Number("--target-reach", 0, 1),
+            HelpName = "R",
         };
-        targetReach.Validators.Add(r => RequireRange(r, "--target-reach", r.GetValueOrDefault<double>(), 0, 1));
 
         var export = new Option<string?>("--export")
         {
@@ -157,6 +160,14 @@ public static class GlobalBrainCli
         {
             paths, experts, flowRate, split, stdinFormat, cluster, json, waitTimeout, targetReach, export, exportFormat, exportSplits,
         };
+        command.Validators.Add(r =>
+        {
+            // Said rather than silently ignored: the user meant to export.
+            if (r.GetResult(export) is null && (r.GetResult(exportSplits) is { Implicit: false } || r.GetResult(exportFormat) is { Implicit: false }))
+            {
+                r.AddError("--export-format and --export-splits describe the dataset of --export DIR; give --export DIR too");
+            }
+        });
         foreach (var option in tokenizer.All)
         {
             command.Add(option);
@@ -199,7 +210,9 @@ public static class GlobalBrainCli
         {
             Description = "N, the number of experts; a comma list (1000,10000) sweeps.",
             DefaultValueFactory = _ => [1_000],
-            CustomParser = r => SimulateCommand.ParseList(r, "--experts", SimulateCommand.ParseInt, item => $"'{item}' is not a whole number"),
+            CustomParser = r => SimulateCommand.ParseList(r, "--experts", SimulateCommand.ParseInt, item => long.TryParse(item, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+                ? string.Create(CultureInfo.InvariantCulture, $"'{item}' is out of range: N is from 1 to {SimulationSpec.MaxExperts:N0}")
+                : $"'{item}' is not a whole number"),
             HelpName = "N[,N…]",
             Arity = ArgumentArity.ExactlyOne,
         };
@@ -211,7 +224,7 @@ public static class GlobalBrainCli
             HelpName = "V[,V…]",
             Arity = ArgumentArity.ExactlyOne,
         };
-        var rounds = new Option<int?>("--rounds") { Description = "Rounds to run (default 100; with --until-converged, the most to run: default 1,000,000).", HelpName = "R" };
+        var rounds = new Option<int?>("--rounds") { Description = "Rounds to run (default 100; with --until-converged, the most to run: default 1,000,000).", HelpName = "R", CustomParser = OptionalWhole("--rounds", 1) };
         var mode = new Option<IReadOnlyList<ExchangeMode>>("--mode")
         {
             Description = "Who sends in an exchange (default push-pull); a comma list sweeps.",
@@ -226,17 +239,29 @@ public static class GlobalBrainCli
             HelpName = "complete|ring|small-world|scale-free[,…]",
             Arity = ArgumentArity.ExactlyOne,
         };
-        var k = new Option<int>("--k") { Description = "ring and small-world: neighbours on each side.", DefaultValueFactory = _ => 2 };
-        var beta = new Option<double>("--beta") { Description = "small-world: rewiring probability β.", DefaultValueFactory = _ => 0.1 };
-        var m = new Option<int>("--m") { Description = "scale-free: edges each new expert attaches with.", DefaultValueFactory = _ => 3 };
+        // Checked whatever the topology: a bad value for a topology not run is still a mistake (a typo, a sweep half edited).
+        var k = new Option<int>("--k") { Description = "ring and small-world: neighbours on each side.", DefaultValueFactory = _ => 2, CustomParser = Whole("--k", 1) };
+        var beta = new Option<double>("--beta")
+        {
+            Description = "small-world: rewiring probability β.",
+            DefaultValueFactory = _ => 0.1,
+            CustomParser = Number("--beta", 0, 1, "is a rewiring probability, from 0 to 1"),
+        };
+        var m = new Option<int>("--m") { Description = "scale-free: edges each new expert attaches with.", DefaultValueFactory = _ => 3, CustomParser = Whole("--m", 1) };
         var scenario = new Option<string>("--scenario") { Description = "What the experts know at round 0: one item at expert 0 (rumor), k items each (items), or documents (corpus).", DefaultValueFactory = _ => "rumor", HelpName = "rumor|items|corpus" };
         scenario.AcceptOnlyFromAmong("rumor", "items", "corpus");
-        var itemsPerExpert = new Option<int>("--items-per-expert") { Description = "items: distinct items each expert starts with.", DefaultValueFactory = _ => 1, HelpName = "K" };
-        var cap = new Option<int?>("--exchange-cap") { Description = "Items one exchange may carry (a delta of what the receiver lacks); default: the whole shard.", HelpName = "C" };
+        var itemsPerExpert = new Option<int>("--items-per-expert") { Description = "items: distinct items each expert starts with.", DefaultValueFactory = _ => 1, HelpName = "K", CustomParser = Whole("--items-per-expert", 1) };
+        var cap = new Option<int?>("--exchange-cap") { Description = "Items one exchange may carry (a delta of what the receiver lacks); default: the whole shard.", HelpName = "C", CustomParser = OptionalWhole("--exchange-cap", 1) };
         var docs = new Option<string?>("--docs") { Description = "corpus: files or directories of documents (.txt, .jsonl), tokenized with cl100k_base into 3-shingle items as ingest does.", HelpName = "PATH" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice: the same seed and parameters give the same output.", DefaultValueFactory = _ => 1, HelpName = "S" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice: the same seed and parameters give the same output.", DefaultValueFactory = _ => 1, HelpName = "S", CustomParser = Seed };
         var untilConverged = new Option<bool>("--until-converged") { Description = "Stop once min reach ≥ 1 − ε." };
-        var epsilon = new Option<double>("--epsilon") { Description = "ε for --until-converged (0: everyone holds everything).", DefaultValueFactory = _ => 0 };
+        var epsilon = new Option<double>("--epsilon")
+        {
+            Description = "ε for --until-converged (0: everyone holds everything).",
+            DefaultValueFactory = _ => 0,
+            // The range, [0, 1), is the simulation's to say (SimulationSpec.Validate); here only that it is a number.
+            CustomParser = Number("--epsilon", double.NegativeInfinity, double.PositiveInfinity),
+        };
         var csv = new Option<string?>("--csv") { Description = "Also write every round to this CSV file (a sweep: one row per grid point and round, the grid columns first).", HelpName = "FILE" };
         var plot = new Option<string?>("--plot")
         {
@@ -311,8 +336,8 @@ public static class GlobalBrainCli
             Description = "N, the number of experts (embedded cluster; a running cluster's N is set on its silos).",
             DefaultValueFactory = _ => new ExpertsOptions().Count,
             HelpName = "N",
+            CustomParser = Whole("--experts", 1, ExpertsOptions.MaxCount),
         };
-        option.Validators.Add(r => RequireRange(r, "--experts", r.GetValueOrDefault<int>(), 1, ExpertsOptions.MaxCount));
         return option;
     }
 
@@ -323,8 +348,8 @@ public static class GlobalBrainCli
             Description = "v, exchanges each expert starts per second (0 = none).",
             DefaultValueFactory = _ => new ExpertsOptions().FlowRate,
             HelpName = "V",
+            CustomParser = Number("--flow-rate", 0, ExpertsOptions.MaxFlowRate),
         };
-        option.Validators.Add(r => RequireRange(r, "--flow-rate", r.GetValueOrDefault<double>(), 0, ExpertsOptions.MaxFlowRate));
         return option;
     }
 
@@ -339,11 +364,79 @@ public static class GlobalBrainCli
         Description = "Print one JSON object on stdout (progress and messages go to stderr).",
     };
 
-    private static void RequireRange(OptionResult result, string name, double value, double min, double max)
+    /// <summary>
+    /// A whole-number option read in invariant culture and held to [min, max]: anything else — not a
+    /// number, a fraction, NaN, a number beyond the type — is a usage error naming the option and the range.
+    /// </summary>
+    internal static Func<ArgumentResult, int> Whole(string name, int min, int max = int.MaxValue) =>
+        r => (int)(ReadWhole(r, name, min, max) ?? min);
+
+    /// <inheritdoc cref="Whole"/>
+    internal static Func<ArgumentResult, int?> OptionalWhole(string name, int min, int max = int.MaxValue) =>
+        r => (int?)ReadWhole(r, name, min, max);
+
+    /// <summary>A number option read in invariant culture (1.5, 1e-3), finite and held to [min, max].</summary>
+    /// <param name="range">How the range is said, when "must be a number from min to max" says too little.</param>
+    internal static Func<ArgumentResult, double> Number(string name, double min, double max, string? range = null) => r =>
     {
-        if (!double.IsFinite(value) || value < min || value > max)
+        if (Token(r) is not { } token)
         {
-            result.AddError($"{name} must be a number from {min:G} to {max:G} (got {value:G})");
+            return 0;
         }
+
+        var within = double.IsFinite(min) || double.IsFinite(max)
+            ? string.Create(CultureInfo.InvariantCulture, $"a number from {min:G} to {max:G}")
+            : "a finite number";
+        if (!double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            r.AddError($"{name} must be {within} (got '{token}')");
+        }
+        else if (value < min || value > max)
+        {
+            r.AddError($"{name} {range ?? "must be " + within} (got {token})");
+        }
+
+        return value;
+    };
+
+    private static ulong Seed(ArgumentResult r)
+    {
+        if (Token(r) is not { } token)
+        {
+            return 0;
+        }
+
+        if (!ulong.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
+        {
+            r.AddError($"--seed must be a whole number from 0 to {ulong.MaxValue} (got '{token}')");
+        }
+
+        return seed;
     }
+
+    private static long? ReadWhole(ArgumentResult r, string name, int min, int max)
+    {
+        if (Token(r) is not { } token)
+        {
+            return null;
+        }
+
+        var range = max == int.MaxValue ? $"at least {min}" : $"from {min} to {max}";
+        if (!long.TryParse(token, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var value)
+            || value is < int.MinValue or > int.MaxValue)
+        {
+            r.AddError($"{name} must be a whole number {(max == int.MaxValue ? "of " : string.Empty)}{range} (got '{token}')");
+            return null;
+        }
+
+        if (value < min || value > max)
+        {
+            r.AddError($"{name} must be {range} (got {token})");
+        }
+
+        return value;
+    }
+
+    /// <summary>The option's one token, or null when it was not given.</summary>
+    private static string? Token(ArgumentResult r) => r.Tokens.Count == 0 ? null : r.Tokens[^1].Value;
 }

@@ -1,7 +1,13 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using GlobalBrain.Domain.Documents;
 using GlobalBrain.Grains;
+using GlobalBrain.Grains.Ingestion;
 using GlobalBrain.Silo.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace GlobalBrain.Silo.Api;
 
@@ -18,53 +24,120 @@ public sealed record ApiError(string Error);
 /// POST /v1/documents: a JSON array (application/json) or JSON Lines (application/x-ndjson,
 /// application/jsonl) of {id, text}. Valid documents are ingested even when others are refused.
 /// </summary>
-public static class DocumentsEndpoint
+/// <remarks>
+/// The order of the checks is the order of their cost: the API key, the headers (content type,
+/// Idempotency-Key, a declared length over the limit), a turn (429 without reading the body), then
+/// the body (size, number of documents, parsing) and the cluster (503 for batches it could not take).
+/// </remarks>
+public static partial class DocumentsEndpoint
 {
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public const int MaxIdempotencyKeyLength = 200;
+
+    /// <summary>Retry-After of a 503: a few seconds, while Orleans notices a silo that went away and the batches find another.</summary>
+    public const int ClusterRetryAfterSeconds = 5;
+
     private static readonly string[] JsonLinesTypes = ["application/x-ndjson", "application/jsonl", "application/json-lines", "application/x-jsonlines", "text/jsonl"];
+
+    private static readonly string[] Utf8Names = ["utf-8", "utf8"];
 
     public static IEndpointRouteBuilder MapDocumentsApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/v1/documents", HandleAsync);
+        // Everything under /v1 needs the API key (when one is set); /metrics and /healthz never do.
+        var v1 = endpoints.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();
+        v1.MapPost("/documents", HandleAsync);
         return endpoints;
     }
 
     private static async Task<IResult> HandleAsync(
-        HttpRequest request,
+        HttpContext http,
         IngestService ingest,
+        RequestGate gate,
         IOptions<GlobalBrainApiOptions> options,
         GlobalBrain.Grains.Telemetry.GlobalBrainInstruments instruments,
-        CancellationToken cancellationToken)
+        ILoggerFactory loggers)
     {
-        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
-        var jsonLines = mediaType is not null && JsonLinesTypes.Contains(mediaType);
-        if (!jsonLines && mediaType != "application/json")
+        try
         {
-            return Results.Json(new ApiError($"unsupported content type '{request.ContentType}': send application/json (an array of {{\"id\", \"text\"}}) or application/x-ndjson (one object per line)"),
-                statusCode: StatusCodes.Status415UnsupportedMediaType);
+            return await ProcessAsync(http, ingest, gate, options, instruments, loggers);
+        }
+        catch (Exception e) when (http.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
+        {
+            // The client went away (while waiting for a turn, sending its body, or being ingested):
+            // nobody to answer. What was acknowledged by the cluster stays; a retry with the same
+            // Idempotency-Key does not count it twice.
+            return Results.Empty;
+        }
+    }
+
+    private static async Task<IResult> ProcessAsync(
+        HttpContext http,
+        IngestService ingest,
+        RequestGate gate,
+        IOptions<GlobalBrainApiOptions> options,
+        GlobalBrain.Grains.Telemetry.GlobalBrainInstruments instruments,
+        ILoggerFactory loggers)
+    {
+        var request = http.Request;
+        var api = options.Value;
+        var cancellationToken = http.RequestAborted;
+        if (ContentTypeProblem(request.ContentType, out var jsonLines) is { } contentType)
+        {
+            return Error(contentType, StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        if (IdempotencyKeyProblem(request.Headers, out var idempotencyKey) is { } badKey)
+        {
+            return Error(badKey, StatusCodes.Status400BadRequest);
+        }
+
+        if (request.ContentLength > api.MaxBodyBytes)
+        {
+            return TooLarge(api);
+        }
+
+        using var turn = await gate.TryEnterAsync(cancellationToken);
+        if (turn is null)
+        {
+            http.Response.Headers.RetryAfter = Seconds(Math.Max(1, (int)Math.Ceiling(api.QueueTimeout.TotalSeconds)));
+            return Error(
+                $"too many requests: this silo is processing {gate.Busy} and has {gate.Queued} waiting (GlobalBrain:Api:MaxConcurrentRequests, MaxQueuedRequests); retry after the Retry-After seconds with the same body and Idempotency-Key",
+                StatusCodes.Status429TooManyRequests);
         }
 
         byte[] body;
+        int length;
         try
         {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, cancellationToken);
-            body = buffer.ToArray();
+            (body, length) = await ReadBodyAsync(request, cancellationToken);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Results.Json(new ApiError($"the body is larger than {options.Value.MaxBodyBytes} bytes (GlobalBrain:Api:MaxBodyBytes); send smaller batches"),
-                statusCode: StatusCodes.Status413PayloadTooLarge);
+            return TooLarge(api);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return Error($"the body could not be read: {e.Message}", StatusCodes.Status400BadRequest);
+        }
+
+        var bytes = body.AsSpan(0, length);
+        if (CountDocuments(bytes, jsonLines, stopAfter: api.MaxDocuments) > api.MaxDocuments)
+        {
+            return Error(
+                $"the body holds more than {api.MaxDocuments} documents (GlobalBrain:Api:MaxDocuments); send at most {api.MaxDocuments} per request",
+                StatusCodes.Status413PayloadTooLarge);
         }
 
         var documents = new List<Document>();
         var rejections = new List<Rejection>();
         if (jsonLines)
         {
-            DocumentParser.ParseJsonLines(body, "body", documents, rejections);
+            DocumentParser.ParseJsonLines(bytes, "body", documents, rejections);
         }
         else
         {
-            DocumentParser.ParseJsonArray(body, "body", documents, rejections);
+            DocumentParser.ParseJsonArray(bytes, "body", documents, rejections);
         }
 
         var refused = rejections.Select(r => new ApiRejection(null, r.Line, r.Reason.Code(), r.Message)).ToList();
@@ -79,11 +152,176 @@ public static class DocumentsEndpoint
             return Results.Json(new IngestResponse(0, refused.Count, 0, refused), statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var summary = await ingest.IngestAsync([.. documents.Select(d => new DocumentInput(d.Id, d.Text))], new TokenizerSpec(options.Value.Tokenizer), cancellationToken);
+        var scopedKey = idempotencyKey is null ? null : ScopeIdempotencyKey(idempotencyKey, bytes, api.Tokenizer);
+        IngestSummary summary;
+        try
+        {
+            summary = await ingest.IngestAsync([.. documents.Select(d => new DocumentInput(d.Id, d.Text))], new TokenizerSpec(api.Tokenizer), scopedKey, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is OrleansException or TimeoutException or InvalidOperationException)
+        {
+            // No active silo, or a failure the dispatcher does not retry: some batches may be in, which
+            // the answer cannot say; a retry under the same Idempotency-Key adds only the others.
+            LogClusterUnavailable(loggers.CreateLogger(typeof(DocumentsEndpoint).FullName!), e);
+            http.Response.Headers.RetryAfter = Seconds(ClusterRetryAfterSeconds);
+            return Error($"the cluster cannot take documents now ({e.Message.Split('\n')[0]}); retry after the Retry-After seconds with the same body and Idempotency-Key (what already went in is then not counted twice)",
+                StatusCodes.Status503ServiceUnavailable);
+        }
+
         refused.AddRange(summary.Rejections.Select(r => new ApiRejection(r.DocumentId, null, r.Reason, r.Message)));
         var response = new IngestResponse(summary.Accepted, refused.Count, summary.Tokens, refused);
-        return summary.FailedBatches > 0
-            ? Results.Json(response, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Json(response);
+        if (summary.FailedBatches > 0)
+        {
+            // The accepted documents are in; those listed as ingest_failed are not: a retry of the same
+            // body under the same Idempotency-Key adds exactly those.
+            http.Response.Headers.RetryAfter = Seconds(ClusterRetryAfterSeconds);
+            return Results.Json(response, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return Results.Json(response);
     }
+
+    /// <summary>Null when the content type is one the API reads, else why not.</summary>
+    internal static string? ContentTypeProblem(string? contentType, out bool jsonLines)
+    {
+        jsonLines = false;
+        const string Expected = "send application/json (an array of {\"id\", \"text\"}) or application/x-ndjson (one object per line), in UTF-8";
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return $"no Content-Type header: {Expected}";
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media) || media.MediaType.Value is not { } type)
+        {
+            return $"unreadable Content-Type '{contentType}': {Expected}";
+        }
+
+        jsonLines = JsonLinesTypes.Contains(type, StringComparer.OrdinalIgnoreCase);
+        if (!jsonLines && !type.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"unsupported content type '{contentType}': {Expected}";
+        }
+
+        if (media.Charset.Value is { } charset && !Utf8Names.Contains(charset.Trim('"'), StringComparer.OrdinalIgnoreCase))
+        {
+            return $"unsupported charset '{charset}' in Content-Type '{contentType}': {Expected}";
+        }
+
+        return null;
+    }
+
+    /// <summary>Null when the Idempotency-Key header is absent or usable, else why not.</summary>
+    internal static string? IdempotencyKeyProblem(IHeaderDictionary headers, out string? key)
+    {
+        key = null;
+        var values = headers[IdempotencyKeyHeader];
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        if (values.Count > 1)
+        {
+            return $"{IdempotencyKeyHeader}: send one header, not {values.Count}";
+        }
+
+        var value = values[0] ?? string.Empty;
+        if (value.Length == 0 || value.Length > MaxIdempotencyKeyLength)
+        {
+            return $"{IdempotencyKeyHeader} must be 1 to {MaxIdempotencyKeyLength} characters (got {value.Length}); a UUID is a good key";
+        }
+
+        if (!value.All(c => c is >= ' ' and <= '~'))
+        {
+            return $"{IdempotencyKeyHeader} must be printable ASCII (letters, digits, punctuation, spaces); a UUID is a good key";
+        }
+
+        key = value;
+        return null;
+    }
+
+    /// <summary>
+    /// The key the batch ids derive from: the client's key, the body and the tokenizer. The same key
+    /// with a different body (a client reusing keys by mistake) then counts the new documents instead
+    /// of mistaking them for a retry, and only a true retry — same key, same body — counts nothing twice.
+    /// </summary>
+    internal static string ScopeIdempotencyKey(string key, ReadOnlySpan<byte> body, string tokenizer)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(key));
+        hash.AppendData([0]);
+        hash.AppendData(SHA256.HashData(body));
+        hash.AppendData(Encoding.UTF8.GetBytes(tokenizer));
+        return "http:" + Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    /// <summary>Documents in a body, counted without parsing them, up to one past <paramref name="stopAfter"/>.</summary>
+    internal static long CountDocuments(ReadOnlySpan<byte> body, bool jsonLines, int stopAfter)
+    {
+        body = DocumentParser.StripBom(body);
+        long count = 0;
+        if (jsonLines)
+        {
+            // Non-blank lines, as the parser sees them.
+            while (!body.IsEmpty && count <= stopAfter)
+            {
+                var end = body.IndexOf((byte)'\n');
+                var line = end < 0 ? body : body[..end];
+                body = end < 0 ? [] : body[(end + 1)..];
+                if (!line.Trim(" \t\r"u8).IsEmpty)
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+
+        // The elements of a top-level array; a body that is not one is the parser's to refuse.
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                return 0;
+            }
+
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray && count <= stopAfter)
+            {
+                count++;
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed: the parser says where.
+        }
+
+        return count;
+    }
+
+    private static async Task<(byte[] Body, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is { } declared)
+        {
+            // Checked against MaxBodyBytes (≤ 1 GiB) before: one buffer of exactly that size.
+            var body = new byte[declared];
+            await request.Body.ReadExactlyAsync(body, cancellationToken);
+            return (body, body.Length);
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return (buffer.GetBuffer(), (int)buffer.Length);
+    }
+
+    private static IResult TooLarge(GlobalBrainApiOptions api) =>
+        Error($"the body is larger than {api.MaxBodyBytes} bytes (GlobalBrain:Api:MaxBodyBytes); send smaller batches", StatusCodes.Status413PayloadTooLarge);
+
+    private static IResult Error(string message, int status) => Results.Json(new ApiError(message), statusCode: status);
+
+    private static string Seconds(int seconds) => seconds.ToString(CultureInfo.InvariantCulture);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "POST /v1/documents answered 503: the cluster cannot take documents")]
+    private static partial void LogClusterUnavailable(ILogger logger, Exception exception);
 }

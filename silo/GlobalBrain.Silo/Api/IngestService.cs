@@ -1,20 +1,30 @@
 using GlobalBrain.Grains;
 using GlobalBrain.Grains.Ingestion;
+using GlobalBrain.Silo.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace GlobalBrain.Silo.Api;
 
 /// <summary>Holds the silo's view of the ingest fronts, rediscovered every so often so that new silos get work.</summary>
-public sealed class IngestService(IGrainFactory grains, TimeProvider time) : IDisposable
+/// <remarks>
+/// Batches of a request are retried for GlobalBrain:Api:RetryFor (20 s by default), not the dispatcher's
+/// 90 s: an HTTP client gives up long before, and a waiting request holds its body and one of the
+/// silo's turns. The client retries instead, after the 503's Retry-After, with the same Idempotency-Key.
+/// </remarks>
+public sealed class IngestService(IGrainFactory grains, TimeProvider time, IOptions<GlobalBrainApiOptions> options) : IDisposable
 {
     private static readonly TimeSpan Rediscover = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IngestDispatcherOptions _dispatcherOptions = new() { RetryFor = options.Value.RetryFor };
     private IngestDispatcher? _dispatcher;
     private DateTimeOffset _discoveredAt;
 
-    public async Task<IngestSummary> IngestAsync(IReadOnlyList<DocumentInput> documents, TokenizerSpec tokenizer, CancellationToken cancellationToken)
+    /// <param name="idempotencyKey">Derives the batch ids: the same request sent again under the same key counts nothing twice.</param>
+    /// <exception cref="InvalidOperationException">The cluster has no active silo.</exception>
+    public async Task<IngestSummary> IngestAsync(IReadOnlyList<DocumentInput> documents, TokenizerSpec tokenizer, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var dispatcher = await GetDispatcherAsync(cancellationToken);
-        var summary = await dispatcher.IngestAsync(documents, tokenizer, cancellationToken: cancellationToken);
+        var summary = await dispatcher.IngestAsync(documents, tokenizer, idempotencyKey: idempotencyKey, cancellationToken: cancellationToken);
         if (summary.FailedBatches > 0)
         {
             _dispatcher = null; // the cluster changed under us: look again next time
@@ -37,7 +47,7 @@ public sealed class IngestService(IGrainFactory grains, TimeProvider time) : IDi
         {
             if (_dispatcher is null || time.GetUtcNow() - _discoveredAt >= Rediscover)
             {
-                _dispatcher = await IngestDispatcher.ConnectAsync(grains);
+                _dispatcher = await IngestDispatcher.ConnectAsync(grains, _dispatcherOptions);
                 _discoveredAt = time.GetUtcNow();
             }
 

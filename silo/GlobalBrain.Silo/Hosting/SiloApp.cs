@@ -8,22 +8,67 @@ namespace GlobalBrain.Silo.Hosting;
 public static class SiloApp
 {
     /// <exception cref="InvalidSettingsException">A setting is wrong; the message names it and its environment variable.</exception>
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args) => Build(args, overrides: null);
+
+    /// <param name="overrides">Replaces services after the silo's own registrations (tests: a cluster that fails on purpose).</param>
+    internal static WebApplication Build(string[] args, Action<IServiceCollection>? overrides)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGlobalBrainSilo();
+        overrides?.Invoke(builder.Services);
         var app = builder.Build();
+        ValidateOptionsNow(app.Services);
+        var metricsPort = app.Configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>()?.Port ?? 0;
+        if (metricsPort > 0)
+        {
+            // The metrics port serves /metrics and the health probes only (no API key there, and the
+            // network policy opens it to Prometheus); /metrics is not served on the API port then.
+            // By the port the connection came in on, not the Host header, which a client chooses.
+            app.Use((context, next) =>
+            {
+                var path = context.Request.Path;
+                var operational = path.StartsWithSegments("/metrics") || path.StartsWithSegments("/healthz");
+                var onMetricsPort = context.Connection.LocalPort == metricsPort;
+                if (onMetricsPort ? !operational : path.StartsWithSegments("/metrics"))
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            });
+        }
+
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapDocumentsApi();
-        var metricsPort = app.Configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>()?.Port ?? 0;
-        var metrics = app.MapPrometheusScrapingEndpoint();
-        if (metricsPort > 0)
-        {
-            metrics.RequireHost($"*:{metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        }
-
+        app.MapPrometheusScrapingEndpoint();
         return app;
+    }
+
+    /// <summary>
+    /// Runs the options validation the host would run when it starts (ValidateOnStart), now: a failure
+    /// is then one line per problem from <see cref="InvalidSettingsException"/>, not a logged stack trace.
+    /// </summary>
+    private static void ValidateOptionsNow(IServiceProvider services)
+    {
+        try
+        {
+            services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            throw new InvalidSettingsException([.. e.Failures]);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(i => i is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException))
+        {
+            throw new InvalidSettingsException([.. e.InnerExceptions.SelectMany(i => i is Microsoft.Extensions.Options.OptionsValidationException v ? v.Failures : [SettingFormats.DescribeBindingFailure((InvalidOperationException)i)])]);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A value of the wrong type in a section bound at start (GlobalBrain:Faults:* …).
+            throw new InvalidSettingsException([SettingFormats.DescribeBindingFailure(e)]);
+        }
     }
 
     /// <summary>Reaches what the configured providers need (Redis) before Orleans starts.</summary>

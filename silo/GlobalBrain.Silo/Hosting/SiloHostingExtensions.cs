@@ -26,30 +26,44 @@ public static class SiloHostingExtensions
         GlobalBrainApiOptions api;
         List<string> problems;
         int metricsPort;
+        var listenUrls = ListenAddresses.Of(configuration);
+        var formats = SettingFormats.Check(configuration);
+        if (formats.Count > 0)
+        {
+            throw new InvalidSettingsException(formats);
+        }
+
         try
         {
             cluster = configuration.GetSection(GlobalBrainClusterOptions.SectionName).Get<GlobalBrainClusterOptions>() ?? new();
             storage = configuration.GetSection(GlobalBrainStorageOptions.SectionName).Get<GlobalBrainStorageOptions>() ?? new();
             _ = configuration.GetSection(ClusterProviders.MembershipSection).Get<Orleans.Configuration.ClusterMembershipOptions>();
             api = configuration.GetSection(GlobalBrainApiOptions.SectionName).Get<GlobalBrainApiOptions>() ?? new();
-            problems = SiloSettingsValidator.Validate(cluster, storage, api);
+            problems = SiloSettingsValidator.Validate(cluster, storage, api, listenUrls);
 
             // The grains validate these again at start; checking here too reports every problem
             // at once, as plain lines, before anything starts.
             var experts = configuration.GetSection(ExpertsOptions.SectionName).Get<ExpertsOptions>() ?? new();
             var knowledge = configuration.GetSection(KnowledgeOptions.SectionName).Get<KnowledgeOptions>() ?? new();
+            var metrics = configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>() ?? new();
             problems.AddRange(new ExpertsOptionsValidator().Validate(null, experts).Failures ?? []);
             problems.AddRange(new KnowledgeOptionsValidator().Validate(null, knowledge).Failures ?? []);
-            metricsPort = configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>()?.Port ?? 0;
+            SiloSettingsValidator.ValidateGrainSettings(problems, experts, knowledge, metrics);
+            metricsPort = metrics.Port;
             if (metricsPort is < 0 or > 65535)
             {
                 problems.Add(SettingErrors.Describe(MetricsOptions.SectionName, nameof(MetricsOptions.Port), $"must be a TCP port from 1 to 65535, or 0 to serve /metrics on the API port (got {metricsPort})"));
             }
+            else if (metricsPort > 0 && (metricsPort == cluster.SiloPort || metricsPort == cluster.GatewayPort || listenUrls.Any(u => ListenAddresses.Port(u) == metricsPort)))
+            {
+                problems.Add(SettingErrors.Describe(MetricsOptions.SectionName, nameof(MetricsOptions.Port),
+                    $"must differ from the API's port ({string.Join(", ", listenUrls)}) and from GlobalBrain:Cluster:SiloPort / GatewayPort ({cluster.SiloPort}, {cluster.GatewayPort}) (got {metricsPort})"));
+            }
         }
         catch (InvalidOperationException e)
         {
-            // A value of the wrong type, e.g. GlobalBrain__Experts__Count=abc.
-            throw new InvalidSettingsException([e.Message + " Fix the setting in appsettings.json or its environment variable (the key with '__' for ':', e.g. GlobalBrain__Experts__Count)."]);
+            // A value of the wrong type in a section not checked above, e.g. Orleans__Membership__ProbeTimeout=soon.
+            throw new InvalidSettingsException([SettingFormats.DescribeBindingFailure(e)]);
         }
 
         if (problems.Count > 0)
@@ -57,11 +71,11 @@ public static class SiloHostingExtensions
             throw new InvalidSettingsException(problems);
         }
 
-        var urls = string.IsNullOrEmpty(configuration["urls"]) ? DefaultUrl : configuration["urls"]!;
+        var urls = string.Join(';', ListenAddresses.Split(string.IsNullOrEmpty(configuration["urls"]) ? DefaultUrl : configuration["urls"]!));
         if (metricsPort > 0)
         {
-            // /metrics on its own port, on the same interface as the API (SiloApp maps it there only).
-            var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+            // /metrics and the health probes on their own port, on the same interface as the API (SiloApp keeps the API off it).
+            var first = ListenAddresses.Split(urls)[0];
             var authority = first[(first.IndexOf("://", StringComparison.Ordinal) + 3)..];
             var host = authority[..authority.LastIndexOf(':')];
             urls = $"{urls};http://{host}:{metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
@@ -83,6 +97,8 @@ public static class SiloHostingExtensions
             .AddCheck("process", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<SiloReadyHealthCheck>("silo", tags: ["ready"]);
         builder.Services.AddSingleton<Api.IngestService>();
+        builder.Services.AddSingleton<Api.ApiKeyCheck>();
+        builder.Services.AddSingleton<Api.RequestGate>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter("Microsoft.Orleans")
             .AddMeter(GlobalBrain.Grains.Telemetry.GlobalBrainInstruments.MeterName)

@@ -49,6 +49,28 @@ public sealed class KubernetesManifestTests(RenderedOverlays rendered) : IClassF
     }
 
     [SkippableTheory]
+    [MemberData(nameof(ManifestValidationTests.Overlays), MemberType = typeof(ManifestValidationTests))]
+    public void Silo_GetsItsApiKeyFromASecret(string overlay)
+    {
+        // The silo listens on 0.0.0.0, so it needs GlobalBrain__Api__Key to start at all.
+        var render = Rendered(overlay);
+        var key = Env(render.Silo, "GlobalBrain__Api__Key");
+        Assert.Null(key["value"]);
+        Assert.Equal("api-key", (string?)Nodes.At(key, "valueFrom.secretKeyRef.key"));
+        var secretName = (string)Nodes.At(key, "valueFrom.secretKeyRef.name")!;
+        if (overlay == "dev")
+        {
+            var apiKey = SecretValue(render.Single("Secret", secretName), "api-key");
+            Assert.True(apiKey.Length >= 16, "the silo refuses API keys shorter than 16 characters");
+            Assert.Contains("dev-only", apiKey, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal("globalbrain-api", secretName);
+        }
+    }
+
+    [SkippableTheory]
     [InlineData("dev", "dev")]
     [InlineData("prod", "prod")]
     [InlineData("prod-monitored", "prod")]
@@ -346,10 +368,12 @@ public sealed class KubernetesManifestTests(RenderedOverlays rendered) : IClassF
 
     private static IEnumerable<string?> Strings(JsonNode? array) => array!.AsArray().Select(s => (string?)s);
 
-    private static string ConnectionString(RenderedOverlay render)
+    private static string ConnectionString(RenderedOverlay render) =>
+        SecretValue(render.OfKind("Secret").Single(s => s.Name.StartsWith("globalbrain-redis", StringComparison.Ordinal)), "connection-string");
+
+    private static string SecretValue(K8sObject secret, string key)
     {
-        var secret = render.OfKind("Secret").Single();
-        var base64 = ((string)secret.At("data.connection-string")!).Replace("\n", "", StringComparison.Ordinal);
+        var base64 = ((string)secret.At($"data.{key}")!).Replace("\n", "", StringComparison.Ordinal);
         return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64));
     }
 
