@@ -192,6 +192,11 @@ internal static class HttpLoad
             {
             }
 
+            if (clock.Elapsed - last < TimeSpan.FromSeconds(1))
+            {
+                break; // the run ended right after a report: nothing new to say
+            }
+
             var interval = stats.Interval();
             var rss = pid > 0 ? Rss(pid) : null;
             stats.RecordRss(clock.Elapsed, rss);
