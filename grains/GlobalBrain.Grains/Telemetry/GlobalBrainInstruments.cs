@@ -13,6 +13,8 @@ public sealed class GlobalBrainInstruments
     public const string MeterName = "GlobalBrain";
 
     // Seconds and bytes, not the exporter's millisecond defaults.
+    private readonly Counter<long> _apiRefused;
+
     private static readonly double[] LatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly long[] SizeBuckets = [1_024, 4_096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864];
 
@@ -27,6 +29,7 @@ public sealed class GlobalBrainInstruments
         Text = meter.CreateCounter<long>("globalbrain.ingest.text", "By", "UTF-8 bytes of ingested text.");
         Exchanges = meter.CreateCounter<long>("globalbrain.exchanges", "{exchange}", "Exchanges experts started, by mode.");
         MergedBytes = meter.CreateCounter<long>("globalbrain.exchange.merged", "By", "Shard bytes carried by exchanges and merged.");
+        _apiRefused = meter.CreateCounter<long>("globalbrain.api.refused", "{request}", "HTTP API requests answered with an error, by status: 400, 401, 413, 415, 429, 503, other.");
         IngestBusy = meter.CreateCounter<long>("globalbrain.ingest.busy", "{batch}", "Batches an ingest front refused because it was full (GlobalBrain:Ingest:MaxBatchesInFlight); their senders retry.");
         FaultsInjected = meter.CreateCounter<long>("globalbrain.faults.injected", "{fault}", "Faults injected into exchanges (GlobalBrain:Faults), by fault: drop, duplicate, delay, reorder, deactivate.");
         TokenizeDuration = meter.CreateHistogram("globalbrain.tokenize.duration", "s", "Time to tokenize one batch.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
@@ -57,6 +60,13 @@ public sealed class GlobalBrainInstruments
     public Counter<long> MergedBytes { get; }
 
     public Counter<long> IngestBusy { get; }
+
+    /// <summary>Counts an HTTP API request answered with <paramref name="status"/> (≥ 400); the tag takes a fixed set of values.</summary>
+    public void ApiRefused(int status) => _apiRefused.Add(1, new KeyValuePair<string, object?>("status", status switch
+    {
+        400 or 401 or 413 or 415 or 429 or 503 => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => "other",
+    }));
 
     public Counter<long> FaultsInjected { get; }
 

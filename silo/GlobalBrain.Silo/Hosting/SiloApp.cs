@@ -39,6 +39,17 @@ public static class SiloApp
             });
         }
 
+        // Every refusal of the API (401, 413, 415, 429, 503 …) is counted by status, so an operator sees backpressure and bad clients.
+        var instruments = app.Services.GetRequiredService<GlobalBrainInstruments>();
+        app.Use(async (context, next) =>
+        {
+            await next(context);
+            if (context.Response.StatusCode >= 400 && context.Request.Path.StartsWithSegments("/v1"))
+            {
+                instruments.ApiRefused(context.Response.StatusCode);
+            }
+        });
+
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapDocumentsApi();

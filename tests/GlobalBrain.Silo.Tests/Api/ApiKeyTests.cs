@@ -75,6 +75,35 @@ public sealed class ApiKeyTests(SecuredSiloFixture silo)
     }
 
     [Fact]
+    public async Task Refusals_AreCountedByStatus_InTheMetrics()
+    {
+        using (var refused = await silo.Anonymous.SendAsync(Post(Body)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        // The exporter caches a scrape briefly: look again until the refusal shows.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        string text;
+        do
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
+            using var scrape = await silo.Metrics.SendAsync(request);
+            text = await scrape.Content.ReadAsStringAsync();
+            if (text.Split('\n').Any(l => l.StartsWith("globalbrain_api_refused_total{", StringComparison.Ordinal) && l.Contains("status=\"401\"", StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Fail($"no globalbrain_api_refused_total{{status=\"401\"}} after a refused request:\n{string.Join('\n', text.Split('\n').Where(l => l.Contains("globalbrain_api", StringComparison.Ordinal)))}");
+    }
+
+    [Fact]
     public async Task ApiPort_StillServesTheProbes_WithoutAKey_ButNotMetrics()
     {
         using var live = await silo.Anonymous.GetAsync(new Uri("/healthz/live", UriKind.Relative));
