@@ -46,17 +46,39 @@ internal sealed class RedisCluster : IDisposable
         }
     }
 
-    public async Task AddSilosAsync(int count)
-    {
-        var started = new List<SiloProcess>();
-        for (var i = 0; i < count; i++)
-        {
-            var silo = SiloProcess.Start($"silo {Silos.Count + 1}", _redis, ClusterId, _experts);
-            Silos.Add(silo);
-            started.Add(silo);
-        }
+    public async Task AddSilosAsync(int count) => await Task.WhenAll(Enumerable.Range(0, count).Select(_ => AddSiloAsync()));
 
-        await Task.WhenAll(started.Select(s => s.WaitUntilReadyAsync()));
+    /// <summary>
+    /// Starts one silo and waits until it is ready. A free port can be taken by another process (other
+    /// test assemblies run at the same time) between our look and the silo's bind: then it starts again
+    /// on new ports.
+    /// </summary>
+    private async Task AddSiloAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            SiloProcess silo;
+            lock (Silos)
+            {
+                silo = SiloProcess.Start($"silo {Silos.Count + 1}", _redis, ClusterId, _experts);
+                Silos.Add(silo);
+            }
+
+            try
+            {
+                await silo.WaitUntilReadyAsync();
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && silo.HasExited && silo.Log.Contains("already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                lock (Silos)
+                {
+                    Silos.Remove(silo);
+                }
+
+                silo.Dispose();
+            }
+        }
     }
 
     /// <summary>Stops tracking (and disposes) silos that were stopped or killed.</summary>
