@@ -22,3 +22,27 @@ public sealed class IngestBusyException : OrleansException
     {
     }
 }
+
+/// <summary>
+/// An expert could not store a batch (the grain storage did not answer, failed, or had moved on from
+/// the expert's version of its state). The batch is not acknowledged; send it again later: what was
+/// stored of it is recognised by its batch id and not counted twice. The message says what failed in
+/// words, never the storage's internals (commands, keys).
+/// </summary>
+[GenerateSerializer, Alias("GlobalBrain.ExpertStorageException")]
+public sealed class ExpertStorageException : OrleansException
+{
+    public ExpertStorageException()
+    {
+    }
+
+    public ExpertStorageException(string message)
+        : base(message)
+    {
+    }
+
+    public ExpertStorageException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

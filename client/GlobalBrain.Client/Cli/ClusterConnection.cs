@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using GlobalBrain.Grains.Hosting;
+using GlobalBrain.Grains.Ingestion;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,6 +30,15 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     /// <summary>What we are connected to, for messages.</summary>
     public string Description { get; }
+
+    /// <summary>How long a gateway that does not answer is waited for (a silo that is starting) before connecting fails.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The retry policy of every call a command makes (settings, vocabulary, batches, metrics): the
+    /// dispatcher's 90 s, so a silo that died and is not yet declared dead is ridden out by all of them.
+    /// </summary>
+    public ClusterRetry Retry { get; } = new IngestDispatcherOptions().Retry();
 
     /// <summary>Starts a one-process cluster on free loopback ports with N experts at flow rate v.</summary>
     /// <remarks>Flags given on the command line win over GlobalBrain__* environment variables.</remarks>
@@ -113,10 +123,22 @@ public sealed class ClusterConnection : IAsyncDisposable
             membership = client => client.UseStaticClustering([.. gateways]);
         }
 
+        var connecting = System.Diagnostics.Stopwatch.StartNew();
         builder.UseOrleansClient(client =>
         {
             membership(client);
             client
+                // Refused connections while a silo starts are waited for, up to ConnectTimeout in all.
+                .UseConnectionRetryFilter(async (_, token) =>
+                {
+                    if (connecting.Elapsed >= ConnectTimeout)
+                    {
+                        return false;
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), token);
+                    return true;
+                })
                 .Configure<Orleans.Configuration.ClusterOptions>(o =>
                 {
                     o.ServiceId = serviceId;
@@ -127,13 +149,16 @@ public sealed class ClusterConnection : IAsyncDisposable
         var host = builder.Build();
         try
         {
-            await host.StartAsync(cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ConnectTimeout + TimeSpan.FromSeconds(5));
+            await host.StartAsync(timeout.Token);
         }
-        catch (Exception e) when (e is OrleansException or SocketException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException or StackExchange.Redis.RedisException)
+        catch (Exception e) when (e is OrleansException or SocketException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException or StackExchange.Redis.RedisException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             host.Dispose();
             throw new CliException(
-                $"cannot reach {description} ({e.Message.Split('\n')[0]}); is a silo running there, with service id '{serviceId}' and cluster id '{clusterId}' (GlobalBrain__Cluster__ServiceId, GlobalBrain__Cluster__ClusterId)?",
+                $"cannot reach {description} within {ConnectTimeout.TotalSeconds:F0} s ({e.Message.Split('\n')[0]}); check that a silo runs there and its gateway port is open, with service id '{serviceId}' and cluster id '{clusterId}' (GlobalBrain__Cluster__ServiceId, GlobalBrain__Cluster__ClusterId)",
                 ExitCodes.RuntimeFailure);
         }
 

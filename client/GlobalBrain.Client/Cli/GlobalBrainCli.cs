@@ -73,6 +73,12 @@ public static class GlobalBrainCli
             await context.Error.WriteLineAsync($"globalbrain: the cluster did not answer in time: {e.Message.Split('\n')[0]}");
             return ExitCodes.RuntimeFailure;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Never a crash: a failure the cluster sent that this client cannot even read (a type it does not know), or a bug.
+            await context.Error.WriteLineAsync($"globalbrain: the command failed ({e.GetType().Name}): {e.Message.Split('\n')[0]}");
+            return ExitCodes.RuntimeFailure;
+        }
     }
 
     private static RootCommand Build(CliContext context)

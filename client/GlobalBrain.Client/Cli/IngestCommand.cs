@@ -41,7 +41,7 @@ public sealed class IngestCommand(CliContext context)
             ? await ClusterConnection.StartEmbeddedAsync(arguments.Experts, arguments.FlowRate, cancellationToken)
             : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
         var aggregator = cluster.Client.GetGrain<IAggregatorGrain>(0);
-        var settings = await aggregator.GetSettingsAsync();
+        var settings = await cluster.Retry.RunAsync(aggregator.GetSettingsAsync, cancellationToken: cancellationToken);
         if (!cluster.Embedded)
         {
             RequireSameSetting("--experts", arguments.Experts, settings.Experts, "GlobalBrain__Experts__Count");
@@ -50,14 +50,14 @@ public sealed class IngestCommand(CliContext context)
 
         try
         {
-            await tokenizer.RegisterAsync(cluster.Client);
+            await cluster.Retry.RunAsync(() => tokenizer.RegisterAsync(cluster.Client), cancellationToken: cancellationToken);
         }
         catch (ArgumentException e)
         {
             throw new CliException($"the cluster refused the vocabulary: {e.Message}", ExitCodes.Usage);
         }
 
-        var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client);
+        var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client, cancellationToken: cancellationToken);
         var progress = context.Interactive ? new ProgressLine(context.Error, source.TotalBytes) : null;
         var clock = Stopwatch.StartNew();
         IngestSummary summary;
@@ -91,9 +91,23 @@ public sealed class IngestCommand(CliContext context)
             .ToList();
         await ReportRejectionsAsync(rejections);
 
-        var (metrics, converged, convergenceSeconds) = summary.Accepted > 0 && arguments.WaitTimeout > TimeSpan.Zero
-            ? await WaitForReachAsync(aggregator, arguments.TargetReach, arguments.WaitTimeout, progress, cancellationToken)
-            : (await aggregator.GetMetricsAsync(), (bool?)null, (double?)null);
+        ClusterMetrics metrics;
+        bool? converged;
+        double? convergenceSeconds;
+        try
+        {
+            (metrics, converged, convergenceSeconds) = summary.Accepted > 0 && arguments.WaitTimeout > TimeSpan.Zero
+                ? await WaitForReachAsync(aggregator, cluster.Retry, arguments.TargetReach, arguments.WaitTimeout, progress, cancellationToken)
+                : (await cluster.Retry.RunAsync(aggregator.GetMetricsAsync, cancellationToken: cancellationToken), (bool?)null, (double?)null);
+        }
+        catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))
+        {
+            // What was acknowledged is in the cluster; only its figures could not be read.
+            throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                $"the cluster acknowledged {summary.Accepted} documents ({summary.Tokens} tokens; {summary.FailedBatches} batch(es) failed) but its metrics could not be read within {cluster.Retry.Budget.TotalSeconds:F0} s: {e.Message.Split('\n')[0]}"),
+                ExitCodes.RuntimeFailure);
+        }
+
         progress?.Clear();
         if (converged == false)
         {
@@ -169,12 +183,12 @@ public sealed class IngestCommand(CliContext context)
     }
 
     private static async Task<(ClusterMetrics Metrics, bool? Converged, double? Seconds)> WaitForReachAsync(
-        IAggregatorGrain aggregator, double target, TimeSpan timeout, ProgressLine? progress, CancellationToken cancellationToken)
+        IAggregatorGrain aggregator, ClusterRetry retry, double target, TimeSpan timeout, ProgressLine? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var metrics = await aggregator.GetMetricsAsync();
+            var metrics = await retry.RunAsync(aggregator.GetMetricsAsync, cancellationToken: cancellationToken);
             if (metrics.MeanReach >= target)
             {
                 return (metrics, true, clock.Elapsed.TotalSeconds);

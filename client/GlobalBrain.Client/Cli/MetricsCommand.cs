@@ -16,7 +16,8 @@ public sealed class MetricsCommand(CliContext context)
             await context.Error.WriteLineAsync("globalbrain: no --cluster given: these are the metrics of a new, empty embedded cluster");
         }
 
-        var metrics = await cluster.Client.GetGrain<IAggregatorGrain>(0).GetMetricsAsync();
+        var aggregator = cluster.Client.GetGrain<IAggregatorGrain>(0);
+        var metrics = await cluster.Retry.RunAsync(aggregator.GetMetricsAsync, cancellationToken: cancellationToken);
         var report = MetricsReport.From(metrics, []);
         await context.Out.WriteLineAsync(json ? report.ToJson() : report.ToTable(cluster.Description));
         return ExitCodes.Success;

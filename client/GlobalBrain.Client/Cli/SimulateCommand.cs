@@ -155,7 +155,7 @@ public sealed class SimulateCommand(CliContext context)
         await using var cluster = arguments.Cluster is null
             ? await ClusterConnection.StartEmbeddedAsync(null, null, cancellationToken)
             : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
-        var blocks = (await IngestDispatcher.ConnectAsync(cluster.Client)).Fronts.Sum(f => f.Cores) * 4;
+        var blocks = (await IngestDispatcher.ConnectAsync(cluster.Client, cancellationToken: cancellationToken)).Fronts.Sum(f => f.Cores) * 4;
         var progress = context.Interactive ? new ProgressLine(context.Error, 0) : null;
         var lastDraw = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();

@@ -10,7 +10,7 @@ public readonly record struct OriginTotals(long Documents, long Tokens)
 
 /// <summary>
 /// What one expert knows: a HyperLogLog of knowledge items and a per-origin G-counter of exact
-/// document and token totals. <see cref="Merge"/> is a CRDT join (commutative, associative,
+/// document and token totals. <see cref="Merge(KnowledgeShard)"/> is a CRDT join (commutative, associative,
 /// idempotent), so gossip in any order, with duplicates and retries, converges to the union.
 /// </summary>
 public sealed class KnowledgeShard
@@ -77,12 +77,23 @@ public sealed class KnowledgeShard
     }
 
     /// <summary>Joins <paramref name="other"/> into this shard. Returns true when anything changed.</summary>
-    public bool Merge(KnowledgeShard other)
+    public bool Merge(KnowledgeShard other) => Merge(other, except: null);
+
+    /// <summary>
+    /// Joins <paramref name="other"/> into this shard, except its totals of origin <paramref name="except"/>
+    /// (an expert's own totals are its own: see <see cref="ExpertLedger"/>). Returns true when anything changed.
+    /// </summary>
+    public bool Merge(KnowledgeShard other, int? except)
     {
         ArgumentNullException.ThrowIfNull(other);
         var changed = Items.Merge(other.Items);
         foreach (var (origin, theirs) in other._origins)
         {
+            if (origin == except)
+            {
+                continue;
+            }
+
             if (_origins.TryGetValue(origin, out var mine))
             {
                 var joined = OriginTotals.Max(mine, theirs);

@@ -24,22 +24,25 @@ public sealed partial class ExpertGrain(
     Simulation.TopologyCache topologies,
     Telemetry.GlobalBrainInstruments instruments,
     ExchangeFaults faults,
+    BatchSegmentStore segments,
+    TimeProvider time,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
 {
-    private const int RecentBatchCapacity = 4096;
-
-    private readonly RecentBatches _recent = new(RecentBatchCapacity);
+    /// <summary>Batch ids per sealed segment: the open set written with every batch stays under 16 KB.</summary>
+    internal const int BatchSegmentSize = 1024;
 
     // Which state of the shard the aggregator has seen: a new incarnation per activation, a version per change.
     private readonly Guid _incarnation = Guid.NewGuid();
-    private long _version;
     private long _estimateVersion = -1;
     private double _estimate;
-    private KnowledgeShard _shard = null!;
+    private ExpertLedger _ledger = null!;
     private int _self;
-    private bool _dirty;
     private Task _lastWrite = Task.CompletedTask;
     private PendingWrite? _pending;
+
+    // Storage has moved on from this activation's version of the state (a write that timed out was
+    // applied after all): nothing more is written from here; the next activation starts from storage.
+    private bool _stale;
 
     // Learned but not yet stored: counted in the GlobalBrain meter once a write has stored them, so
     // the counters say what is durable, and a retried batch (recognised by its id) adds nothing.
@@ -50,7 +53,9 @@ public sealed partial class ExpertGrain(
     // Fault injection (reorder): the message of an exchange held back until the next one has gone.
     private Message? _heldBack;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    private KnowledgeShard Shard => _ledger.Shard;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _self = checked((int)this.GetPrimaryKeyLong());
         var n = experts.Value.Count;
@@ -59,24 +64,7 @@ public sealed partial class ExpertGrain(
             throw new InvalidOperationException($"Expert {_self} does not exist: this cluster runs experts 0..{n - 1} (GlobalBrain:Experts:Count = {n}).");
         }
 
-        var precision = knowledge.Value.Precision;
-        var stored = state.State;
-        if (stored.Registers is { } registers)
-        {
-            if (registers.Length != 1 << precision)
-            {
-                throw new InvalidOperationException(
-                    $"Expert {_self} was stored with {registers.Length} registers but GlobalBrain:Knowledge:Precision = {precision} needs {1 << precision}; keep the precision the knowledge was built with, or clear the storage.");
-            }
-
-            _shard = ShardOf(registers, stored.Origins);
-        }
-        else
-        {
-            _shard = new KnowledgeShard(precision);
-        }
-
-        _recent.Load(stored.RecentBatchIds);
+        _ledger = await LoadAsync();
 
         var flowRate = experts.Value.FlowRate;
         if (flowRate > 0 && n > 1)
@@ -98,12 +86,68 @@ public sealed partial class ExpertGrain(
             Period = knowledge.Value.FlushInterval,
             Interleave = true,
         });
-        return Task.CompletedTask;
+    }
+
+    /// <summary>The ledger as stored: the shard, and every batch id of the window (the open set and the sealed segments).</summary>
+    private async Task<ExpertLedger> LoadAsync()
+    {
+        var precision = knowledge.Value.Precision;
+        var stored = state.State;
+        KnowledgeShard shard;
+        if (stored.Registers is { } registers)
+        {
+            if (registers.Length != 1 << precision)
+            {
+                throw new InvalidOperationException(
+                    $"Expert {_self} was stored with {registers.Length} registers but GlobalBrain:Knowledge:Precision = {precision} needs {1 << precision}; keep the precision the knowledge was built with, or clear the storage.");
+            }
+
+            shard = ShardOf(registers, stored.Origins);
+        }
+        else
+        {
+            shard = new KnowledgeShard(precision);
+        }
+
+        var window = new BatchWindow(knowledge.Value.IdempotencyWindow, BatchSegmentSize);
+        var now = time.GetUtcNow().UtcTicks;
+        window.LoadOpen(stored.RecentBatchIds, now);
+        window.LoadOpen(stored.OpenBatchIds, stored.OpenBatchesNewest);
+        var sealedSegments = await Task.WhenAll(stored.Segments.Select(ReadSegmentAsync));
+        for (var i = 0; i < sealedSegments.Length; i++)
+        {
+            if (sealedSegments[i] is var (ids, etag))
+            {
+                window.LoadSealed(stored.Segments[i].Key, stored.Segments[i].NewestTicks, etag, ids);
+            }
+        }
+
+        return new ExpertLedger(_self, shard, window);
+    }
+
+    private async Task<(Guid[] Ids, string? ETag)?> ReadSegmentAsync(BatchSegmentRef reference)
+    {
+        (Guid[] Ids, string? ETag)? segment;
+        try
+        {
+            segment = await segments.ReadAsync(_self, reference);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ExpertStorageException($"expert {_self} could not read its batch ids from the grain storage ({e.GetType().Name}); send the batch again later", e);
+        }
+
+        if (segment is null)
+        {
+            LogSegmentMissing(logger, _self, reference.Count);
+        }
+
+        return segment;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (!_dirty)
+        if (!_ledger.Dirty || _stale)
         {
             return;
         }
@@ -120,28 +164,34 @@ public sealed partial class ExpertGrain(
         }
     }
 
+    /// <summary>
+    /// Counts the batch unless its id is in the window, and returns once a stored write holds it — on
+    /// every path: the first time, a retry while that write is in flight, a retry after it failed.
+    /// </summary>
     public async Task LearnAsync(KnowledgeDelta delta)
     {
         ArgumentNullException.ThrowIfNull(delta);
-        if (_recent.Contains(delta.BatchId))
+        ThrowIfStale();
+        var outcome = _ledger.Learn(delta.BatchId, delta.Documents, delta.Tokens, delta.ItemHashes, time.GetUtcNow().UtcTicks);
+        if (outcome == LearnOutcome.Stored)
         {
-            // A retry of a batch this expert already counted: make sure it is stored, count nothing.
-            if (_dirty)
-            {
-                await PersistAsync();
-            }
-
             return;
         }
 
-        _shard.Learn(_self, delta.Documents, delta.Tokens, delta.ItemHashes);
-        _version++;
-        _recent.Add(delta.BatchId);
-        _uncountedDocuments += delta.Documents;
-        _uncountedTokens += delta.Tokens;
-        _uncountedBytes += delta.Bytes;
-        _dirty = true;
+        if (outcome == LearnOutcome.Learned)
+        {
+            _uncountedDocuments += delta.Documents;
+            _uncountedTokens += delta.Tokens;
+            _uncountedBytes += delta.Bytes;
+        }
+
         await PersistAsync();
+        if (!_ledger.IsStored(delta.BatchId))
+        {
+            // A write that started after the batch was learned succeeded, so it holds the batch; only a
+            // new activation (which would not be this one) could miss it. Refuse rather than acknowledge.
+            throw new ExpertStorageException($"expert {_self} has not stored the batch yet; send it again");
+        }
     }
 
     public Task<ShardSnapshot> ExchangeAsync(ShardSnapshot incoming)
@@ -154,26 +204,28 @@ public sealed partial class ExpertGrain(
 
     public Task<ExpertReport> GetReportAsync(Guid knownIncarnation, long knownVersion)
     {
-        var own = _shard.TotalsOf(_self);
-        if (_estimateVersion != _version)
+        // Its own documents and tokens as stored: what a report or a peer hears of this expert is durable.
+        var own = _ledger.StoredOwn;
+        var version = _ledger.Change;
+        if (_estimateVersion != version)
         {
-            _estimate = _shard.KnowledgeEstimate;
-            _estimateVersion = _version;
+            _estimate = Shard.KnowledgeEstimate;
+            _estimateVersion = version;
         }
 
         // The sketch only when the caller has not seen this version of it: a network at rest sends none.
-        var unchanged = knownIncarnation == _incarnation && knownVersion == _version;
+        var unchanged = knownIncarnation == _incarnation && knownVersion == version;
         return Task.FromResult(new ExpertReport(
             _self,
             _estimate,
             own.Documents,
             own.Tokens,
-            unchanged ? null : (byte[])_shard.Items.Registers.Clone(),
+            unchanged ? null : (byte[])Shard.Items.Registers.Clone(),
             state.State.ExchangesStarted,
             state.State.BytesExchanged,
             silo.SiloAddress.ToParsableString(),
             _incarnation,
-            _version));
+            version));
     }
 
     public Task ReceiveAsync(ShardSnapshot incoming)
@@ -357,36 +409,49 @@ public sealed partial class ExpertGrain(
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_dirty)
+        if (!_ledger.Dirty || _stale)
+        {
+            return;
+        }
+
+        try
         {
             await PersistAsync();
         }
-    }
-
-    private void Merge(ShardSnapshot snapshot)
-    {
-        if (_shard.Merge(ShardOf(snapshot.Registers, snapshot.Origins)))
+        catch (ExpertStorageException e)
         {
-            _dirty = true;
-            _version++;
+            // Knowledge gained by exchange: the next flush, or peers, still have it.
+            LogFlushFailed(logger, _self, e);
         }
     }
+
+    private void Merge(ShardSnapshot snapshot) => _ledger.Merge(ShardOf(snapshot.Registers, snapshot.Origins));
 
     private static KnowledgeShard ShardOf(byte[] registers, OriginCount[] origins) =>
         KnowledgeShard.FromParts(registers, origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
 
-    private ShardSnapshot Snapshot() => new((byte[])_shard.Items.Registers.Clone(), OriginCounts());
+    /// <summary>What peers get: the sketch, every origin as known, and this expert's own totals as stored.</summary>
+    private ShardSnapshot Snapshot() => new((byte[])Shard.Items.Registers.Clone(), [.. _ledger.GossipOrigins().Select(o => new OriginCount(o.Key, o.Value.Documents, o.Value.Tokens))]);
 
-    private OriginCount[] OriginCounts()
+    /// <summary>What the state stores: every origin as known, this expert's own as counted (the write makes them durable).</summary>
+    private OriginCount[] StoredOriginCounts()
     {
-        var counts = new OriginCount[_shard.Origins.Count];
+        var counts = new OriginCount[Shard.Origins.Count];
         var i = 0;
-        foreach (var (origin, totals) in _shard.Origins)
+        foreach (var (origin, totals) in Shard.Origins)
         {
             counts[i++] = new OriginCount(origin, totals.Documents, totals.Tokens);
         }
 
         return counts;
+    }
+
+    private void ThrowIfStale()
+    {
+        if (_stale)
+        {
+            throw new ExpertStorageException($"expert {_self} is reloading its state after a write it could not confirm; send the batch again");
+        }
     }
 
     /// <summary>
@@ -419,30 +484,68 @@ public sealed partial class ExpertGrain(
         }
 
         pending.Started = true;
-        var stored = state.State;
-        stored.Registers = _shard.Items.Registers;
-        stored.Origins = OriginCounts();
-        stored.RecentBatchIds = _recent.ToBlob();
-        _dirty = false;
-        var (documents, tokens, bytes) = (_uncountedDocuments, _uncountedTokens, _uncountedBytes);
+        ThrowIfStale();
         try
         {
+            // Sealed segments first: the state that names them is written only once they are stored.
+            foreach (var segment in _ledger.PrepareWrite(time.GetUtcNow().UtcTicks))
+            {
+                segment.MarkPersisted(await segments.WriteAsync(_self, segment));
+            }
+
+            // The image and the state in one turn: the storage serializes the state before it awaits.
+            var image = _ledger.Capture();
+            var stored = state.State;
+            var window = _ledger.Window;
+            stored.Registers = Shard.Items.Registers;
+            stored.Origins = StoredOriginCounts();
+            stored.RecentBatchIds = [];
+            stored.OpenBatchIds = window.OpenBlob();
+            stored.OpenBatchesNewest = window.OpenNewestTicks;
+            stored.Segments = [.. window.Sealed.Select(s => new BatchSegmentRef(s.Key, s.NewestTicks, s.Count, s.ETag))];
+            var (documents, tokens, bytes) = (_uncountedDocuments, _uncountedTokens, _uncountedBytes);
             await state.WriteStateAsync();
+            _ledger.Stored(image);
+            _uncountedDocuments -= documents;
+            _uncountedTokens -= tokens;
+            _uncountedBytes -= bytes;
+            if (documents > 0)
+            {
+                instruments.DocumentsIngested.Add(documents);
+                instruments.Tokens.Add(tokens);
+                instruments.Text.Add(bytes);
+            }
         }
-        catch
+        catch (Orleans.Storage.InconsistentStateException e)
         {
-            _dirty = true;
-            throw;
+            // A write this activation saw fail was applied after all, or another activation wrote: storage
+            // has a state this one does not know. Stop writing; the next activation reads storage's.
+            _stale = true;
+            LogStale(logger, _self, e);
+            DeactivateOnIdle();
+            throw new ExpertStorageException($"expert {_self} found a newer state in the grain storage than its own and is reloading it; send the batch again", e);
+        }
+        catch (Exception e) when (e is not (ExpertStorageException or OutOfMemoryException))
+        {
+            throw new ExpertStorageException($"expert {_self} could not store its knowledge: the grain storage failed or did not answer in time ({e.GetType().Name}); send the batch again later", e);
         }
 
-        _uncountedDocuments -= documents;
-        _uncountedTokens -= tokens;
-        _uncountedBytes -= bytes;
-        if (documents > 0)
+        await DeleteExpiredSegmentsAsync();
+    }
+
+    /// <summary>Segments older than the window that the stored state no longer names: best effort (an orphan costs storage, never a count).</summary>
+    private async Task DeleteExpiredSegmentsAsync()
+    {
+        foreach (var segment in _ledger.Window.TakeExpired())
         {
-            instruments.DocumentsIngested.Add(documents);
-            instruments.Tokens.Add(tokens);
-            instruments.Text.Add(bytes);
+            try
+            {
+                await segments.DeleteAsync(_self, segment);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogSegmentNotDeleted(logger, _self, e);
+            }
         }
     }
 
@@ -454,6 +557,18 @@ public sealed partial class ExpertGrain(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not store its shard before deactivating for an injected fault")]
     private static partial void LogFaultWriteFailed(ILogger logger, int expert, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not store knowledge gained by exchange; the next flush tries again")]
+    private static partial void LogFlushFailed(ILogger logger, int expert, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Expert {Expert} found a newer state in storage than its own (a write it saw fail was applied); it reloads from storage")]
+    private static partial void LogStale(ILogger logger, int expert, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expert {Expert}: the grain storage no longer has a segment of {Count} batch ids that its state names; a batch among them sent again would be counted again")]
+    private static partial void LogSegmentMissing(ILogger logger, int expert, int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not delete an expired segment of batch ids; it stays in storage unused")]
+    private static partial void LogSegmentNotDeleted(ILogger logger, int expert, Exception exception);
 
     /// <summary>An exchange's message to <see cref="Peer"/>: delivering it merges a snapshot on one side and returns the bytes carried.</summary>
     private sealed record Message(int Peer, Func<Task<long>> DeliverAsync)

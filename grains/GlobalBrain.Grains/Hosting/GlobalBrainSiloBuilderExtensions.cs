@@ -41,6 +41,7 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddSingleton<Telemetry.ClusterMetricsCache>();
         services.TryAddSingleton<Telemetry.GlobalBrainInstruments>();
         services.TryAddSingleton<Faults.ExchangeFaults>();
+        services.TryAddSingleton<Experts.BatchSegmentStore>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         if (addMemoryStorage)
         {

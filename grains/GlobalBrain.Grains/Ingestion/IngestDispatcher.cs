@@ -49,6 +49,15 @@ public sealed class IngestDispatcherOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a running ingestion looks at membership again, so that silos that join get batches.</summary>
+    public TimeSpan RediscoverEvery { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The clock of retries and rediscovery (a fake one in tests).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The retry policy of every call with this budget and these delays.</summary>
+    public ClusterRetry Retry() => new(RetryFor, Time) { FirstDelay = RetryDelay, MaxDelay = MaxRetryDelay };
 }
 
 /// <summary>
@@ -62,28 +71,32 @@ public sealed class IngestDispatcher
     private readonly object _gate = new();
     private List<Front> _fronts;
     private Task? _rediscovery;
+    private DateTimeOffset _discoveredAt;
 
     private IngestDispatcher(IGrainFactory grains, IngestDispatcherOptions options, List<Front> fronts)
     {
         _grains = grains;
         _options = options;
         _fronts = fronts;
+        _discoveredAt = options.Time.GetUtcNow();
     }
 
     /// <summary>The silos batches go to, and their cores.</summary>
     public IReadOnlyList<IngestFrontInfo> Fronts => [.. _fronts.Select(f => f.Info)];
 
-    /// <summary>Finds the active silos and their ingest fronts.</summary>
-    public static async Task<IngestDispatcher> ConnectAsync(IGrainFactory grains, IngestDispatcherOptions? options = null)
+    /// <summary>Finds the active silos and their ingest fronts, retrying within the options' budget (a silo may be dying).</summary>
+    /// <exception cref="InvalidOperationException">The cluster has no active silo.</exception>
+    public static async Task<IngestDispatcher> ConnectAsync(IGrainFactory grains, IngestDispatcherOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grains);
-        var fronts = await DiscoverAsync(grains);
+        options ??= new IngestDispatcherOptions();
+        var fronts = await options.Retry().RunAsync(() => DiscoverAsync(grains), cancellationToken: cancellationToken);
         if (fronts.Count == 0)
         {
             throw new InvalidOperationException("The cluster has no active silo to ingest on.");
         }
 
-        return new IngestDispatcher(grains, options ?? new IngestDispatcherOptions(), fronts);
+        return new IngestDispatcher(grains, options, fronts);
     }
 
     /// <summary>The batch id of batch <paramref name="ordinal"/> of a request with an idempotency key: the same on every retry of the request.</summary>
@@ -97,10 +110,29 @@ public sealed class IngestDispatcher
     private static async Task<List<Front>> DiscoverAsync(IGrainFactory grains)
     {
         var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var infos = await Task.WhenAll(hosts.Keys.Select(silo => grains.GetGrain<IIngestGrain>(silo.ToParsableString()).GetInfoAsync()));
-        return [.. infos
+        var infos = await Task.WhenAll(hosts.Keys.Select(silo => InfoOrNullAsync(grains.GetGrain<IIngestGrain>(silo.ToParsableString()))));
+        var reached = infos.OfType<IngestFrontInfo>().ToList();
+        if (reached.Count == 0 && infos.Length > 0)
+        {
+            throw new SiloUnavailableException("no silo that membership lists as active answered; it may be going away");
+        }
+
+        return [.. reached
             .OrderBy(i => i.Silo, StringComparer.Ordinal)
             .Select(i => new Front(grains.GetGrain<IIngestGrain>(i.Silo), i))];
+
+        // A silo that died and is not declared dead yet is still listed: leave it out, the others take the work.
+        static async Task<IngestFrontInfo?> InfoOrNullAsync(IIngestGrain front)
+        {
+            try
+            {
+                return await front.GetInfoAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception e) when (ClusterRetry.IsTransient(e))
+            {
+                return null;
+            }
+        }
     }
 
     /// <summary>
@@ -212,48 +244,51 @@ public sealed class IngestDispatcher
     /// <summary>Sends a batch until a front takes it or <see cref="IngestDispatcherOptions.RetryFor"/> has passed; null when it never did.</summary>
     private async Task<IngestBatchResult?> SendWithRetriesAsync(IngestBatch batch, IngestSummary summary, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + _options.RetryFor;
-        var delay = _options.RetryDelay;
         Front? failed = null;
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (attempt > 1)
-            {
-                lock (_gate)
+            return await _options.Retry().RunAsync(
+                async () =>
                 {
-                    summary.Retries++;
-                }
-            }
+                    if (_options.Time.GetUtcNow() - _discoveredAt >= _options.RediscoverEvery)
+                    {
+                        // Silos that joined since get batches too.
+                        RediscoverInBackground();
+                    }
 
-            var front = Acquire(avoid: failed);
-            try
-            {
-                // The same batch id on every attempt: experts that already learned it do not count it again.
-                return await front.Grain.IngestAsync(batch);
-            }
-            catch (Exception e) when (IsTransient(e))
-            {
-                failed = front;
-                if (DateTime.UtcNow + delay > deadline)
+                    var front = Acquire(avoid: failed);
+                    try
+                    {
+                        // The same batch id on every attempt: experts that already learned it do not count it again.
+                        return await front.Grain.IngestAsync(batch);
+                    }
+                    catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))
+                    {
+                        failed = front;
+                        throw;
+                    }
+                    finally
+                    {
+                        Release(front);
+                    }
+                },
+                retried: _ =>
                 {
-                    return null;
-                }
+                    lock (_gate)
+                    {
+                        summary.Retries++;
+                    }
 
-                // A silo may have gone: look at membership again (once for all batches) while waiting.
-                RediscoverInBackground();
-                await Task.Delay(delay * (0.5 + Random.Shared.NextDouble()), cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
-            }
-            finally
-            {
-                Release(front);
-            }
+                    // A silo may have gone: look at membership again (once for all batches) while waiting.
+                    RediscoverInBackground();
+                },
+                cancellationToken);
+        }
+        catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))
+        {
+            return null;
         }
     }
-
-    /// <summary>Failures a later attempt, maybe on another silo, can get past.</summary>
-    private static bool IsTransient(Exception e) => e is TimeoutException or OrleansException or SiloUnavailableException or OperationCanceledException { CancellationToken.IsCancellationRequested: false };
 
     private void RediscoverInBackground()
     {
@@ -264,6 +299,7 @@ public sealed class IngestDispatcher
                 return;
             }
 
+            _discoveredAt = _options.Time.GetUtcNow();
             _rediscovery = Task.Run(async () =>
             {
                 try
@@ -278,7 +314,7 @@ public sealed class IngestDispatcher
                         }
                     }
                 }
-                catch (Exception e) when (IsTransient(e))
+                catch (Exception e) when (ClusterRetry.IsTransient(e))
                 {
                     // Membership is not reachable right now; the next failure looks again.
                 }

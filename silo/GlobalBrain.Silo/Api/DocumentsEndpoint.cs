@@ -97,28 +97,48 @@ public static partial class DocumentsEndpoint
             return TooLarge(api);
         }
 
+        using var admission = gate.TryAdmit();
+        if (admission is null)
+        {
+            return TooManyRequests(http, gate, api);
+        }
+
+        // The body first, within its deadline, and only then a turn: a slow sender holds no turn.
+        byte[] body;
+        int length;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(api.BodyTimeout);
+            try
+            {
+                (body, length) = await ReadBodyAsync(request, api.MaxBodyBytes, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                http.Response.Headers.Connection = "close";
+                return Error(
+                    $"the body did not arrive within {api.BodyTimeout.TotalSeconds:G} s (GlobalBrain:Api:BodyTimeout); send it faster, or in smaller requests",
+                    StatusCodes.Status408RequestTimeout);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return TooLarge(api);
+            }
+            catch (BadHttpRequestException e)
+            {
+                return Error($"the body could not be read: {e.Message}", StatusCodes.Status400BadRequest);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or FormatException or OverflowException && !cancellationToken.IsCancellationRequested)
+            {
+                // A malformed chunked encoding and the like: the request is at fault, not the server.
+                return Error($"the body could not be read: {e.Message.Split('\n')[0]}", StatusCodes.Status400BadRequest);
+            }
+        }
+
         using var turn = await gate.TryEnterAsync(cancellationToken);
         if (turn is null)
         {
-            http.Response.Headers.RetryAfter = Seconds(Math.Max(1, (int)Math.Ceiling(api.QueueTimeout.TotalSeconds)));
-            return Error(
-                $"too many requests: this silo is processing {gate.Busy} and has {gate.Queued} waiting (GlobalBrain:Api:MaxConcurrentRequests, MaxQueuedRequests); retry after the Retry-After seconds with the same body and Idempotency-Key",
-                StatusCodes.Status429TooManyRequests);
-        }
-
-        byte[] body;
-        int length;
-        try
-        {
-            (body, length) = await ReadBodyAsync(request, cancellationToken);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge(api);
-        }
-        catch (BadHttpRequestException e)
-        {
-            return Error($"the body could not be read: {e.Message}", StatusCodes.Status400BadRequest);
+            return TooManyRequests(http, gate, api);
         }
 
         var bytes = body.AsSpan(0, length);
@@ -158,13 +178,13 @@ public static partial class DocumentsEndpoint
         {
             summary = await ingest.IngestAsync([.. documents.Select(d => new DocumentInput(d.Id, d.Text))], new TokenizerSpec(api.Tokenizer), scopedKey, cancellationToken);
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is OrleansException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not (ArgumentException or OutOfMemoryException))
         {
             // No active silo, or a failure the dispatcher does not retry: some batches may be in, which
             // the answer cannot say; a retry under the same Idempotency-Key adds only the others.
             LogClusterUnavailable(loggers.CreateLogger(typeof(DocumentsEndpoint).FullName!), e);
             http.Response.Headers.RetryAfter = Seconds(ClusterRetryAfterSeconds);
-            return Error($"the cluster cannot take documents now ({e.Message.Split('\n')[0]}); retry after the Retry-After seconds with the same body and Idempotency-Key (what already went in is then not counted twice)",
+            return Error($"the cluster cannot take documents now ({WhatFailed(e)}); retry after the Retry-After seconds with the same body and Idempotency-Key (what already went in is then not counted twice)",
                 StatusCodes.Status503ServiceUnavailable);
         }
 
@@ -300,20 +320,39 @@ public static partial class DocumentsEndpoint
         return count;
     }
 
-    private static async Task<(byte[] Body, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body, in a buffer that grows with what arrives (never the declared length up front: a
+    /// declared gigabyte that never comes costs nothing). Kestrel stops a body over MaxBodyBytes.
+    /// </summary>
+    private static async Task<(byte[] Body, int Length)> ReadBodyAsync(HttpRequest request, long maxBodyBytes, CancellationToken cancellationToken)
     {
-        if (request.ContentLength is { } declared)
+        using var buffer = new MemoryStream((int)Math.Min(request.ContentLength ?? 0, 1 << 16));
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length > maxBodyBytes)
         {
-            // Checked against MaxBodyBytes (≤ 1 GiB) before: one buffer of exactly that size.
-            var body = new byte[declared];
-            await request.Body.ReadExactlyAsync(body, cancellationToken);
-            return (body, body.Length);
+            throw new BadHttpRequestException("the body is too large", StatusCodes.Status413PayloadTooLarge);
         }
 
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
         return (buffer.GetBuffer(), (int)buffer.Length);
     }
+
+    private static IResult TooManyRequests(HttpContext http, RequestGate gate, GlobalBrainApiOptions api)
+    {
+        http.Response.Headers.RetryAfter = Seconds(Math.Max(1, (int)Math.Ceiling(api.QueueTimeout.TotalSeconds)));
+        return Error(
+            $"too many requests: this silo is processing {gate.Busy} and has {gate.Queued} waiting (GlobalBrain:Api:MaxConcurrentRequests, MaxQueuedRequests); retry after the Retry-After seconds with the same body and Idempotency-Key",
+            StatusCodes.Status429TooManyRequests);
+    }
+
+    /// <summary>What failed, in words: never the exception's own text, which may name storage internals (commands, keys).</summary>
+    private static string WhatFailed(Exception e) => e switch
+    {
+        InvalidOperationException => "it has no active silo",
+        TimeoutException => "it did not answer in time",
+        ExpertStorageException => "an expert could not store the documents: the grain storage failed or did not answer",
+        SiloUnavailableException => "a silo went away",
+        _ => "a silo or its storage failed",
+    };
 
     private static IResult TooLarge(GlobalBrainApiOptions api) =>
         Error($"the body is larger than {api.MaxBodyBytes} bytes (GlobalBrain:Api:MaxBodyBytes); send smaller batches", StatusCodes.Status413PayloadTooLarge);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace GlobalBrain.Silo.Api;
 
-/// <summary>Holds the silo's view of the ingest fronts, rediscovered every so often so that new silos get work.</summary>
+/// <summary>The silo's dispatcher for API requests: connected on first use; it looks at membership again by itself, so new silos get work.</summary>
 /// <remarks>
 /// Batches of a request are retried for GlobalBrain:Api:RetryFor (20 s by default), not the dispatcher's
 /// 90 s: an HTTP client gives up long before, and a waiting request holds its body and one of the
@@ -13,31 +13,23 @@ namespace GlobalBrain.Silo.Api;
 /// </remarks>
 public sealed class IngestService(IGrainFactory grains, TimeProvider time, IOptions<GlobalBrainApiOptions> options) : IDisposable
 {
-    private static readonly TimeSpan Rediscover = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly IngestDispatcherOptions _dispatcherOptions = new() { RetryFor = options.Value.RetryFor };
+    private readonly IngestDispatcherOptions _dispatcherOptions = new() { RetryFor = options.Value.RetryFor, Time = time };
     private IngestDispatcher? _dispatcher;
-    private DateTimeOffset _discoveredAt;
 
     /// <param name="idempotencyKey">Derives the batch ids: the same request sent again under the same key counts nothing twice.</param>
     /// <exception cref="InvalidOperationException">The cluster has no active silo.</exception>
     public async Task<IngestSummary> IngestAsync(IReadOnlyList<DocumentInput> documents, TokenizerSpec tokenizer, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var dispatcher = await GetDispatcherAsync(cancellationToken);
-        var summary = await dispatcher.IngestAsync(documents, tokenizer, idempotencyKey: idempotencyKey, cancellationToken: cancellationToken);
-        if (summary.FailedBatches > 0)
-        {
-            _dispatcher = null; // the cluster changed under us: look again next time
-        }
-
-        return summary;
+        return await dispatcher.IngestAsync(documents, tokenizer, idempotencyKey: idempotencyKey, cancellationToken: cancellationToken);
     }
 
     public void Dispose() => _gate.Dispose();
 
     private async Task<IngestDispatcher> GetDispatcherAsync(CancellationToken cancellationToken)
     {
-        if (_dispatcher is { } current && time.GetUtcNow() - _discoveredAt < Rediscover)
+        if (_dispatcher is { } current)
         {
             return current;
         }
@@ -45,13 +37,7 @@ public sealed class IngestService(IGrainFactory grains, TimeProvider time, IOpti
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_dispatcher is null || time.GetUtcNow() - _discoveredAt >= Rediscover)
-            {
-                _dispatcher = await IngestDispatcher.ConnectAsync(grains, _dispatcherOptions);
-                _discoveredAt = time.GetUtcNow();
-            }
-
-            return _dispatcher;
+            return _dispatcher ??= await IngestDispatcher.ConnectAsync(grains, _dispatcherOptions, cancellationToken);
         }
         finally
         {

@@ -5,9 +5,11 @@ namespace GlobalBrain.Silo.Api;
 
 /// <summary>
 /// Bounds the ingest work of a silo: at most <see cref="GlobalBrainApiOptions.MaxConcurrentRequests"/>
-/// requests being processed (their bodies in memory) and at most <see cref="GlobalBrainApiOptions.MaxQueuedRequests"/>
-/// waiting for a turn, each for at most <see cref="GlobalBrainApiOptions.QueueTimeout"/>. A request that
-/// finds the queue full, or waits too long, gets no turn: the caller answers 429 without reading its body.
+/// requests being processed and at most <see cref="GlobalBrainApiOptions.MaxQueuedRequests"/> more being
+/// received or waiting for a turn (<see cref="TryAdmit"/>: a request admitted reads its body before it
+/// asks for a turn, so a slow sender holds no turn); a turn is waited for at most
+/// <see cref="GlobalBrainApiOptions.QueueTimeout"/>. A request that finds no place, or waits too long,
+/// is answered 429. Bodies in memory: at most (MaxConcurrentRequests + MaxQueuedRequests) × MaxBodyBytes.
 /// </summary>
 public sealed class RequestGate : IDisposable
 {
@@ -17,6 +19,7 @@ public sealed class RequestGate : IDisposable
     private readonly TimeSpan _maxWait;
     private readonly TimeProvider _time;
     private int _queued;
+    private int _admitted;
 
     public RequestGate(IOptions<GlobalBrainApiOptions> options, TimeProvider time)
     {
@@ -34,6 +37,21 @@ public sealed class RequestGate : IDisposable
 
     /// <summary>Requests being processed now.</summary>
     public int Busy => _capacity - _turns.CurrentCount;
+
+    /// <summary>Requests admitted now (being received, waiting for a turn, or processed).</summary>
+    public int Admitted => Volatile.Read(ref _admitted);
+
+    /// <summary>A place for a request to be received and wait for a turn (dispose it when the request is done), or null at once when all are taken: answer 429.</summary>
+    public IDisposable? TryAdmit()
+    {
+        if (Interlocked.Increment(ref _admitted) > _capacity + _maxQueued)
+        {
+            Interlocked.Decrement(ref _admitted);
+            return null;
+        }
+
+        return new Admission(this);
+    }
 
     /// <summary>A turn (dispose it when the request is done), or null when there is none to have: answer 429.</summary>
     public async ValueTask<IDisposable?> TryEnterAsync(CancellationToken cancellationToken)
@@ -70,6 +88,19 @@ public sealed class RequestGate : IDisposable
     }
 
     public void Dispose() => _turns.Dispose();
+
+    private sealed class Admission(RequestGate gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                Interlocked.Decrement(ref gate._admitted);
+            }
+        }
+    }
 
     private sealed class Turn(SemaphoreSlim turns) : IDisposable
     {

@@ -80,11 +80,18 @@ public sealed class GlobalBrainApiOptions
     /// <summary>Ingest requests processed at once (bodies in memory); null: 2 × cores.</summary>
     public int? MaxConcurrentRequests { get; set; }
 
-    /// <summary>Ingest requests waiting for a turn beyond those (bodies not read yet); null: 4 × cores. More get 429.</summary>
+    /// <summary>Ingest requests being received or waiting for a turn beyond those; null: 4 × cores. More get 429 at once.</summary>
     public int? MaxQueuedRequests { get; set; }
 
     /// <summary>How long a request waits for a turn before it gets 429.</summary>
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a request's body may take to arrive; a slower one gets 408. The body is read before the
+    /// request waits for a turn, so a slow sender holds no turn, only one of the places for requests
+    /// being received or waiting (<see cref="MaxQueuedRequests"/>).
+    /// </summary>
+    public TimeSpan BodyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long the batches of one request are retried on the cluster (after a lost answer, a silo
@@ -243,6 +250,7 @@ internal static class SiloSettingsValidator
         }
 
         CheckSpan(errors, a, nameof(api.QueueTimeout), api.QueueTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        CheckSpan(errors, a, nameof(api.BodyTimeout), api.BodyTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         CheckSpan(errors, a, nameof(api.RetryFor), api.RetryFor, TimeSpan.Zero, TimeSpan.FromMinutes(10));
 
         // The key itself never appears in a message: only what is wrong with it.

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using GlobalBrain.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+
+namespace GlobalBrain.Silo.Tests.Api;
+
+/// <summary>
+/// Bodies that arrive slowly or malformed: a slow sender holds a place but no turn and gets 408 after
+/// GlobalBrain:Api:BodyTimeout, while honest clients are served meanwhile; a chunk size no server can
+/// hold (18 hex digits) is the client's fault: 400, never 500.
+/// </summary>
+public sealed class SlowBodyTests : IAsyncLifetime
+{
+    private const string Key = "slow-body-key-0123456789";
+    private WebApplication _app = null!;
+    private HttpClient Http { get; set; } = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        _port = FreePorts.Next();
+        _app = SiloApp.Build(
+        [
+            "--urls", $"http://127.0.0.1:{_port}",
+            "--GlobalBrain:Cluster:SiloPort", Text(FreePorts.Next()),
+            "--GlobalBrain:Cluster:GatewayPort", Text(FreePorts.Next()),
+            "--GlobalBrain:Experts:Count", "4",
+            "--GlobalBrain:Api:Key", Key,
+            "--GlobalBrain:Api:MaxConcurrentRequests", "1",
+            "--GlobalBrain:Api:MaxQueuedRequests", "8",
+            "--GlobalBrain:Api:BodyTimeout", "00:00:04",
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await _app.StartAsync();
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(60) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task FourSlowSenders_DoNotLockOutHonestClients_AndGet408AfterTheBodyTimeout()
+    {
+        // Four clients trickle 300 bytes per second (the case that locked every client out for 30 s).
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var slow = Enumerable.Range(0, 4).Select(i => TrickleAsync($"slow-{i}", stop.Token)).ToArray();
+        await Task.Delay(500);
+
+        // Meanwhile honest requests are answered at once, one after the other.
+        for (var i = 0; i < 5; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var content = new StringContent($"{{\"id\":\"honest-{i}\",\"text\":\"an honest client sends its body at once\"}}\n", Encoding.UTF8, "application/x-ndjson");
+            using var answer = await Http.PostAsync("/v1/documents", content);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"an honest request waited {clock.Elapsed.TotalSeconds:F1} s behind slow senders");
+        }
+
+        foreach (var answer in await Task.WhenAll(slow))
+        {
+            Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
+            Assert.Contains("GlobalBrain:Api:BodyTimeout", answer, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("FFFFFFFFFFFFFFFFFF")]
+    [InlineData("123456789abcdef012")]
+    [InlineData("zz")]
+    public async Task AChunkSizeThatIsNotOne_Gets400_Never500(string chunkSize)
+    {
+        var answer = await RawAsync(
+            "Transfer-Encoding: chunked\r\n\r\n" + chunkSize + "\r\n{\"text\":\"x\"}\r\n0\r\n\r\n",
+            CancellationToken.None);
+
+        Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
+    }
+
+    /// <summary>Declares 3,000 bytes and sends them at 300 bytes per second; returns the answer.</summary>
+    private async Task<string> TrickleAsync(string id, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, _port, cancellationToken);
+        var stream = client.GetStream();
+        var line = $"{{\"id\":\"{id}\",\"text\":\"{new string('x', 2970 - id.Length)}\"}}\n";
+        var body = Encoding.ASCII.GetBytes(line.PadRight(3000 - 1) + "\n")[..3000];
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(Head() + $"Content-Length: {body.Length}\r\n\r\n"), cancellationToken);
+        var reading = ReadAnswerAsync(stream, cancellationToken);
+        try
+        {
+            for (var sent = 0; sent < body.Length && !reading.IsCompleted; sent += 30)
+            {
+                await stream.WriteAsync(body.AsMemory(sent, Math.Min(30, body.Length - sent)), cancellationToken);
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+        catch (IOException)
+        {
+            // The silo gave up on the body and closed the connection: its answer is what counts.
+        }
+
+        return await reading;
+    }
+
+    private async Task<string> RawAsync(string rest, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, _port, cancellationToken);
+        var stream = client.GetStream();
+        var reading = ReadAnswerAsync(stream, cancellationToken);
+        try
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(Head() + rest), cancellationToken);
+        }
+        catch (IOException)
+        {
+            // Closed after the answer.
+        }
+
+        return await reading;
+    }
+
+    private static string Head() =>
+        $"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {Key}\r\nContent-Type: application/x-ndjson\r\n";
+
+    private static async Task<string> ReadAnswerAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                answer.Append(Encoding.UTF8.GetString(buffer, 0, read));
+                if (answer.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && answer.ToString().TrimEnd().EndsWith('}'))
+                {
+                    break;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // A reset after the answer.
+        }
+
+        return answer.ToString();
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
