@@ -95,14 +95,16 @@ internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>A real redis-server on a free loopback port, nothing persisted to disk, stopped by PID.</summary>
 internal sealed class RedisServer : IDisposable
 {
-    private readonly ServerProcess _process;
     private readonly string _directory;
+    private readonly bool _appendOnly;
+    private ServerProcess _process;
 
-    private RedisServer(ServerProcess process, int port, string directory)
+    private RedisServer(ServerProcess process, int port, string directory, bool appendOnly)
     {
         _process = process;
         Port = port;
         _directory = directory;
+        _appendOnly = appendOnly;
     }
 
     public int Port { get; }
@@ -110,29 +112,55 @@ internal sealed class RedisServer : IDisposable
     /// <summary>StackExchange.Redis connection string.</summary>
     public string ConnectionString => $"127.0.0.1:{ClusterProcesses.Invariant(Port)}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="appendOnly">
+    /// Persist every write to an append-only file, fsync'd before Redis answers (appendfsync always), so
+    /// that a killed server restarts with everything it acknowledged. (With everysec Redis answers before
+    /// its write reaches the file whenever an fsync runs late, and a SIGKILL then loses acknowledged writes.)
+    /// </param>
+    public static async Task<RedisServer> StartAsync(bool appendOnly = false)
     {
         var port = FreePorts.Next();
         var directory = Directory.CreateTempSubdirectory("globalbrain-redis-").FullName;
-        var process = ServerProcess.Start(
-            "redis-server",
-            ClusterProcesses.RedisServerPath ?? throw new InvalidOperationException(ClusterProcesses.MissingRedis),
-            ["--port", ClusterProcesses.Invariant(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory],
-            directory);
-        var server = new RedisServer(process, port, directory);
+        var server = new RedisServer(Launch(port, directory, appendOnly), port, directory, appendOnly);
+        await server.WaitForPingAsync();
+        return server;
+    }
+
+    /// <summary>Freezes the server (SIGSTOP) until <see cref="Resume"/>.</summary>
+    public void Pause() => _process.Pause();
+
+    public void Resume() => _process.Resume();
+
+    /// <summary>Kills the server (SIGKILL) and, after <paramref name="down"/>, starts it again on the same port and folder (with its append-only file).</summary>
+    public async Task KillAndRestartAsync(TimeSpan down)
+    {
+        _process.KillAbruptly();
+        _process.Dispose();
+        await Task.Delay(down);
+        _process = Launch(Port, _directory, _appendOnly);
+        await WaitForPingAsync();
+    }
+
+    private static ServerProcess Launch(int port, string directory, bool appendOnly) => ServerProcess.Start(
+        "redis-server",
+        ClusterProcesses.RedisServerPath ?? throw new InvalidOperationException(ClusterProcesses.MissingRedis),
+        ["--port", ClusterProcesses.Invariant(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", "always", "--dir", directory],
+        directory);
+
+    private async Task WaitForPingAsync()
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await server.PingAsync())
+        while (!await PingAsync())
         {
-            if (process.HasExited || DateTime.UtcNow > deadline)
+            if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                server.Dispose();
-                throw new InvalidOperationException($"redis-server did not answer PING on port {port}:\n{process.Log}");
+                var log = _process.Log;
+                Dispose();
+                throw new InvalidOperationException($"redis-server did not answer PING on port {Port}:\n{log}");
             }
 
             await Task.Delay(100);
         }
-
-        return server;
     }
 
     /// <summary>Keys under a prefix, by the plain RESP protocol (KEYS is fine for a test database).</summary>

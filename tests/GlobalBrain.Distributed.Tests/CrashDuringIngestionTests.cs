@@ -49,11 +49,44 @@ public sealed class CrashDuringIngestionTests(ITestOutputHelper output) : IDispo
         Assert.Equal(0, json.GetProperty("rejected").GetInt64());
         Assert.True(ingested.GetProperty("retries").GetInt32() > 0, $"the crash cost no batch a retry, so it did not test them:\n{result.Stdout}");
 
+        // The silo that joined during the ingestion got batches of it (the dispatcher looks at membership again).
+        var joined = cluster.Silos[^1];
+        var bySilo = ingested.GetProperty("batchesBySilo").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        Assert.True(bySilo.Any(p => p.Key.Contains($":{ClusterProcesses.Invariant(joined.SiloPort)}@", StringComparison.Ordinal) && p.Value > 0),
+            $"the silo that joined got no batch: {ingested.GetProperty("batchesBySilo")}");
+
         // Everything acknowledged is in, once: the exact counts and the sketch union equal the reference.
         cluster.Forget([victim]);
         await cluster.WaitForActiveSilosAsync(3, TimeSpan.FromSeconds(90));
         var (metrics, _) = await cluster.ReadAsync();
         expected.AssertMatches(metrics, "after the crash");
+    }
+
+    [SkippableFact]
+    public async Task IngestAndMetrics_StartedRightAfterASiloIsKilled_GetPastIt_WithExactTotals()
+    {
+        Skip.If(ClusterProcesses.RedisServerPath is null, ClusterProcesses.MissingRedis);
+        var input = WriteDocuments(Path.Combine(_work, "after-kill.jsonl"), 10_000, seed: 8);
+        var expected = await Totals.EmbeddedAsync(Experts, input);
+        _cluster = await RedisCluster.StartAsync(silos: 3, Experts);
+        var cluster = _cluster;
+
+        // Killed, and the commands start at once: membership still lists the dead silo as active.
+        var victim = cluster.Silos[0];
+        victim.KillAbruptly();
+        var ingest = ClusterProcesses.RunCliAsync(["ingest", input, "--cluster", cluster.CliCluster, "--json"], cluster.CliEnvironment, TimeSpan.FromMinutes(4));
+        var metrics = ClusterProcesses.RunCliAsync(["metrics", "--cluster", cluster.CliCluster, "--json"], cluster.CliEnvironment, TimeSpan.FromMinutes(4));
+
+        var ingested = await ingest;
+        Assert.True(ingested.ExitCode == 0, $"ingest did not get past the dead silo: {ingested}");
+        var read = await metrics;
+        Assert.True(read.ExitCode == 0, $"metrics did not get past the dead silo: {read}");
+        Assert.Equal(10_000, JsonDocument.Parse(ingested.Stdout).RootElement.GetProperty("ingested").GetProperty("documents").GetInt64());
+
+        cluster.Forget([victim]);
+        await cluster.WaitForActiveSilosAsync(2, TimeSpan.FromSeconds(90));
+        var (after, _) = await cluster.ReadAsync();
+        expected.AssertMatches(after, "after ingesting past a dead silo");
     }
 
     public void Dispose()
@@ -70,7 +103,7 @@ public sealed class CrashDuringIngestionTests(ITestOutputHelper output) : IDispo
     }
 
     /// <summary>Polls the aggregator until at least <paramref name="documents"/> are in; returns the count seen.</summary>
-    private static async Task<long> WaitForDocumentsAsync(RedisCluster cluster, long documents, TimeSpan timeout)
+    internal static async Task<long> WaitForDocumentsAsync(RedisCluster cluster, long documents, TimeSpan timeout)
     {
         using var host = await cluster.ConnectAsync();
         var aggregator = host.Services.GetRequiredService<IClusterClient>().GetGrain<IAggregatorGrain>(0);
@@ -89,7 +122,7 @@ public sealed class CrashDuringIngestionTests(ITestOutputHelper output) : IDispo
         throw new TimeoutException($"fewer than {documents} documents arrived within {timeout.TotalSeconds:F0} s:\n{string.Join("\n---\n", cluster.Silos.Select(s => s.Log))}");
     }
 
-    private static string WriteDocuments(string path, int count, int seed)
+    internal static string WriteDocuments(string path, int count, int seed)
     {
         // JSON Lines of short made-up documents from a fixed seed (≈ 20 MB): the same every run.
         var random = new Random(seed);

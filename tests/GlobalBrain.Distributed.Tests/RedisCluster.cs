@@ -31,9 +31,9 @@ internal sealed class RedisCluster : IDisposable
 
     public string CliCluster => "redis://" + _redis.ConnectionString;
 
-    public static async Task<RedisCluster> StartAsync(int silos, int experts)
+    public static async Task<RedisCluster> StartAsync(int silos, int experts, bool appendOnly = false)
     {
-        var cluster = new RedisCluster(await RedisServer.StartAsync(), experts);
+        var cluster = new RedisCluster(await RedisServer.StartAsync(appendOnly), experts);
         try
         {
             await cluster.AddSilosAsync(silos);

@@ -72,6 +72,7 @@ public sealed class IngestDispatcher
     private List<Front> _fronts;
     private Task? _rediscovery;
     private DateTimeOffset _discoveredAt;
+    private int _turn;
 
     private IngestDispatcher(IGrainFactory grains, IngestDispatcherOptions options, List<Front> fronts)
     {
@@ -322,14 +323,19 @@ public sealed class IngestDispatcher
         }
     }
 
+    /// <summary>The least loaded front per core; ties go round, so that every silo gets work even when few batches are out.</summary>
     private Front Acquire(Front? avoid = null)
     {
         lock (_gate)
         {
             Front? best = null;
-            foreach (var front in _fronts)
+            var count = _fronts.Count;
+            var start = _turn % count;
+            _turn = (_turn + 1) & int.MaxValue;
+            for (var i = 0; i < count; i++)
             {
-                if (front == avoid && _fronts.Count > 1)
+                var front = _fronts[(start + i) % count];
+                if (front == avoid && count > 1)
                 {
                     continue;
                 }

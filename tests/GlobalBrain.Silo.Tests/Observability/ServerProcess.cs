@@ -11,6 +11,8 @@ namespace GlobalBrain.Silo.Tests.Observability;
 internal sealed partial class ServerProcess : IDisposable
 {
     private const int SigTerm = 15;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
 
     private readonly string _name;
     private readonly Process _process;
@@ -121,6 +123,20 @@ internal sealed partial class ServerProcess : IDisposable
         }
 
         return _process.ExitCode;
+    }
+
+    /// <summary>Freezes the server (SIGSTOP): its sockets stay open and nothing answers, as a stalled host.</summary>
+    public void Pause() => Signal(SigStop);
+
+    /// <summary>Lets a paused server go on (SIGCONT): it works through what queued up meanwhile.</summary>
+    public void Resume() => Signal(SigCont);
+
+    private void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"could not signal {_name} (pid {_process.Id}): errno {Marshal.GetLastPInvokeError()}");
+        }
     }
 
     /// <summary>Kills the server at once (SIGKILL: no shutdown code runs), as a crashed host would.</summary>
