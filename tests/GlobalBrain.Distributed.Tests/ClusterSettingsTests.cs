@@ -77,4 +77,16 @@ public sealed class ClusterSettingsTests
         Assert.Contains("cannot reach the cluster in Redis at 127.0.0.1:" + closed, result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_cli_gives_up_on_a_gateway_that_does_not_answer_within_15_seconds()
+    {
+        var closed = ClusterProcesses.Invariant(FreePorts.Next());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await ClusterProcesses.RunCliAsync(["metrics", "--cluster", "127.0.0.1:" + closed]);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"it took {clock.Elapsed.TotalSeconds:F1} s to give up");
+        Assert.Contains("cannot reach the cluster at 127.0.0.1:" + closed + " within 10 s", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
 }

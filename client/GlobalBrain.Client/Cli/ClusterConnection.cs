@@ -32,7 +32,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     public string Description { get; }
 
     /// <summary>How long a gateway that does not answer is waited for (a silo that is starting) before connecting fails.</summary>
-    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The retry policy of every call a command makes (settings, vocabulary, batches, metrics): the
@@ -150,7 +150,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(ConnectTimeout + TimeSpan.FromSeconds(5));
+            timeout.CancelAfter(ConnectTimeout + TimeSpan.FromSeconds(2));
             await host.StartAsync(timeout.Token);
         }
         catch (Exception e) when (e is OrleansException or SocketException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException or StackExchange.Redis.RedisException
