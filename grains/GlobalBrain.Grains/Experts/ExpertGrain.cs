@@ -147,7 +147,8 @@ public sealed partial class ExpertGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (!_ledger.Dirty || _stale)
+        // Nothing to store when it never finished activating (a storage read failed) or storage has moved on.
+        if (_ledger is not { Dirty: true } || _stale)
         {
             return;
         }

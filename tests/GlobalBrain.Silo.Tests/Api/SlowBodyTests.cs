@@ -5,7 +5,9 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using GlobalBrain.Silo.Hosting;
+using GlobalBrain.Grains;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GlobalBrain.Silo.Tests.Api;
 
@@ -29,9 +31,9 @@ public sealed class SlowBodyTests : IAsyncLifetime
             "--urls", $"http://127.0.0.1:{_port}",
             "--GlobalBrain:Cluster:SiloPort", Text(FreePorts.Next()),
             "--GlobalBrain:Cluster:GatewayPort", Text(FreePorts.Next()),
-            "--GlobalBrain:Experts:Count", "4",
+            "--GlobalBrain:Experts:Count", "1",
             "--GlobalBrain:Api:Key", Key,
-            "--GlobalBrain:Api:MaxConcurrentRequests", "1",
+            "--GlobalBrain:Api:MaxConcurrentRequests", "2",
             "--GlobalBrain:Api:MaxQueuedRequests", "8",
             "--GlobalBrain:Api:BodyTimeout", "00:00:04",
             "--Logging:LogLevel:Default", "Warning",
@@ -71,6 +73,34 @@ public sealed class SlowBodyTests : IAsyncLifetime
             Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
             Assert.Contains("GlobalBrain:Api:BodyTimeout", answer, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task TheSameIdempotencyKey_AfterTenThousandOtherRequests_IsCountedOnce()
+    {
+        var grains = _app.Services.GetRequiredService<IGrainFactory>();
+        var first = Post("first", "the first request, sent again after ten thousand others");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(first, "key-first")).StatusCode);
+
+        // Eight clients at a time, each request under its own key; the cluster has one expert, so every request reaches it.
+        var next = 0;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) <= 10_000)
+            {
+                using var answer = await SendAsync(Post($"other-{i}", $"another request, number {i}"), $"key-{i}");
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            }
+        }));
+        var before = await grains.GetGrain<IAggregatorGrain>(0).GetMetricsAsync();
+        using var again = await SendAsync(first, "key-first");
+        var after = await grains.GetGrain<IAggregatorGrain>(0).GetMetricsAsync();
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(10_001, before.Documents);
+        Assert.Equal(before.Documents, after.Documents);
+        Assert.Equal(before.Tokens, after.Tokens);
     }
 
     [Theory]
@@ -128,6 +158,15 @@ public sealed class SlowBodyTests : IAsyncLifetime
         }
 
         return await reading;
+    }
+
+    private static string Post(string id, string text) => $"{{\"id\":\"{id}\",\"text\":\"{text}\"}}\n";
+
+    private async Task<HttpResponseMessage> SendAsync(string body, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/documents") { Content = new StringContent(body, Encoding.UTF8, "application/x-ndjson") };
+        request.Headers.Add("Idempotency-Key", key);
+        return await Http.SendAsync(request);
     }
 
     private static string Head() =>
