@@ -33,7 +33,7 @@ public sealed class SecretsNotLoggedTests
     public async Task WrongRedisPassword_StopsTheSilo_WithoutPrintingEitherPassword()
     {
         var started = await SiloProcesses.StartRedisAsync("the-right-redis-password");
-        Skip.If(started is null, "redis-server is not on PATH (apt-get install redis-server)");
+        Skip.If(started is null, "redis-server is not on PATH: run `bash .ci/setup` (or apt-get install redis-server)");
         using var redis = started.Value.Server;
         using var silo = SiloProcesses.StartSilo("silo with a wrong Redis password", Settings($"127.0.0.1:{SiloProcesses.Invariant(started.Value.Port)},password={RedisPassword}"));
 
@@ -48,7 +48,7 @@ public sealed class SecretsNotLoggedTests
     public async Task RunningSiloOnRedis_LoggingAtDebug_RefusingRequests_AndStopping_NeverPrintsThePasswordOrTheKey()
     {
         var started = await SiloProcesses.StartRedisAsync(RedisPassword);
-        Skip.If(started is null, "redis-server is not on PATH (apt-get install redis-server)");
+        Skip.If(started is null, "redis-server is not on PATH: run `bash .ci/setup` (or apt-get install redis-server)");
         using var redis = started.Value.Server;
         var api = FreePorts.Next();
         using var silo = SiloProcesses.StartSilo("silo on Redis at debug level", [
