@@ -55,6 +55,9 @@ public sealed class SecretsNotLoggedTests
             .. Settings($"127.0.0.1:{SiloProcesses.Invariant(started.Value.Port)},password={RedisPassword}"),
             "--urls", $"http://127.0.0.1:{SiloProcesses.Invariant(api)}",
             "--Logging:LogLevel:Default", "Debug",
+            "--Logging:LogLevel:GlobalBrain", "Debug",
+            "--Logging:LogLevel:Microsoft", "Debug",
+            "--Logging:LogLevel:Polly", "Debug",
             "--Orleans:Membership:ProbeTimeout", "00:00:01",
         ]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SiloProcesses.Invariant(api)}"), Timeout = TimeSpan.FromSeconds(30) };
