@@ -9,8 +9,6 @@ namespace GlobalBrain.Client.Tests;
 [Collection(EmbeddedClusterRuns.Name)]
 public sealed class CorpusIngestTests(ITestOutputHelper output)
 {
-    private const string DataVariable = "GLOBALBRAIN_DATA";
-
     private static readonly string[] RequiredKeys =
     [
         "experts", "flowRate", "documents", "rejected", "tokens", "distinctItems", "meanReach", "minReach", "collectiveIntelligence",
@@ -19,10 +17,7 @@ public sealed class CorpusIngestTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task Ingest_EnglishCorpus_CountsEveryTokenAndItem_AndSpreadsTheKnowledge()
     {
-        var data = Environment.GetEnvironmentVariable(DataVariable);
-        Skip.If(string.IsNullOrEmpty(data), $"{DataVariable} is not set; point it at the shared data folder (absolute path of shared/data) to run this acceptance test");
-        var english = Path.Combine(data!, "corpus", "en");
-        Assert.True(Directory.Exists(english), $"{DataVariable}={data} has no corpus/en/ directory");
+        var english = Path.Combine(RealData.Require("corpus/en"), "corpus", "en");
 
         var files = Directory.GetFiles(english, "*.txt").Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(4, files.Length);

@@ -43,19 +43,18 @@ public sealed class ExportIngestTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task Export_BertBaseCased_OnCorpusParagraphs_EqualsTokenizeOutput()
     {
-        var data = Environment.GetEnvironmentVariable("GLOBALBRAIN_DATA");
-        Skip.If(string.IsNullOrEmpty(data), "GLOBALBRAIN_DATA is not set; point it at the shared data folder to run this test");
+        var data = RealData.Require("corpus/en/frankenstein.txt", "corpus/es/quijote_part.txt", "bert-base-cased/tokenizer.json");
         using var temp = new TempDirectory();
         var documents = new List<Document>();
         foreach (var file in new[] { "en/frankenstein.txt", "es/quijote_part.txt" })
         {
-            DocumentParser.ParseText(File.ReadAllBytes(Path.Combine(data!, "corpus", file)), file, TextSplit.Paragraphs, documents, new List<Rejection>());
+            DocumentParser.ParseText(File.ReadAllBytes(Path.Combine(data, "corpus", file)), file, TextSplit.Paragraphs, documents, new List<Rejection>());
         }
 
         // tokenize reads lines: a paragraph's line breaks become spaces, which BERT treats alike.
         var texts = documents.Take(600).Select(d => d.Text.ReplaceLineEndings(" ")).ToList();
 
-        await AssertExportEqualsTokenizeAsync(temp, Path.Combine(data!, "bert-base-cased", "tokenizer.json"), texts, ["--max-len", "128"], "parquet");
+        await AssertExportEqualsTokenizeAsync(temp, Path.Combine(data, "bert-base-cased", "tokenizer.json"), texts, ["--max-len", "128"], "parquet");
     }
 
     private async Task<List<EncodedRecord>> AssertExportEqualsTokenizeAsync(TempDirectory temp, string vocab, List<string> texts, string[] shape, string format)

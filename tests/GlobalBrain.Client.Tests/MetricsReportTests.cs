@@ -126,5 +126,32 @@ public sealed class MetricsReportTests
         Assert.Matches(@"exchanges\s+321\n", table);
         Assert.Contains("after 1.5 s", table, StringComparison.Ordinal);
         Assert.Contains("rejected by reason: empty 1, malformed_json 2, missing_text 1", table, StringComparison.Ordinal);
+        Assert.Matches(@"flow rate \(v\)\s+2\.5 exchanges/s per expert\n", table);
+        Assert.EndsWith(MetricsReport.Legend + "\n", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToTable_OneExchangePerSecond_IsSingular_AndASmallRunsRate_IsNotZero()
+    {
+        var run = new IngestRun(3, 900, 4_200, 1.0, MegabytesPerSecond: 0.0042, TokensPerSecond: 900, 1, new Dictionary<string, int>());
+        var report = MetricsReport.From(Metrics() with { FlowRate = 1 }, []) with { Ingested = run };
+
+        var table = report.ToTable("an embedded in-process silo");
+
+        Assert.Matches(@"flow rate \(v\)\s+1 exchange/s per expert\n", table);
+        Assert.Matches(@"ingest rate\s+4\.20 kB/s, 900 tokens/s\n", table);
+        Assert.Matches(@"ingest rate\s+1\.97 MB/s", (report with { Ingested = run with { MegabytesPerSecond = 1.97 } }).ToTable("x"));
+    }
+
+    [Fact]
+    public void ToTable_EndsWithWhatTheSymbolsMean()
+    {
+        var table = MetricsReport.From(Metrics(), []).ToTable("x");
+
+        var legend = table.TrimEnd('\n').Split('\n')[^1];
+        Assert.Contains("I: distinct knowledge items", legend, StringComparison.Ordinal);
+        Assert.Contains("C̄: mean reach", legend, StringComparison.Ordinal);
+        Assert.Contains("C = N·C̄·I", legend, StringComparison.Ordinal);
+        Assert.Contains("reach of an expert: the share of I it holds", legend, StringComparison.Ordinal);
     }
 }

@@ -11,7 +11,7 @@ namespace GlobalBrain.Distributed.Tests;
 internal static class ClusterProcesses
 {
     public const string MissingRedis =
-        "redis-server is not on PATH: install Debian's redis-server package (apt-get install redis-server) to run the multi-process cluster tests; .ci/run does";
+        "redis-server is not on PATH: run `bash .ci/setup` (or apt-get install redis-server) to run the multi-process cluster tests";
 
     public static string? RedisServerPath { get; } = FindOnPath("redis-server");
 

@@ -114,18 +114,21 @@ public static class GlobalBrainCli
         var experts = ExpertsOption();
         var flowRate = FlowRateOption();
         var tokenizer = new TokenizerChoice.Options();
-        var split = new Option<TextSplit>("--split")
+        // Strings, not the enums: help shows a default as its ToString(), and the choices are lower-case.
+        var split = new Option<string>("--split")
         {
             Description = "Make each paragraph or line of a text file its own document (id = path#n).",
-            DefaultValueFactory = _ => TextSplit.None,
+            DefaultValueFactory = _ => "none",
             HelpName = "none|paragraphs|lines",
         };
-        var stdinFormat = new Option<StdinFormat>("--stdin-format")
+        split.AcceptOnlyFromAmong("none", "paragraphs", "lines");
+        var stdinFormat = new Option<string>("--stdin-format")
         {
             Description = "How '-' is read: auto (JSON Lines if it starts with '{'), text or jsonl.",
-            DefaultValueFactory = _ => StdinFormat.Auto,
+            DefaultValueFactory = _ => "auto",
             HelpName = "auto|text|jsonl",
         };
+        stdinFormat.AcceptOnlyFromAmong("auto", "text", "jsonl");
         var cluster = ClusterOption();
         var json = JsonOption();
         var waitTimeout = new Option<double>("--wait-timeout")
@@ -185,8 +188,8 @@ public static class GlobalBrainCli
                 parse.GetResult(experts) is { Implicit: false } ? parse.GetValue(experts) : null,
                 parse.GetResult(flowRate) is { Implicit: false } ? parse.GetValue(flowRate) : null,
                 tokenizer.Read(parse),
-                parse.GetValue(split),
-                parse.GetValue(stdinFormat),
+                Enum.Parse<TextSplit>(parse.GetValue(split)!, ignoreCase: true),
+                Enum.Parse<StdinFormat>(parse.GetValue(stdinFormat)!, ignoreCase: true),
                 parse.GetValue(cluster),
                 parse.GetValue(json),
                 TimeSpan.FromSeconds(parse.GetValue(waitTimeout)),

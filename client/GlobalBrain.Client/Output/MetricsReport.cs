@@ -105,7 +105,7 @@ public sealed record MetricsReport
         var rows = new List<(string, string)>
         {
             ("experts (N)", N(Experts)),
-            ("flow rate (v)", F(FlowRate, "G4") + " exchanges/s per expert"),
+            ("flow rate (v)", F(FlowRate, "G4") + (FlowRate == 1 ? " exchange/s" : " exchanges/s") + " per expert"),
             ("silos", N(Silos)),
             ("documents", N(Documents)),
             ("rejected", N(Rejected)),
@@ -122,7 +122,7 @@ public sealed record MetricsReport
         if (Ingested is { } run)
         {
             rows.Add(("ingest time", F(run.Seconds, "F2") + " s"));
-            rows.Add(("ingest rate", $"{F(run.MegabytesPerSecond, "F2")} MB/s, {N((long)run.TokensPerSecond)} tokens/s"));
+            rows.Add(("ingest rate", $"{Rate(run.MegabytesPerSecond)}, {N((long)run.TokensPerSecond)} tokens/s"));
         }
 
         if (Exported is { } export)
@@ -151,8 +151,18 @@ public sealed record MetricsReport
                 .Append('\n');
         }
 
+        text.Append(Legend).Append('\n');
         return text.ToString();
     }
+
+    /// <summary>The line under the table that says what the symbols mean (the metric definitions of the design).</summary>
+    public const string Legend =
+        "  (I: distinct knowledge items ingested (token shingles); reach of an expert: the share of I it holds; C̄: mean reach over the N experts; C = N·C̄·I: items held across the network, at most N·I)";
+
+    /// <summary>MB/s with two decimals, or kB/s below 0.1 MB/s, where two decimals of MB/s would show 0.00 for a small run.</summary>
+    private static string Rate(double megabytesPerSecond) => megabytesPerSecond >= 0.1 || megabytesPerSecond == 0
+        ? F(megabytesPerSecond, "F2") + " MB/s"
+        : F(megabytesPerSecond * 1000, "F2") + " kB/s";
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -37,6 +37,9 @@ public static class RejectionReasonCodes
 /// <summary>An input that was refused, with where it came from (source and 1-based line, when it has one).</summary>
 public sealed record Rejection(string Source, long? Line, RejectionReason Reason, string Message)
 {
+    /// <summary>The id the refused document was sent with, when it had a valid one (JSON input); null otherwise.</summary>
+    public string? DocumentId { get; init; }
+
     public string Location => Line is { } line ? $"{Source}:{line}" : Source;
 
     public override string ToString() => $"{Location}: {Message}";

@@ -196,10 +196,12 @@ public static class DocumentParser
             return;
         }
 
+        // A document refused for its text is reported under the id it was sent with, when that id is valid.
+        var givenId = GivenId(element);
         if (!element.TryGetProperty("text", out var textElement) || textElement.ValueKind != JsonValueKind.String)
         {
             var found = textElement.ValueKind == JsonValueKind.Undefined ? "it is missing" : $"found a JSON {textElement.ValueKind.ToString().ToLowerInvariant()}";
-            rejections.Add(new Rejection(source, line, RejectionReason.MissingText, $"\"text\" must be a string ({found})"));
+            rejections.Add(new Rejection(source, line, RejectionReason.MissingText, $"\"text\" must be a string ({found})") { DocumentId = givenId });
             return;
         }
 
@@ -208,13 +210,9 @@ public static class DocumentParser
         {
             id = defaultId;
         }
-        else if (idElement.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(idElement.GetString()))
+        else if (givenId is not null)
         {
-            id = idElement.GetString()!;
-        }
-        else if (idElement.ValueKind == JsonValueKind.Number)
-        {
-            id = idElement.GetRawText();
+            id = givenId;
         }
         else
         {
@@ -229,17 +227,41 @@ public static class DocumentParser
         }
         catch (InvalidOperationException)
         {
-            rejections.Add(new Rejection(source, line, RejectionReason.InvalidUtf8, "\"text\" contains an escaped lone surrogate (invalid UTF-16)"));
+            rejections.Add(new Rejection(source, line, RejectionReason.InvalidUtf8, "\"text\" contains an escaped lone surrogate (invalid UTF-16)") { DocumentId = givenId });
             return;
         }
 
         if (string.IsNullOrWhiteSpace(text))
         {
-            rejections.Add(new Rejection(source, line, RejectionReason.Empty, "\"text\" is empty"));
+            rejections.Add(new Rejection(source, line, RejectionReason.Empty, "\"text\" is empty") { DocumentId = givenId });
             return;
         }
 
         documents.Add(new Document(id, text));
+    }
+
+    /// <summary>The element's "id" when it is a valid one (a non-empty string or a number), else null.</summary>
+    private static string? GivenId(JsonElement element)
+    {
+        if (!element.TryGetProperty("id", out var id))
+        {
+            return null;
+        }
+
+        if (id.ValueKind == JsonValueKind.Number)
+        {
+            return id.GetRawText();
+        }
+
+        try
+        {
+            return id.ValueKind == JsonValueKind.String && id.GetString() is { } text && !string.IsNullOrWhiteSpace(text) ? text : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate: not a valid id.
+            return null;
+        }
     }
 
     private static string DescribeJsonError(JsonException e)

@@ -13,7 +13,9 @@ public static class SiloApp
     /// <param name="overrides">Replaces services after the silo's own registrations (tests: a cluster that fails on purpose).</param>
     internal static WebApplication Build(string[] args, Action<IServiceCollection>? overrides)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json (the quiet log levels among its defaults) sits beside the program: found
+        // from any working directory, not only from the project folder.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddGlobalBrainSilo();
         overrides?.Invoke(builder.Services);
         var app = builder.Build();

@@ -96,6 +96,7 @@ public static class SiloHostingExtensions
         builder.Services.AddHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<SiloReadyHealthCheck>("silo", tags: ["ready"]);
+        builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<SiloStartupLog>(services, cluster, storage));
         builder.Services.AddSingleton<Api.IngestService>();
         builder.Services.AddSingleton<Api.ApiKeyCheck>();
         builder.Services.AddSingleton<Api.RequestGate>();

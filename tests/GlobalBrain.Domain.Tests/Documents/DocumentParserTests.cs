@@ -322,6 +322,31 @@ public sealed class DocumentParserTests
         Assert.Equal("batch.json:4: \"text\" must be a string (it is missing)", rejections[1].ToString());
     }
 
+    [Fact]
+    public void ParseJsonArray_RejectedDocument_KeepsTheIdItWasSentWith()
+    {
+        var (documents, rejections) = ParseJsonArray(
+            """
+            [
+              {"id": "has-no-text"},
+              {"id": 42, "text": "   "},
+              {"id": "lone", "text": "\ud800"},
+              {"text": 5},
+              {"id": "", "text": 5},
+              {"id": ["x"], "text": "fine"},
+              {"id": "kept", "text": "ok"}
+            ]
+            """);
+
+        Assert.Equal([new Document("kept", "ok")], documents);
+        Assert.Equal(
+            [
+                (RejectionReason.MissingText, "has-no-text"), (RejectionReason.Empty, "42"), (RejectionReason.InvalidUtf8, "lone"),
+                (RejectionReason.MissingText, null), (RejectionReason.MissingText, null), (RejectionReason.InvalidId, null),
+            ],
+            rejections.Select(r => (r.Reason, r.DocumentId)));
+    }
+
     [Theory]
     [InlineData("{\"id\": \"a\", \"text\": \"alpha\"}")]
     [InlineData("\"text\"")]

@@ -15,15 +15,15 @@ public sealed class RenderedOverlays : IAsyncLifetime
 
     /// <summary>Why the rendering tests cannot run here, or null.</summary>
     public static string? KubectlMissing => ObservabilityTools.FindOnPath("kubectl") is null
-        ? "kubectl is not on PATH: the deploy tests render the kustomize overlays with `kubectl kustomize` (kubectl 1.27 or later, kustomize v5)"
+        ? "kubectl is not on PATH: the deploy tests render the kustomize overlays with `kubectl kustomize` (kubectl 1.27 or later, kustomize v5); `bash .ci/setup` installs it"
         : null;
 
     /// <summary>Why the validation tests cannot run here, or null.</summary>
     public static string? ValidatorMissing =>
         KubectlMissing
-        ?? (ObservabilityTools.FindOnPath("node") is null ? "node is not on PATH: the deploy tests validate the rendered manifests with deploy/k8s/validate (Node.js 20)" : null)
+        ?? (ObservabilityTools.FindOnPath("node") is null ? "node is not on PATH: the deploy tests validate the rendered manifests with deploy/k8s/validate (Node.js 20); `bash .ci/setup` installs it" : null)
         ?? (!Directory.Exists(Path.Combine(ValidatorDir, "node_modules"))
-            ? "deploy/k8s/validate/node_modules is missing: run `npm ci --prefix deploy/k8s/validate` to run the deploy validation tests"
+            ? "deploy/k8s/validate/node_modules is missing: run `bash .ci/setup` (or `npm ci --prefix deploy/k8s/validate`) to run the deploy validation tests"
             : null);
 
     /// <summary>Why an old kubectl fails: its kustomize knows neither components nor directories in resources.</summary>

@@ -33,7 +33,7 @@ public sealed class SecretsNotLoggedTests
     public async Task WrongRedisPassword_StopsTheSilo_WithoutPrintingEitherPassword()
     {
         var started = await SiloProcesses.StartRedisAsync("the-right-redis-password");
-        Skip.If(started is null, "redis-server is not on PATH (apt-get install redis-server)");
+        Skip.If(started is null, "redis-server is not on PATH: run `bash .ci/setup` (or apt-get install redis-server)");
         using var redis = started.Value.Server;
         using var silo = SiloProcesses.StartSilo("silo with a wrong Redis password", Settings($"127.0.0.1:{SiloProcesses.Invariant(started.Value.Port)},password={RedisPassword}"));
 
@@ -48,13 +48,16 @@ public sealed class SecretsNotLoggedTests
     public async Task RunningSiloOnRedis_LoggingAtDebug_RefusingRequests_AndStopping_NeverPrintsThePasswordOrTheKey()
     {
         var started = await SiloProcesses.StartRedisAsync(RedisPassword);
-        Skip.If(started is null, "redis-server is not on PATH (apt-get install redis-server)");
+        Skip.If(started is null, "redis-server is not on PATH: run `bash .ci/setup` (or apt-get install redis-server)");
         using var redis = started.Value.Server;
         var api = FreePorts.Next();
         using var silo = SiloProcesses.StartSilo("silo on Redis at debug level", [
             .. Settings($"127.0.0.1:{SiloProcesses.Invariant(started.Value.Port)},password={RedisPassword}"),
             "--urls", $"http://127.0.0.1:{SiloProcesses.Invariant(api)}",
             "--Logging:LogLevel:Default", "Debug",
+            "--Logging:LogLevel:GlobalBrain", "Debug",
+            "--Logging:LogLevel:Microsoft", "Debug",
+            "--Logging:LogLevel:Polly", "Debug",
             "--Orleans:Membership:ProbeTimeout", "00:00:01",
         ]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SiloProcesses.Invariant(api)}"), Timeout = TimeSpan.FromSeconds(30) };

@@ -7,7 +7,7 @@ namespace GlobalBrain.Silo.Tests.Observability;
 internal static class ObservabilityTools
 {
     public const string MissingPrometheus =
-        "promtool and prometheus are not on PATH: install Debian's prometheus package (apt-get install prometheus) to run the observability tests";
+        "promtool and prometheus are not on PATH: run `bash .ci/setup` (or apt-get install prometheus) to run the observability tests";
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
