@@ -40,6 +40,18 @@ public sealed class DocumentsEndpointTests(SiloFixture silo) : IClassFixture<Sil
     }
 
     [Fact]
+    public async Task ARefusedDocumentOfAnArray_IsListedWithTheIdItWasSentWith()
+    {
+        using var response = await Post("[{\"id\":\"good\",\"text\":\"kept\"},{\"id\":\"bad-one\",\"text\":42}]", "application/json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var rejection = Assert.Single(json.RootElement.GetProperty("rejections").EnumerateArray());
+        Assert.Equal("bad-one", rejection.GetProperty("id").GetString());
+        Assert.Equal(2, rejection.GetProperty("line").GetInt64());
+    }
+
+    [Fact]
     public async Task JsonArray_IsIngested()
     {
         using var response = await Post("[{\"id\":\"x\",\"text\":\"an array element\"},{\"text\":\"another one\"}]", "application/json");

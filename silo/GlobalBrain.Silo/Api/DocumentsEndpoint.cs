@@ -160,7 +160,7 @@ public static partial class DocumentsEndpoint
             DocumentParser.ParseJsonArray(bytes, "body", documents, rejections);
         }
 
-        var refused = rejections.Select(r => new ApiRejection(null, r.Line, r.Reason.Code(), r.Message)).ToList();
+        var refused = rejections.Select(r => new ApiRejection(r.DocumentId, r.Line, r.Reason.Code(), r.Message)).ToList();
         foreach (var rejection in refused)
         {
             // Those the cluster refuses are counted where they are refused (the ingest front).
