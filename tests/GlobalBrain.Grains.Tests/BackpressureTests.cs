@@ -2,7 +2,6 @@ using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Hosting;
 using GlobalBrain.Grains.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace GlobalBrain.Grains.Tests;
 
@@ -10,25 +9,9 @@ namespace GlobalBrain.Grains.Tests;
 /// A silo's ingest front takes a bounded number of batches; more senders than it takes get
 /// <see cref="IngestBusyException"/>, back off and retry, and every document still counts once.
 /// </summary>
-public sealed class BackpressureTests : IAsyncLifetime
+public sealed class BackpressureTests : OwnCluster<BackpressureTests.OneBatchAtATime>
 {
     private const int Experts = 8;
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<OneBatchAtATime>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_full_front_refuses_batches_and_the_senders_retry_until_all_count_once()
     {
@@ -37,18 +20,18 @@ public sealed class BackpressureTests : IAsyncLifetime
             .Select(i => new DocumentInput($"sender{s}-{i}", $"sender {s} writes document {i} about knowledge number {i * 7 + s} and busy fronts"))
             .ToList()).ToList();
         var options = new IngestDispatcherOptions { MaxBatchDocuments = 3, RetryDelay = TimeSpan.FromMilliseconds(20), MaxRetryDelay = TimeSpan.FromMilliseconds(200) };
-        var dispatchers = await Task.WhenAll(senders.Select(_ => IngestDispatcher.ConnectAsync(_cluster.Client, options)));
+        var dispatchers = await Task.WhenAll(senders.Select(_ => IngestDispatcher.ConnectAsync(Cluster.Client, options)));
 
         var summaries = await Task.WhenAll(dispatchers.Zip(senders, (d, documents) => d.IngestAsync(documents, TokenizerSpec.Default)));
 
         Assert.All(summaries, s => Assert.Empty(s.Rejections));
         Assert.True(summaries.Sum(s => s.Retries) > 0, "four senders against a front that takes one batch at a time were never refused");
-        var metrics = await _cluster.Client.GetGrain<IAggregatorGrain>(0).GetMetricsAsync();
+        var metrics = await Cluster.Client.GetGrain<IAggregatorGrain>(0).GetMetricsAsync();
         Assert.Equal(senders.Sum(d => d.Count), metrics.Documents);
         Assert.Equal(senders.Sum(d => d.Sum(x => (long)encoder.Encode(x.Text).Length)), metrics.Tokens);
     }
 
-    private sealed class OneBatchAtATime : ISiloConfigurator
+    public sealed class OneBatchAtATime : Orleans.TestingHost.ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {

@@ -1,33 +1,16 @@
 using GlobalBrain.Grains.Hosting;
 using GlobalBrain.Grains.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace GlobalBrain.Grains.Tests;
 
 /// <summary>A running ingestion looks at membership again by itself: a silo that joins midway gets batches.</summary>
-public sealed class DispatcherRediscoveryTests : IAsyncLifetime
+public sealed class DispatcherRediscoveryTests : OwnCluster<DispatcherRediscoveryTests.Silo>
 {
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<Silo>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
-    }
-
     [Fact]
     public async Task ASiloThatJoinsDuringAnIngestion_GetsBatches()
     {
-        var dispatcher = await IngestDispatcher.ConnectAsync(_cluster.Client, new IngestDispatcherOptions { MaxBatchDocuments = 4, RediscoverEvery = TimeSpan.FromMilliseconds(200) });
+        var dispatcher = await IngestDispatcher.ConnectAsync(Cluster.Client, new IngestDispatcherOptions { MaxBatchDocuments = 4, RediscoverEvery = TimeSpan.FromMilliseconds(200) });
         var joined = new TaskCompletionSource<string>();
 
         var summary = await dispatcher.IngestAsync(Documents(), TokenizerSpec.Default);
@@ -43,7 +26,7 @@ public sealed class DispatcherRediscoveryTests : IAsyncLifetime
                 if (i == 100)
                 {
                     // Read lazily: the second silo joins while the first batches are out.
-                    var added = _cluster.StartAdditionalSiloAsync().GetAwaiter().GetResult();
+                    var added = Cluster.StartAdditionalSiloAsync().GetAwaiter().GetResult();
                     joined.SetResult(added.SiloAddress.ToParsableString());
                 }
 
@@ -57,7 +40,7 @@ public sealed class DispatcherRediscoveryTests : IAsyncLifetime
         }
     }
 
-    private sealed class Silo : ISiloConfigurator
+    public sealed class Silo : Orleans.TestingHost.ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {

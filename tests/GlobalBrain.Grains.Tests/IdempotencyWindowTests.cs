@@ -1,6 +1,5 @@
 using GlobalBrain.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace GlobalBrain.Grains.Tests;
 
@@ -9,28 +8,12 @@ namespace GlobalBrain.Grains.Tests;
 /// others, and again after the expert was re-activated from storage (its sealed segments of batch ids
 /// read back), is counted once.
 /// </summary>
-public sealed class IdempotencyWindowTests : IAsyncLifetime
+public sealed class IdempotencyWindowTests : OwnCluster<IdempotencyWindowTests.QuietSilo>
 {
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<QuietSilo>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
-    }
-
     [Fact]
     public async Task ABatchSentAgain_AfterTenThousandOthers_AndAfterReactivation_IsCountedOnce()
     {
-        var expert = _cluster.Client.GetGrain<IExpertGrain>(0);
+        var expert = Cluster.Client.GetGrain<IExpertGrain>(0);
         var first = new KnowledgeDelta(Guid.NewGuid(), Documents: 3, Tokens: 30, ItemHashes: [42UL]);
         await expert.LearnAsync(first);
 
@@ -45,7 +28,7 @@ public sealed class IdempotencyWindowTests : IAsyncLifetime
         Assert.Equal(10_003, before.OwnDocuments);
 
         // A new activation reads the window back from storage: the open set and every sealed segment.
-        await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         await expert.LearnAsync(first);
         var after = await expert.GetReportAsync(Guid.Empty, -1);
 
@@ -54,7 +37,7 @@ public sealed class IdempotencyWindowTests : IAsyncLifetime
         Assert.Equal(10_030, after.OwnTokens);
     }
 
-    private sealed class QuietSilo : ISiloConfigurator
+    public sealed class QuietSilo : Orleans.TestingHost.ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {

@@ -150,7 +150,8 @@ public sealed class HostileRequestTests(SecuredSiloFixture silo)
         return (status, body[start..(body.LastIndexOf('}') + 1)]);
     }
 
-    private static async Task<string> ReadToEndAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>Everything the server sends until it closes the connection (or only resets it after its answer).</summary>
+    internal static async Task<string> ReadToEndAsync(Stream stream, CancellationToken cancellationToken)
     {
         var answer = new StringBuilder();
         var buffer = new byte[4096];
