@@ -26,8 +26,6 @@ public sealed class BertEncoder : ITextEncoder
 
     private readonly WordPieceVocabulary _vocabulary;
     private readonly BertCharClass[] _classes;
-    private readonly bool _cleanText;
-    private readonly bool _handleChinese;
     private readonly bool _foldCase;
     private readonly SearchValues<char>? _addedTokenStarts;
     private readonly (string Token, int Id)[] _addedTokens;
@@ -38,10 +36,8 @@ public sealed class BertEncoder : ITextEncoder
         ArgumentNullException.ThrowIfNull(vocabulary);
         _vocabulary = vocabulary;
         var n = vocabulary.Normalization;
-        _cleanText = n.CleanText;
-        _handleChinese = n.HandleChineseChars;
         _foldCase = n.Lowercase || n.StripAccents;
-        _classes = BertCharClasses.Table(_cleanText, _handleChinese);
+        _classes = BertCharClasses.Table(n.CleanText, n.HandleChineseChars);
         _addedTokens = [.. vocabulary.AddedTokens.OrderByDescending(t => t.Token.Length)];
         _addedTokenStarts = _addedTokens.Length == 0 ? null : SearchValues.Create([.. _addedTokens.Select(t => t.Token[0]).Distinct()]);
 
@@ -244,7 +240,7 @@ public sealed class BertEncoder : ITextEncoder
                     FlushWord(buffer[..length], scalars, ref output);
                     return i;
                 case BertCharClass.HighSurrogate when i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]):
-                    switch (BertCharClasses.OfCodePoint(char.ConvertToUtf32(c, text[i + 1]), _cleanText, _handleChinese))
+                    switch (classes[char.ConvertToUtf32(c, text[i + 1])])
                     {
                         case BertCharClass.Word:
                             if (scalars++ < _vocabulary.MaxInputCharsPerWord)
