@@ -13,6 +13,11 @@ if (args is ["tokenizers", ..])
     return GlobalBrain.Benchmarks.TokenizerBenchmark.Run(args[1..]);
 }
 
+if (args is ["tokenize-cli", ..])
+{
+    return GlobalBrain.Benchmarks.TokenizeCliBenchmark.Run(args[1..]);
+}
+
 if (args is ["http-load", ..])
 {
     return await GlobalBrain.Benchmarks.HttpLoad.RunAsync(args[1..]);

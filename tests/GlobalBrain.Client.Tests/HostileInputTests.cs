@@ -68,6 +68,8 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Usage("tokenize --format npy into a file", ["tokenize", "--format", "npy", "--max-len", "8", "--output", "{vocab}"], "is a file; give a new or empty directory"),
         Usage("tokenize --format parquet without --output", ["tokenize", "--format", "parquet"], "--format parquet writes a file: give --output FILE.parquet"),
         Usage("tokenize --output an existing file", ["tokenize", "--output", "{vocab}"], "already exists; remove it or give a new path"),
+        Usage("tokenize --output empty", ["tokenize", "--output", ""], "--output: cannot create ''"),
+        Usage("tokenize --format parquet --output empty", ["tokenize", "--format", "parquet", "--output", ""], "--output: cannot create ''"),
         Usage("tokenize --output in a missing directory", ["tokenize", "--output", "{dir}/missing/out.jsonl"], "--output: cannot create '"),
         Usage("simulate --experts zero", ["simulate", "--experts", "0"], "--experts must be from 1 to 100,000,000 (got 0)"),
         Usage("simulate --experts NaN", ["simulate", "--experts", "NaN"], "--experts: 'NaN' is not a whole number"),

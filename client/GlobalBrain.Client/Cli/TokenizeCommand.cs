@@ -132,7 +132,7 @@ public sealed class TokenizeCommand(CliContext context)
                 return await Open(() => NpyTokenizeSink.CreateAsync(directory, length, cancellationToken), output.Output!);
             case TokenizeOutputArguments.Parquet:
                 var file = output.Output ?? throw Usage("--format parquet writes a file: give --output FILE.parquet");
-                return await Open(() => ParquetTokenizeSink.CreateAsync(file, cancellationToken), file);
+                return await Open(() => ParquetTokenizeSink.CreateAsync(Path.GetFullPath(file), cancellationToken), file);
             default:
                 if (output.Output is null)
                 {

@@ -15,9 +15,24 @@ internal sealed class BlockEncoder(ITextEncoder encoder, int? maxLength, Overflo
     private readonly BertEncoder? _bert = encoder as BertEncoder;
     private readonly int _framing = encoder.Specials is null ? 0 : 2;
 
+    // Output bytes per input byte of the blocks so far (racy, only a size hint): buffers are rented at
+    // about their final size instead of doubling up to it.
+    private double _mainRatio = 1;
+    private double _sideRatio;
+
     public OutputBlock Encode(InputBlock input)
     {
-        var output = new OutputBlock();
+        var output = new OutputBlock(Hint(_mainRatio, input.Length), Hint(_sideRatio, input.Length));
+        Encode(input, output);
+        _mainRatio = (double)output.Main.Length / Math.Max(1, input.Length);
+        _sideRatio = (double)output.Side.Length / Math.Max(1, input.Length);
+        return output;
+    }
+
+    private static int Hint(double ratio, int length) => (int)Math.Min(1 << 28, ratio * 1.1 * length);
+
+    private void Encode(InputBlock input, OutputBlock output)
+    {
         var bytes = input.Bytes;
         if (input.First && bytes.StartsWith("\uFEFF"u8))
         {
@@ -57,8 +72,6 @@ internal sealed class BlockEncoder(ITextEncoder encoder, int? maxLength, Overflo
             ArrayPool<int>.Shared.Return(content);
             ArrayPool<int>.Shared.Return(record);
         }
-
-        return output;
     }
 
     private void EncodeLine(ReadOnlySpan<char> text, int utf8Length, long line, OutputBlock output, ref int[] content, ref int[] record)

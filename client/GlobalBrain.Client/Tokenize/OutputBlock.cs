@@ -4,9 +4,9 @@ using GlobalBrain.Grains;
 namespace GlobalBrain.Client.Tokenize;
 
 /// <summary>A growable byte buffer rented from the shared pool.</summary>
-internal sealed class PooledBytes
+internal sealed class PooledBytes(int capacity)
 {
-    private byte[] _array = ArrayPool<byte>.Shared.Rent(1 << 16);
+    private byte[] _array = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1 << 12));
 
     public int Length { get; private set; }
 
@@ -43,13 +43,13 @@ internal sealed class PooledBytes
 }
 
 /// <summary>The encoded records of one <see cref="InputBlock"/>, formatted for the sink, and the block's lines that were not valid UTF-8.</summary>
-internal sealed class OutputBlock
+internal sealed class OutputBlock(int mainCapacity, int sideCapacity)
 {
     /// <summary>The formatted records (JSON Lines; input_ids for npy).</summary>
-    public PooledBytes Main { get; } = new();
+    public PooledBytes Main { get; } = new(mainCapacity);
 
     /// <summary>attention_mask for npy.</summary>
-    public PooledBytes Side { get; } = new();
+    public PooledBytes Side { get; } = new(sideCapacity);
 
     /// <summary>The records themselves, for Parquet.</summary>
     public List<EncodedRecord> Records { get; } = [];
