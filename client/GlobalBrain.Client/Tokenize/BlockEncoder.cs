@@ -81,6 +81,15 @@ internal sealed class BlockEncoder(ITextEncoder encoder, int? maxLength, Overflo
         {
             Grow(ref record, utf8Length + _framing + 1);
             var count = EncodeText(text, record.AsSpan(_framing / 2, utf8Length + 1));
+            if (count > utf8Length)
+            {
+                // More tokens than the bound (only conceivable when case folding expands text): encode exactly.
+                var all = encoder.Encode(new string(text));
+                Grow(ref record, all.Length + _framing);
+                all.CopyTo(record.AsSpan(_framing / 2));
+                count = all.Length;
+            }
+
             Frame(record, count, count + _framing, 0, line, output);
             return;
         }
@@ -95,6 +104,13 @@ internal sealed class BlockEncoder(ITextEncoder encoder, int? maxLength, Overflo
 
         Grow(ref content, utf8Length + 1);
         var total = EncodeText(text, content.AsSpan(0, utf8Length + 1));
+        if (total > utf8Length)
+        {
+            var all = encoder.Encode(new string(text));
+            Grow(ref content, all.Length);
+            all.CopyTo(content, 0);
+            total = all.Length;
+        }
         var chunk = 0;
         var start = 0;
         do

@@ -134,6 +134,10 @@ public sealed class BertEncoderTests
         Assert.True(uncased.Vocabulary.Normalization.StripAccents);
         Assert.Equal([5, 6], uncased.Encode("HELLO Café"));
         Assert.Equal([5], uncased.Encode("HEL\uD800LO"));
+
+        // Added tokens are found in the raw text before it is lowercased, as HF does (found by the random-string property).
+        Assert.Equal([5, 3, 6], uncased.Encode("HELLO [SEP] Café"));
+        Assert.Equal([1, 1, 1], uncased.Encode("[sep]"));
         Assert.False(Cased.Vocabulary.Normalization.Lowercase);
     }
 

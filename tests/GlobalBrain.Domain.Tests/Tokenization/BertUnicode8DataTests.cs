@@ -14,11 +14,16 @@ namespace GlobalBrain.Domain.Tests.Tokenization;
 /// </summary>
 public sealed class BertUnicode8DataTests(ITestOutputHelper output)
 {
-    /// <summary>Code points assigned in Unicode 8.0 whose category (as far as BERT cares: other / punctuation / neither) changed since.</summary>
+    /// <summary>Code points assigned in Unicode 8.0 whose category (as far as BERT cares: other, punctuation, nonspacing mark or none) changed since.</summary>
     private static readonly Dictionary<int, string> ChangedSince8 = new()
     {
         [0x166D] = "CANADIAN SYLLABICS CHI SIGN: Po in 8.0, So later",
         [0x111C9] = "SHARADA SANDHI MARK: Po in 8.0, Mn later",
+        [0x1734] = "HANUNOO SIGN PAMUDPOD: Mn in 8.0, Mc later",
+        [0x1885] = "MONGOLIAN LETTER ALI GALI BALUDA: not Mn in 8.0, Mn later",
+        [0x1886] = "MONGOLIAN LETTER ALI GALI THREE BALUDA: not Mn in 8.0, Mn later",
+        [0xA9BD] = "JAVANESE CONSONANT SIGN KERET: not Mn in 8.0, Mn later",
+        [0x1171E] = "AHOM CONSONANT SIGN MEDIAL RA: Mn in 8.0, Mc later",
     };
 
     [Fact]
@@ -65,6 +70,7 @@ public sealed class BertUnicode8DataTests(ITestOutputHelper output)
             {
                 Assert.False(BertCharClasses.InRanges(BertUnicode8Data.Other, codePoint), $"U+{codePoint:X4} is unassigned in 8.0 but in Other");
                 Assert.False(BertCharClasses.InRanges(BertUnicode8Data.Punctuation, codePoint), $"U+{codePoint:X4} is unassigned in 8.0 but in Punctuation");
+                Assert.False(BertCharClasses.InRanges(BertUnicode8Data.NonspacingMark, codePoint), $"U+{codePoint:X4} is unassigned in 8.0 but in NonspacingMark");
                 continue;
             }
 
@@ -82,6 +88,7 @@ public sealed class BertUnicode8DataTests(ITestOutputHelper output)
                 or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
             if (dotNetOther != BertCharClasses.InRanges(BertUnicode8Data.Other, codePoint)
                 || dotNetPunctuation != BertCharClasses.InRanges(BertUnicode8Data.Punctuation, codePoint)
+                || (category == UnicodeCategory.NonSpacingMark) != BertCharClasses.InRanges(BertUnicode8Data.NonspacingMark, codePoint)
                 || (codePoint <= char.MaxValue && char.IsWhiteSpace((char)codePoint))
                     != BertCharClasses.InRanges(BertUnicode8Data.WhiteSpace, codePoint))
             {
@@ -124,6 +131,7 @@ public sealed class BertUnicode8DataTests(ITestOutputHelper output)
     [
         ("Other", BertUnicode8Data.Other.ToArray()),
         ("Punctuation", BertUnicode8Data.Punctuation.ToArray()),
+        ("NonspacingMark", BertUnicode8Data.NonspacingMark.ToArray()),
         ("WhiteSpace", BertUnicode8Data.WhiteSpace.ToArray()),
         ("Assigned", BertUnicode8Data.Assigned.ToArray()),
     ];

@@ -27,12 +27,16 @@ public sealed class BertUnicodeParityTests(ITestOutputHelper output, BertUnicode
     /// by spaces (which nothing in BERT crosses); a batch that differs is checked string by string to name them.
     /// </summary>
     [Theory]
-    [InlineData("alone", "", "")]
-    [InlineData("between letters", "a", "b")]
-    [InlineData("between punctuation", ",", ".")]
-    public void Bert_EveryCodePoint_MatchesHuggingFace(string context, string before, string after)
+    [InlineData("alone", "", "", false)]
+    [InlineData("between letters", "a", "b", false)]
+    [InlineData("between punctuation", ",", ".", false)]
+    [InlineData("alone", "", "", true)]
+    [InlineData("between letters", "a", "b", true)]
+    [InlineData("between punctuation", ",", ".", true)]
+    public void Bert_EveryCodePoint_MatchesHuggingFace(string context, string before, string after, bool uncased)
     {
-        var (ours, hf) = (_references.Ours, _references.Hf);
+        var (ours, hf) = _references.Pair(uncased);
+        context += uncased ? ", lowercase + strip_accents" : ", cased";
         var batch = new StringBuilder();
         var inBatch = new List<int>(StringsPerCall);
         var compared = 0;
@@ -91,10 +95,12 @@ public sealed class BertUnicodeParityTests(ITestOutputHelper output, BertUnicode
     /// specially (whitespace, ASCII punctuation, CJK, controls, format and unassigned code points, added tokens).
     /// CsCheck prints the seed of a failing case; set CsCheck_Seed to replay it.
     /// </summary>
-    [Fact]
-    public void Bert_RandomStringsFromAllPlanes_MatchHuggingFace()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Bert_RandomStringsFromAllPlanes_MatchHuggingFace(bool uncased)
     {
-        var (ours, hf) = (_references.Ours, _references.Hf);
+        var (ours, hf) = _references.Pair(uncased);
         var anyScalar = Gen.Int[0, 0x10FFFF - 0x800].Select(i => i >= 0xD800 ? i + 0x800 : i);
         var piece = Gen.Frequency(
             (6, Gen.Char['a', 'z'].Select(c => c.ToString())),
@@ -114,7 +120,7 @@ public sealed class BertUnicodeParityTests(ITestOutputHelper output, BertUnicode
             iter: 100_000,
             threads: 1,
             print: text => $"\"{Escape(text)}\": HF [{string.Join(",", Content(hf.Encode(text)))}], bert [{string.Join(",", ours.Encode(text))}]");
-        output.WriteLine($"100,000 random strings against HF tokenizers ({_references.VocabularySource}): 0 differ");
+        output.WriteLine($"100,000 random strings ({(uncased ? "lowercase + strip_accents" : "cased")}) against HF tokenizers ({_references.VocabularySource}): 0 differ");
     }
 
     private static int[] Content(uint[] ids) => [.. ids.Skip(1).Take(ids.Length - 2).Select(i => checked((int)i))];
@@ -130,12 +136,20 @@ public sealed class BertUnicodeParityTests(ITestOutputHelper output, BertUnicode
         return escaped.ToString();
     }
 
-    /// <summary>Both tokenizers over one vocabulary: the shared bert-base-cased when GLOBALBRAIN_DATA is set, a written one otherwise.</summary>
+    /// <summary>
+    /// Both tokenizers over one vocabulary: the shared bert-base-cased when GLOBALBRAIN_DATA is set, a written
+    /// one otherwise; and over a copy of it with lowercase and strip_accents on (bert-base-uncased's normalizer).
+    /// </summary>
     public sealed class References : IDisposable
     {
         private static readonly string[] Tokens = BuildTokens();
 
         private readonly string? _folder;
+        private readonly string _uncasedJson;
+        private readonly HfTokenizer _hf;
+        private readonly HfTokenizer _hfUncased;
+        private readonly BertEncoder _ours;
+        private readonly BertEncoder _oursUncased;
 
         public References()
         {
@@ -152,19 +166,27 @@ public sealed class BertUnicodeParityTests(ITestOutputHelper output, BertUnicode
                 VocabularySource = $"a {Tokens.Length}-token vocabulary written by the test";
             }
 
-            Ours = new BertEncoder(WordPieceVocabulary.Load(tokenizerJson));
-            Hf = new HfTokenizer(tokenizerJson);
+            _uncasedJson = HfTokenizerFiles.Copy(tokenizerJson, json =>
+            {
+                json["normalizer"]!["lowercase"] = true;
+                json["normalizer"]!["strip_accents"] = true;
+            });
+            _ours = new BertEncoder(WordPieceVocabulary.Load(tokenizerJson));
+            _oursUncased = new BertEncoder(WordPieceVocabulary.Load(_uncasedJson));
+            Assert.True(_oursUncased.Vocabulary.Normalization is { Lowercase: true, StripAccents: true });
+            _hf = new HfTokenizer(tokenizerJson);
+            _hfUncased = new HfTokenizer(_uncasedJson);
         }
-
-        public BertEncoder Ours { get; }
-
-        public HfTokenizer Hf { get; }
 
         public string VocabularySource { get; }
 
+        public (BertEncoder Ours, HfTokenizer Hf) Pair(bool uncased) => uncased ? (_oursUncased, _hfUncased) : (_ours, _hf);
+
         public void Dispose()
         {
-            Hf.Dispose();
+            _hf.Dispose();
+            _hfUncased.Dispose();
+            File.Delete(_uncasedJson);
             if (_folder is not null)
             {
                 Directory.Delete(_folder, recursive: true);

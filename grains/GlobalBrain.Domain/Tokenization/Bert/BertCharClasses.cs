@@ -92,6 +92,9 @@ internal static class BertCharClasses
             ? char.IsAsciiLetterOrDigit((char)codePoint) is false && codePoint is > 0x20 and < 0x7F
             : InRanges(BertUnicode8Data.Punctuation, codePoint);
 
+    /// <summary>unicode_categories' is_mark_nonspacing, which strip_accents drops: Mn of Unicode 8.0.</summary>
+    public static bool IsNonspacingMark(int codePoint) => codePoint >= 0x300 && InRanges(BertUnicode8Data.NonspacingMark, codePoint);
+
     /// <summary>HF's is_chinese_char: the CJK Unified Ideographs blocks (not Japanese kana or Korean hangul).</summary>
     public static bool IsChineseChar(int codePoint) => InRanges(ChineseRanges, codePoint, sorted: false);
 

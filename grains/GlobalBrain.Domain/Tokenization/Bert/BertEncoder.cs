@@ -57,13 +57,14 @@ public sealed class BertEncoder : ITextEncoder
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var source = Prepare(text);
 
-        // Every token takes at least one character, so the text's length bounds the count.
-        var buffer = ArrayPool<int>.Shared.Rent(Math.Max(1, source.Length));
+        // Every token takes at least one character, so the text's length bounds the count; lowercasing keeps
+        // the length and NFD makes at most three UTF-16 units of one.
+        var bound = _foldCase ? (3 * text.Length) + 1 : text.Length;
+        var buffer = ArrayPool<int>.Shared.Rent(Math.Max(1, bound));
         try
         {
-            var count = EncodeCore(source, buffer.AsSpan(0, source.Length));
+            var count = EncodeCore(text, buffer.AsSpan(0, bound));
             return buffer.AsSpan(0, count).ToArray();
         }
         finally
@@ -76,14 +77,11 @@ public sealed class BertEncoder : ITextEncoder
     public int Encode(string text, Span<int> destination)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return EncodeCore(Prepare(text), destination);
+        return EncodeCore(text, destination);
     }
 
     /// <summary>Encodes into <paramref name="destination"/> and stops once it is full (HF truncation: a word may be cut between pieces).</summary>
-    public int Encode(ReadOnlySpan<char> text, Span<int> destination) =>
-        _foldCase ? EncodeCore(Prepare(text.ToString()), destination) : EncodeCore(text, destination);
-
-    private ReadOnlySpan<char> Prepare(string text) => _foldCase ? FoldCase(text, _vocabulary.Normalization) : text;
+    public int Encode(ReadOnlySpan<char> text, Span<int> destination) => EncodeCore(text, destination);
 
     private int EncodeCore(ReadOnlySpan<char> text, Span<int> destination)
     {
@@ -96,8 +94,11 @@ public sealed class BertEncoder : ITextEncoder
             var position = 0;
             while (position < text.Length && !output.Full)
             {
+                // Added tokens are matched in the raw text, as HF matches its normalized=false tokens before
+                // normalizing: an uncased vocabulary's "[CLS]" in the text stays [CLS].
                 var (next, length, id) = FindAddedToken(text, position);
-                EncodeSegment(text[position..next], word, ref output);
+                var segment = text[position..next];
+                EncodeSegment(_foldCase ? FoldCase(segment.ToString(), _vocabulary.Normalization) : segment, word, ref output);
                 if (length == 0)
                 {
                     break;

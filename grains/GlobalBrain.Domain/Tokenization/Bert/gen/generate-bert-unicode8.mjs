@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes ../BertUnicode8Data.cs (grains/GlobalBrain.Domain/Tokenization/Bert): the Unicode 8.0.0 tables that
-// HuggingFace's tokenizers use for BERT. HF's BertNormalizer (is_control = is_other: Cc, Cf, Co) and
-// BertPreTokenizer (is_punctuation: Pc, Pd, Ps, Pe, Pi, Po, Pf) call the `unicode_categories` 0.1.1
+// HuggingFace's tokenizers use for BERT. HF's BertNormalizer (is_control = is_other: Cc, Cf, Co; strip_accents
+// drops is_mark_nonspacing: Mn) and BertPreTokenizer (is_punctuation: Pc, Pd, Ps, Pe, Pi, Po, Pf) call the `unicode_categories` 0.1.1
 // crate, whose tables were generated from UnicodeData.txt 8.0.0; `bert` must use the same version,
 // not the newer one .NET ships.
 //
@@ -81,6 +81,8 @@ const tables = [
     ranges('General_Category/Connector_Punctuation', 'General_Category/Dash_Punctuation', 'General_Category/Open_Punctuation',
       'General_Category/Close_Punctuation', 'General_Category/Initial_Punctuation', 'General_Category/Final_Punctuation',
       'General_Category/Other_Punctuation')],
+  ['NonspacingMark', 'Mn: unicode_categories is_mark_nonspacing(), which strip_accents drops after NFD',
+    ranges('General_Category/Nonspacing_Mark')],
   ['WhiteSpace', 'the White_Space property (Rust\'s char::is_whitespace; unchanged since Unicode 6.3)',
     ranges('Binary_Property/White_Space')],
   ['Assigned', 'every code point whose category is not Cn (for the consistency test against .NET\'s newer tables)',
