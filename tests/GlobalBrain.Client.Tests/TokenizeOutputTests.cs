@@ -101,6 +101,47 @@ public sealed class TokenizeOutputTests(ITestOutputHelper output)
         Assert.Equal(Expected(vocab, Lines(), null, OverflowMode.Truncate).Select(r => r.InputIds), objects.Select(o => o.Ids));
     }
 
+    /// <summary>tiktoken has no [CLS]/[SEP]: records are padded with id 0 and mask 0, an empty line is all padding.</summary>
+    [Theory]
+    [InlineData("truncate", "jsonl")]
+    [InlineData("chunk", "jsonl")]
+    [InlineData("truncate", "npy")]
+    public async Task Tokenize_Cl100kBase_FixedLength_IsFramedLikeTheFramer(string overflow, string format)
+    {
+        using var temp = new TempDirectory();
+        string[] lines = ["", "hello world", "Knowledge flows between experts, fast and far, again and again.", "é 中文 😀"];
+        var directory = Path.Combine(temp.Path, "arrays");
+        string[] args = ["tokenize", "--max-len", "5", "--overflow", overflow, "--format", format, .. format == "npy" ? new[] { "--output", directory } : []];
+
+        var result = await CliRunner.RunAsync(output, CliRunner.Utf8(string.Join('\n', lines) + "\n"), args);
+
+        Assert.Equal(0, result.ExitCode);
+        var encoder = TextEncoders.Get("cl100k_base");
+        var expected = new List<FramedRecord>();
+        foreach (var line in lines)
+        {
+            RecordFramer.Encode(encoder, line, 5, overflow == "chunk" ? OverflowMode.Chunk : OverflowMode.Truncate, expected);
+        }
+
+        if (format == "jsonl")
+        {
+            var objects = TokenizeCommandTests.ParseLines(result.Stdout);
+            Assert.Equal(expected.Select(r => r.InputIds), objects.Select(o => o.Ids));
+            Assert.Equal(expected.Select(r => r.AttentionMask.Select(b => (int)b).ToArray()), objects.Select(o => o.Mask));
+            Assert.Equal(expected.Select(r => r.Chunk), objects.Select(o => o.Chunk));
+        }
+        else
+        {
+            var (shape, ids) = ReadNpy(Path.Combine(directory, "input_ids.npy"), "<i4", 4);
+            var (_, mask) = ReadNpy(Path.Combine(directory, "attention_mask.npy"), "|i1", 1);
+            Assert.Equal((expected.Count, 5), shape);
+            Assert.Equal(expected.SelectMany(r => r.InputIds), Enumerable.Range(0, expected.Count * 5).Select(i => BinaryPrimitives.ReadInt32LittleEndian(ids.AsSpan(4 * i))));
+            Assert.Equal(expected.SelectMany(r => r.AttentionMask), mask);
+        }
+
+        Assert.All(expected[0].AttentionMask, b => Assert.Equal(0, b)); // the empty line: padding only
+    }
+
     /// <summary>
     /// About 3 MB of lines (several input blocks), one of them not valid UTF-8 and one without a final newline;
     /// a BOM first. Lines vary in length, some over the fixed length.
