@@ -9,12 +9,19 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 // Console.Out flushes on every write; tokenize writes a line per input line, so buffer stdout.
-await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
+var rawStdout = Console.OpenStandardOutput();
+await using var stdout = new StreamWriter(rawStdout, new UTF8Encoding(false), 1 << 16);
 try
 {
     return await GlobalBrainCli.RunAsync(args, new CliContext
     {
         Out = stdout,
+        OpenStdout = () =>
+        {
+            // What was written as text goes first; the command then writes bytes.
+            stdout.Flush();
+            return rawStdout;
+        },
         Error = Console.Error,
         Interactive = !Console.IsErrorRedirected,
     }, cancel.Token);

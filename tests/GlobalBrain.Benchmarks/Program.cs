@@ -18,6 +18,11 @@ if (args is ["batch-window", ..])
     return GlobalBrain.Benchmarks.BatchWindowMemory.Run(args[1..]);
 }
 
+if (args is ["tokenize-cli", ..])
+{
+    return GlobalBrain.Benchmarks.TokenizeCliBenchmark.Run(args[1..]);
+}
+
 if (args is ["http-load", ..])
 {
     return await GlobalBrain.Benchmarks.HttpLoad.RunAsync(args[1..]);

@@ -18,6 +18,9 @@ public sealed class CliContext
 
     public Func<Stream> OpenStdin { get; init; } = Console.OpenStandardInput;
 
+    /// <summary>stdout as bytes, for commands that write UTF-8 themselves (tokenize); null: they write through <see cref="Out"/>.</summary>
+    public Func<Stream>? OpenStdout { get; init; }
+
     /// <summary>stderr is a terminal: show progress.</summary>
     public bool Interactive { get; init; }
 }
@@ -202,13 +205,37 @@ public static class GlobalBrainCli
     private static Command BuildTokenize(CliContext context)
     {
         var tokenizer = new TokenizerChoice.Options();
-        var command = new Command("tokenize", "Encode each stdin line; write one JSON object per line: {\"input_ids\":[…],\"attention_mask\":[…]}.");
+        var format = new Option<string>("--format")
+        {
+            Description = "jsonl: one {\"input_ids\":[…],\"attention_mask\":[…]} per line (stdout, or --output FILE); npy: --output DIR/input_ids.npy (int32) and attention_mask.npy (int8), [records, L], needs --max-len; parquet: --output FILE with the columns of ingest --export.",
+            DefaultValueFactory = _ => TokenizeOutputArguments.Jsonl,
+            HelpName = "jsonl|npy|parquet",
+        };
+        format.Validators.Add(r =>
+        {
+            // One line, unlike AcceptOnlyFromAmong's list.
+            var name = r.GetValueOrDefault<string>();
+            if (!TokenizeOutputArguments.Formats.Contains(name, StringComparer.Ordinal))
+            {
+                r.AddError($"--format: unknown format '{name}'; choose one of: {string.Join(", ", TokenizeOutputArguments.Formats)}");
+            }
+        });
+        var outputPath = new Option<string?>("--output")
+        {
+            Description = "Write to this new file (jsonl, parquet) or new or empty directory (npy) instead of stdout.",
+            HelpName = "PATH",
+        };
+        var command = new Command("tokenize", "Encode each stdin line to a record: input_ids and attention_mask, in input order (JSON Lines on stdout by default).")
+        {
+            format, outputPath,
+        };
         foreach (var option in tokenizer.All)
         {
             command.Add(option);
         }
 
-        command.SetAction((parse, cancellationToken) => new TokenizeCommand(context).RunAsync(tokenizer.Read(parse), cancellationToken));
+        command.SetAction((parse, cancellationToken) => new TokenizeCommand(context).RunAsync(
+            tokenizer.Read(parse), new TokenizeOutputArguments(parse.GetValue(format)!, parse.GetValue(outputPath)), cancellationToken));
         return command;
     }
 

@@ -1,54 +1,41 @@
-using System.Buffers;
-using System.Text;
+using System.Threading.Channels;
+using GlobalBrain.Client.Tokenize;
 using GlobalBrain.Domain.Tokenization;
 
 namespace GlobalBrain.Client.Cli;
 
+/// <summary>--format and --output of <c>tokenize</c>.</summary>
+public sealed record TokenizeOutputArguments(string Format, string? Output)
+{
+    public const string Jsonl = "jsonl";
+    public const string Npy = "npy";
+    public const string Parquet = "parquet";
+
+    public static IReadOnlyList<string> Formats { get; } = [Jsonl, Npy, Parquet];
+}
+
 /// <summary>
-/// <c>globalbrain tokenize</c>: every stdin line to one JSON object on stdout,
-/// <c>{"input_ids":[…],"attention_mask":[…]}</c>, in input order, encoded on all cores in-process.
-/// With <c>--overflow chunk</c> a line may give several objects, each with its <c>"chunk"</c> number.
+/// <c>globalbrain tokenize</c>: every stdin line to one record, in input order — by default one JSON object
+/// per line on stdout, <c>{"input_ids":[…],"attention_mask":[…]}</c> (with <c>"chunk"</c> under
+/// <c>--overflow chunk</c>); or NumPy arrays, or a Parquet file. Blocks of about 1 MiB of lines are encoded
+/// and formatted on all cores and written back in order.
 /// </summary>
 public sealed class TokenizeCommand(CliContext context)
 {
-    private const int LinesPerBlock = 2048;
     private const int MaxReportedLines = 10;
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    public async Task<int> RunAsync(TokenizerArguments arguments, CancellationToken cancellationToken)
+    public Task<int> RunAsync(TokenizerArguments arguments, CancellationToken cancellationToken) =>
+        RunAsync(arguments, new TokenizeOutputArguments(TokenizeOutputArguments.Jsonl, null), cancellationToken);
+
+    public async Task<int> RunAsync(TokenizerArguments arguments, TokenizeOutputArguments output, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(output);
         var choice = TokenizerChoice.Load(arguments);
+        await using var sink = await OpenSinkAsync(choice, output, cancellationToken);
         await using var stdin = context.OpenStdin();
-        var lines = new LineReader(stdin);
-        var invalid = new List<long>();
-        var block = new List<string>(LinesPerBlock);
-        var outputs = new string[LinesPerBlock];
-        long lineNumber = 0;
-        while (true)
-        {
-            block.Clear();
-            while (block.Count < LinesPerBlock && lines.TryRead(out var bytes))
-            {
-                lineNumber++;
-                block.Add(Decode(bytes, lineNumber, invalid));
-            }
+        var (records, invalid) = await RunPipelineAsync(stdin, new BlockEncoder(choice.Encoder, choice.Spec.MaxLength, choice.Overflow, sink), sink, cancellationToken);
+        await sink.CompleteAsync(records, cancellationToken);
 
-            if (block.Count == 0)
-            {
-                break;
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            Parallel.For(0, block.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-                outputs[i] = Render(choice, block[i]));
-            for (var i = 0; i < block.Count; i++)
-            {
-                await context.Out.WriteAsync(outputs[i]);
-                outputs[i] = string.Empty;
-            }
-        }
-
-        await context.Out.FlushAsync(cancellationToken);
         foreach (var line in invalid.Take(MaxReportedLines))
         {
             await context.Error.WriteLineAsync($"globalbrain: stdin line {line} is not valid UTF-8; its invalid bytes were read as U+FFFD");
@@ -62,117 +49,151 @@ public sealed class TokenizeCommand(CliContext context)
         return invalid.Count > 0 ? ExitCodes.Usage : ExitCodes.Success;
     }
 
-    private static string Decode(ReadOnlySpan<byte> bytes, long lineNumber, List<long> invalid)
+    /// <summary>Reads blocks, encodes them on the thread pool (a bounded number at once) and writes them in input order.</summary>
+    private static async Task<(long Records, List<long> Invalid)> RunPipelineAsync(Stream stdin, BlockEncoder encoder, TokenizeSink sink, CancellationToken cancellationToken)
     {
-        if (lineNumber == 1 && bytes.StartsWith("\uFEFF"u8))
+        var inFlight = Channel.CreateBounded<Task<OutputBlock>>(new BoundedChannelOptions(2 * Environment.ProcessorCount) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    var blocks = new InputBlockReader(stdin);
+                    while (await blocks.ReadAsync(stop.Token) is { } block)
+                    {
+                        var encoding = Task.Run(
+                            () =>
+                            {
+                                try
+                                {
+                                    return encoder.Encode(block);
+                                }
+                                finally
+                                {
+                                    block.Return();
+                                }
+                            },
+                            stop.Token);
+                        await inFlight.Writer.WriteAsync(encoding, stop.Token);
+                    }
+
+                    inFlight.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    inFlight.Writer.Complete(e);
+                }
+            },
+            stop.Token);
+
+        long records = 0;
+        var invalid = new List<long>();
+        try
         {
-            bytes = bytes[3..];
+            await foreach (var encoding in inFlight.Reader.ReadAllAsync(stop.Token))
+            {
+                var block = await encoding;
+                try
+                {
+                    await sink.WriteAsync(block, stop.Token);
+                    records += block.RecordCount;
+                    invalid.AddRange(block.InvalidLines);
+                }
+                finally
+                {
+                    block.Return();
+                }
+            }
+        }
+        finally
+        {
+            // A failed write (a closed pipe, a full disk) stops the reader too.
+            await stop.CancelAsync();
+            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        return (records, invalid);
+    }
+
+    private async Task<TokenizeSink> OpenSinkAsync(TokenizerChoice choice, TokenizeOutputArguments output, CancellationToken cancellationToken)
+    {
+        var chunked = choice.Overflow == OverflowMode.Chunk;
+        var padId = choice.Encoder.Specials?.Pad ?? 0;
+        switch (output.Format)
+        {
+            case TokenizeOutputArguments.Npy:
+                if (choice.Spec.MaxLength is not { } length)
+                {
+                    throw Usage("--format npy writes [records, L] arrays: give --max-len L too");
+                }
+
+                var directory = OutputDirectory(output.Output, "--format npy writes input_ids.npy and attention_mask.npy: give --output DIR (a new or empty directory)");
+                return await Open(() => NpyTokenizeSink.CreateAsync(directory, length, cancellationToken), output.Output!);
+            case TokenizeOutputArguments.Parquet:
+                var file = output.Output ?? throw Usage("--format parquet writes a file: give --output FILE.parquet");
+                return await Open(() => ParquetTokenizeSink.CreateAsync(Path.GetFullPath(file), cancellationToken), file);
+            default:
+                if (output.Output is null)
+                {
+                    return new JsonlTokenizeSink(context.OpenStdout?.Invoke(), context.Out, ownsStream: false, chunked, padId);
+                }
+
+                return await Open(() => ValueTask.FromResult<TokenizeSink>(new JsonlTokenizeSink(OpenFile(output.Output), null, ownsStream: true, chunked, padId)), output.Output);
+        }
+    }
+
+    private static FileStream OpenFile(string path) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read, BufferSize = 0,
+    });
+
+    /// <summary>Opens the output, turning a path that cannot be written into one usage line.</summary>
+    private static async Task<TokenizeSink> Open<T>(Func<ValueTask<T>> open, string path)
+        where T : TokenizeSink
+    {
+        try
+        {
+            return await open();
+        }
+        catch (IOException e) when (File.Exists(path) && e is not DirectoryNotFoundException)
+        {
+            throw Usage($"--output: '{path}' already exists; remove it or give a new path");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw Usage($"--output: cannot create '{path}': {e.Message}");
+        }
+    }
+
+    private static string OutputDirectory(string? path, string missing)
+    {
+        if (path is null)
+        {
+            throw Usage(missing);
+        }
+
+        if (File.Exists(path))
+        {
+            throw Usage($"--output: '{path}' is a file; give a new or empty directory");
+        }
+
+        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+        {
+            throw Usage($"--output: '{path}' is not empty; give a new or empty directory");
         }
 
         try
         {
-            return StrictUtf8.GetString(bytes);
+            Directory.CreateDirectory(path);
         }
-        catch (DecoderFallbackException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            invalid.Add(lineNumber);
-            return Encoding.UTF8.GetString(bytes);
+            throw Usage($"--output: cannot create the directory '{path}': {e.Message}");
         }
+
+        return path;
     }
 
-    /// <summary>The line's JSON object(s), each ending in a newline.</summary>
-    private static string Render(TokenizerChoice choice, string text)
-    {
-        var records = new List<FramedRecord>(1);
-        RecordFramer.Encode(choice.Encoder, text, choice.Spec.MaxLength, choice.Overflow, records);
-        var chunked = choice.Overflow == OverflowMode.Chunk;
-        var builder = new StringBuilder(32 + (records.Sum(r => r.InputIds.Length) * 8));
-        Span<char> number = stackalloc char[11];
-        foreach (var record in records)
-        {
-            builder.Append(chunked ? $"{{\"chunk\":{record.Chunk},\"input_ids\":[" : "{\"input_ids\":[");
-            for (var i = 0; i < record.InputIds.Length; i++)
-            {
-                if (i > 0)
-                {
-                    builder.Append(',');
-                }
-
-                record.InputIds[i].TryFormat(number, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
-                builder.Append(number[..written]);
-            }
-
-            builder.Append("],\"attention_mask\":[");
-            for (var i = 0; i < record.AttentionMask.Length; i++)
-            {
-                builder.Append(i > 0 ? "," : string.Empty).Append(record.AttentionMask[i] == 0 ? '0' : '1');
-            }
-
-            builder.Append("]}\n");
-        }
-
-        return builder.ToString();
-    }
-
-    /// <summary>Lines of a byte stream split on '\n' (a trailing '\r' dropped), however long.</summary>
-    private sealed class LineReader(Stream stream)
-    {
-        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
-        private int _start;
-        private int _end;
-        private bool _eof;
-
-        public bool TryRead(out ReadOnlySpan<byte> line)
-        {
-            var scanned = 0;
-            while (true)
-            {
-                var newline = _buffer.AsSpan(_start + scanned, _end - _start - scanned).IndexOf((byte)'\n');
-                if (newline >= 0)
-                {
-                    line = Trim(_buffer.AsSpan(_start, scanned + newline));
-                    _start += scanned + newline + 1;
-                    return true;
-                }
-
-                scanned = _end - _start;
-                if (_eof)
-                {
-                    line = Trim(_buffer.AsSpan(_start, scanned));
-                    _start = _end;
-                    return scanned > 0;
-                }
-
-                Fill();
-            }
-        }
-
-        private static ReadOnlySpan<byte> Trim(Span<byte> line) => line.EndsWith("\r"u8) ? line[..^1] : line;
-
-        private void Fill()
-        {
-            if (_start > 0)
-            {
-                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-                _end -= _start;
-                _start = 0;
-            }
-
-            if (_end == _buffer.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
-                _buffer.AsSpan(0, _end).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = larger;
-            }
-
-            var read = stream.Read(_buffer, _end, _buffer.Length - _end);
-            if (read == 0)
-            {
-                _eof = true;
-            }
-
-            _end += read;
-        }
-    }
+    private static CliException Usage(string message) => new(message, ExitCodes.Usage);
 }

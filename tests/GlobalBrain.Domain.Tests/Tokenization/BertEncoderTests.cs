@@ -55,6 +55,18 @@ public sealed class BertEncoderTests
         Assert.Equal(expected, Cased.Encode(text));
     }
 
+    [Theory]
+    [InlineData("Hel\u0378lo", new[] { 1 })] // unassigned (Cn) is kept, as HF keeps it: the word is [UNK]
+    [InlineData("Hel\u0890lo", new[] { 1 })] // a format character assigned after Unicode 8 is unassigned to HF: kept
+    [InlineData("Hel\uE001lo", new[] { 5 })] // private use (Co) is deleted
+    [InlineData("a\u2E43b", new[] { 1 })] // punctuation assigned after Unicode 8 is a letter to HF
+    [InlineData("a\u166Db", new[] { 14, 1, 15 })] // Po in Unicode 8 (So since): split off
+    [InlineData("a\uFA6Eb", new[] { 14, 1, 15 })] // unassigned inside HF's CJK ranges: isolated like an ideograph
+    public void Encode_ClassifiesCharactersWithUnicode8TablesLikeHuggingFace(string text, int[] expected)
+    {
+        Assert.Equal(expected, Cased.Encode(text));
+    }
+
     [Fact]
     public void Encode_LoneSurrogates_AreDeletedLikeReplacementCharacters()
     {
@@ -122,6 +134,10 @@ public sealed class BertEncoderTests
         Assert.True(uncased.Vocabulary.Normalization.StripAccents);
         Assert.Equal([5, 6], uncased.Encode("HELLO Café"));
         Assert.Equal([5], uncased.Encode("HEL\uD800LO"));
+
+        // Added tokens are found in the raw text before it is lowercased, as HF does (found by the random-string property).
+        Assert.Equal([5, 3, 6], uncased.Encode("HELLO [SEP] Café"));
+        Assert.Equal([1, 1, 1], uncased.Encode("[sep]"));
         Assert.False(Cased.Vocabulary.Normalization.Lowercase);
     }
 

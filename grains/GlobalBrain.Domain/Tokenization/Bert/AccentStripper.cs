@@ -4,7 +4,10 @@ using System.Text;
 
 namespace GlobalBrain.Domain.Tokenization.Bert;
 
-/// <summary>HF BertNormalizer's strip_accents: canonical decomposition (NFD), then every Mn character dropped.</summary>
+/// <summary>
+/// HF BertNormalizer's strip_accents: canonical decomposition (NFD), then every Mn character dropped —
+/// Mn of Unicode 8.0, as HF's unicode_categories has it (a mark assigned later stays).
+/// </summary>
 internal static class AccentStripper
 {
     private const int HangulBase = 0xAC00;
@@ -40,7 +43,7 @@ internal static class AccentStripper
             {
                 builder.Append(kept);
             }
-            else if (Rune.GetUnicodeCategory(rune) != UnicodeCategory.NonSpacingMark)
+            else if (!BertCharClasses.IsNonspacingMark(value))
             {
                 builder.Append(rune.ToString());
             }

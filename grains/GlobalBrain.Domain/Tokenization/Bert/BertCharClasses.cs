@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace GlobalBrain.Domain.Tokenization.Bert;
 
 /// <summary>What HuggingFace's BertNormalizer + BertPreTokenizer do with one character.</summary>
@@ -11,10 +9,10 @@ internal enum BertCharClass : byte
     /// <summary>Whitespace: ends a word and is dropped.</summary>
     Separator,
 
-    /// <summary>Deleted by clean_text (controls, format characters, NUL, U+FFFD …) without ending the word.</summary>
+    /// <summary>Deleted by clean_text (Cc, Cf, Co, NUL, U+FFFD) without ending the word.</summary>
     Removed,
 
-    /// <summary>Punctuation, or a CJK ideograph: a word of its own.</summary>
+    /// <summary>Punctuation, or a code point of HF's CJK ranges: a word of its own.</summary>
     Isolated,
 
     HighSurrogate,
@@ -23,40 +21,46 @@ internal enum BertCharClass : byte
 }
 
 /// <summary>
-/// HuggingFace's character rules (tokenizers, normalizers/bert.rs and pre_tokenizers/bert.rs),
-/// as a table over the BMP built once per normalizer setting. One definition for every caller.
+/// HuggingFace's character rules (tokenizers, normalizers/bert.rs and pre_tokenizers/bert.rs), with the
+/// Unicode 8.0.0 categories its unicode_categories crate holds (<see cref="BertUnicode8Data"/>, generated),
+/// not .NET's newer ones: unassigned code points (Cn) are kept as letters, punctuation assigned after
+/// Unicode 8 is a letter, and code points whose category changed since keep their 8.0 one.
+/// One table per normalizer setting over every code point, built once. One definition for every caller.
 /// </summary>
 internal static class BertCharClasses
 {
+    private const int CodePoints = 0x110000;
+
     private static readonly BertCharClass[]?[] Tables = new BertCharClass[]?[4];
 
-    /// <summary>The class of every UTF-16 code unit for these settings (surrogates are classified in pairs by <see cref="OfCodePoint"/>).</summary>
+    /// <summary>HF's is_chinese_char ranges: the CJK Unified Ideographs blocks, assigned or not (not kana or hangul).</summary>
+    private static ReadOnlySpan<int> ChineseRanges =>
+    [
+        0x4E00, 0x9FFF, 0x3400, 0x4DBF, 0x20000, 0x2A6DF, 0x2A700, 0x2B73F,
+        0x2B740, 0x2B81F, 0x2B920, 0x2CEAF, 0xF900, 0xFAFF, 0x2F800, 0x2FA1F,
+    ];
+
+    /// <summary>
+    /// The class of every code point for these settings, indexed by code point (so by UTF-16 code unit in
+    /// the BMP); U+D800–U+DFFF hold the surrogate classes, for pairs to be looked up as code points.
+    /// </summary>
     public static BertCharClass[] Table(bool cleanText, bool handleChineseChars)
     {
         var index = (cleanText ? 1 : 0) | (handleChineseChars ? 2 : 0);
         var table = Volatile.Read(ref Tables[index]);
         if (table is null)
         {
-            table = new BertCharClass[char.MaxValue + 1];
-            for (var c = 0; c <= char.MaxValue; c++)
-            {
-                table[c] = c switch
-                {
-                    >= 0xD800 and <= 0xDBFF => BertCharClass.HighSurrogate,
-                    >= 0xDC00 and <= 0xDFFF => BertCharClass.LowSurrogate,
-                    _ => OfCodePoint(c, cleanText, handleChineseChars),
-                };
-            }
-
+            table = Build(cleanText, handleChineseChars);
             Volatile.Write(ref Tables[index], table);
         }
 
         return table;
     }
 
+    /// <summary>The class of one code point, decided rule by rule in HF's order (the tables are built by ranges; the tests compare the two).</summary>
     public static BertCharClass OfCodePoint(int codePoint, bool cleanText, bool handleChineseChars)
     {
-        // clean_text filters first (NUL, U+FFFD, controls except \t \n \r), then maps whitespace to ' '.
+        // clean_text filters first (NUL, U+FFFD, Cc/Cf/Co except \t \n \r), then maps whitespace to ' '.
         if (cleanText && (codePoint == 0 || codePoint == 0xFFFD || IsControl(codePoint)))
         {
             return BertCharClass.Removed;
@@ -75,46 +79,101 @@ internal static class BertCharClasses
         return BertCharClass.Word;
     }
 
-    /// <summary>Rust's char::is_whitespace (Unicode White_Space), which .NET's definition matches.</summary>
-    public static bool IsWhitespace(int codePoint) =>
-        codePoint <= char.MaxValue && char.IsWhiteSpace((char)codePoint);
+    /// <summary>Rust's char::is_whitespace: the White_Space property.</summary>
+    public static bool IsWhitespace(int codePoint) => InRanges(BertUnicode8Data.WhiteSpace, codePoint);
 
-    /// <summary>HF's is_control: every "Other" category (Cc, Cf, Cs, Co, Cn) except \t \n \r.</summary>
-    public static bool IsControl(int codePoint)
+    /// <summary>HF's is_control: unicode_categories' is_other() (Cc, Cf, Co of Unicode 8.0; not Cn) except \t \n \r.</summary>
+    public static bool IsControl(int codePoint) =>
+        codePoint is not ('\t' or '\n' or '\r') && InRanges(BertUnicode8Data.Other, codePoint);
+
+    /// <summary>HF's is_bert_punc: ASCII punctuation (which includes symbols such as $ + = ^ `) or a P* category of Unicode 8.0.</summary>
+    public static bool IsPunctuation(int codePoint) =>
+        codePoint < 0x80
+            ? char.IsAsciiLetterOrDigit((char)codePoint) is false && codePoint is > 0x20 and < 0x7F
+            : InRanges(BertUnicode8Data.Punctuation, codePoint);
+
+    /// <summary>unicode_categories' is_mark_nonspacing, which strip_accents drops: Mn of Unicode 8.0.</summary>
+    public static bool IsNonspacingMark(int codePoint) => codePoint >= 0x300 && InRanges(BertUnicode8Data.NonspacingMark, codePoint);
+
+    /// <summary>HF's is_chinese_char: the CJK Unified Ideographs blocks (not Japanese kana or Korean hangul).</summary>
+    public static bool IsChineseChar(int codePoint) => InRanges(ChineseRanges, codePoint, sorted: false);
+
+    private static BertCharClass[] Build(bool cleanText, bool handleChineseChars)
     {
-        if (codePoint is '\t' or '\n' or '\r')
+        // Later rules win, so they are written in the reverse of HF's order of precedence.
+        var table = new BertCharClass[CodePoints];
+        if (handleChineseChars)
         {
+            Fill(table, ChineseRanges, BertCharClass.Isolated);
+        }
+
+        Fill(table, BertUnicode8Data.Punctuation, BertCharClass.Isolated);
+        for (var c = 0x21; c < 0x7F; c++)
+        {
+            if (!char.IsAsciiLetterOrDigit((char)c))
+            {
+                table[c] = BertCharClass.Isolated;
+            }
+        }
+
+        Fill(table, BertUnicode8Data.WhiteSpace, BertCharClass.Separator);
+        if (cleanText)
+        {
+            var separators = (table['\t'], table['\n'], table['\r']);
+            Fill(table, BertUnicode8Data.Other, BertCharClass.Removed);
+            (table['\t'], table['\n'], table['\r']) = separators;
+            table[0] = BertCharClass.Removed;
+            table[0xFFFD] = BertCharClass.Removed;
+        }
+
+        table.AsSpan(0xD800, 0x400).Fill(BertCharClass.HighSurrogate);
+        table.AsSpan(0xDC00, 0x400).Fill(BertCharClass.LowSurrogate);
+        return table;
+    }
+
+    private static void Fill(BertCharClass[] table, ReadOnlySpan<int> ranges, BertCharClass value)
+    {
+        for (var i = 0; i < ranges.Length; i += 2)
+        {
+            table.AsSpan(ranges[i], ranges[i + 1] - ranges[i] + 1).Fill(value);
+        }
+    }
+
+    /// <summary>Whether <paramref name="codePoint"/> is in one of the inclusive [start, end] pairs.</summary>
+    internal static bool InRanges(ReadOnlySpan<int> ranges, int codePoint, bool sorted = true)
+    {
+        if (!sorted)
+        {
+            for (var i = 0; i < ranges.Length; i += 2)
+            {
+                if (codePoint >= ranges[i] && codePoint <= ranges[i + 1])
+                {
+                    return true;
+                }
+            }
+
             return false;
         }
 
-        return CharUnicodeInfo.GetUnicodeCategory(codePoint) is UnicodeCategory.Control or UnicodeCategory.Format
-            or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned;
-    }
-
-    /// <summary>HF's is_bert_punc: ASCII punctuation (which includes symbols such as $ + = ^ `) or any Unicode P* category.</summary>
-    public static bool IsPunctuation(int codePoint)
-    {
-        if (codePoint < 0x80)
+        var lo = 0;
+        var hi = (ranges.Length / 2) - 1;
+        while (lo <= hi)
         {
-            return char.IsAsciiLetterOrDigit((char)codePoint) is false && codePoint is > 0x20 and < 0x7F;
+            var mid = (lo + hi) >>> 1;
+            if (codePoint < ranges[2 * mid])
+            {
+                hi = mid - 1;
+            }
+            else if (codePoint > ranges[(2 * mid) + 1])
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                return true;
+            }
         }
 
-        return CharUnicodeInfo.GetUnicodeCategory(codePoint) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
-            or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation
-            or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
+        return false;
     }
-
-    /// <summary>HF's is_chinese_char: the CJK Unified Ideographs blocks (not Japanese kana or Korean hangul).</summary>
-    public static bool IsChineseChar(int codePoint) => codePoint switch
-    {
-        >= 0x4E00 and <= 0x9FFF => true,
-        >= 0x3400 and <= 0x4DBF => true,
-        >= 0x20000 and <= 0x2A6DF => true,
-        >= 0x2A700 and <= 0x2B73F => true,
-        >= 0x2B740 and <= 0x2B81F => true,
-        >= 0x2B920 and <= 0x2CEAF => true,
-        >= 0xF900 and <= 0xFAFF => true,
-        >= 0x2F800 and <= 0x2FA1F => true,
-        _ => false,
-    };
 }

@@ -26,8 +26,6 @@ public sealed class BertEncoder : ITextEncoder
 
     private readonly WordPieceVocabulary _vocabulary;
     private readonly BertCharClass[] _classes;
-    private readonly bool _cleanText;
-    private readonly bool _handleChinese;
     private readonly bool _foldCase;
     private readonly SearchValues<char>? _addedTokenStarts;
     private readonly (string Token, int Id)[] _addedTokens;
@@ -38,10 +36,8 @@ public sealed class BertEncoder : ITextEncoder
         ArgumentNullException.ThrowIfNull(vocabulary);
         _vocabulary = vocabulary;
         var n = vocabulary.Normalization;
-        _cleanText = n.CleanText;
-        _handleChinese = n.HandleChineseChars;
         _foldCase = n.Lowercase || n.StripAccents;
-        _classes = BertCharClasses.Table(_cleanText, _handleChinese);
+        _classes = BertCharClasses.Table(n.CleanText, n.HandleChineseChars);
         _addedTokens = [.. vocabulary.AddedTokens.OrderByDescending(t => t.Token.Length)];
         _addedTokenStarts = _addedTokens.Length == 0 ? null : SearchValues.Create([.. _addedTokens.Select(t => t.Token[0]).Distinct()]);
 
@@ -61,13 +57,14 @@ public sealed class BertEncoder : ITextEncoder
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var source = Prepare(text);
 
-        // Every token takes at least one character, so the text's length bounds the count.
-        var buffer = ArrayPool<int>.Shared.Rent(Math.Max(1, source.Length));
+        // Every token takes at least one character, so the text's length bounds the count; lowercasing keeps
+        // the length and NFD makes at most three UTF-16 units of one.
+        var bound = _foldCase ? (3 * text.Length) + 1 : text.Length;
+        var buffer = ArrayPool<int>.Shared.Rent(Math.Max(1, bound));
         try
         {
-            var count = EncodeCore(source, buffer.AsSpan(0, source.Length));
+            var count = EncodeCore(text, buffer.AsSpan(0, bound));
             return buffer.AsSpan(0, count).ToArray();
         }
         finally
@@ -80,14 +77,11 @@ public sealed class BertEncoder : ITextEncoder
     public int Encode(string text, Span<int> destination)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return EncodeCore(Prepare(text), destination);
+        return EncodeCore(text, destination);
     }
 
     /// <summary>Encodes into <paramref name="destination"/> and stops once it is full (HF truncation: a word may be cut between pieces).</summary>
-    public int Encode(ReadOnlySpan<char> text, Span<int> destination) =>
-        _foldCase ? EncodeCore(Prepare(text.ToString()), destination) : EncodeCore(text, destination);
-
-    private ReadOnlySpan<char> Prepare(string text) => _foldCase ? FoldCase(text, _vocabulary.Normalization) : text;
+    public int Encode(ReadOnlySpan<char> text, Span<int> destination) => EncodeCore(text, destination);
 
     private int EncodeCore(ReadOnlySpan<char> text, Span<int> destination)
     {
@@ -100,8 +94,11 @@ public sealed class BertEncoder : ITextEncoder
             var position = 0;
             while (position < text.Length && !output.Full)
             {
+                // Added tokens are matched in the raw text, as HF matches its normalized=false tokens before
+                // normalizing: an uncased vocabulary's "[CLS]" in the text stays [CLS].
                 var (next, length, id) = FindAddedToken(text, position);
-                EncodeSegment(text[position..next], word, ref output);
+                var segment = text[position..next];
+                EncodeSegment(_foldCase ? FoldCase(segment.ToString(), _vocabulary.Normalization) : segment, word, ref output);
                 if (length == 0)
                 {
                     break;
@@ -244,7 +241,7 @@ public sealed class BertEncoder : ITextEncoder
                     FlushWord(buffer[..length], scalars, ref output);
                     return i;
                 case BertCharClass.HighSurrogate when i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]):
-                    switch (BertCharClasses.OfCodePoint(char.ConvertToUtf32(c, text[i + 1]), _cleanText, _handleChinese))
+                    switch (classes[char.ConvertToUtf32(c, text[i + 1])])
                     {
                         case BertCharClass.Word:
                             if (scalars++ < _vocabulary.MaxInputCharsPerWord)
