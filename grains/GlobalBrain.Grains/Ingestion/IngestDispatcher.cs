@@ -51,7 +51,7 @@ public sealed class IngestDispatcherOptions
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How often a running ingestion looks at membership again, so that silos that join get batches.</summary>
-    public TimeSpan RediscoverEvery { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RediscoverEvery { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The clock of retries and rediscovery (a fake one in tests).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -66,12 +66,14 @@ public sealed class IngestDispatcherOptions
 /// </summary>
 public sealed class IngestDispatcher
 {
+    /// <summary>How long a look at membership or at one front may take before it counts as failed.</summary>
+    private static readonly TimeSpan FrontTimeout = TimeSpan.FromSeconds(5);
+
     private readonly IGrainFactory _grains;
     private readonly IngestDispatcherOptions _options;
     private readonly object _gate = new();
     private List<Front> _fronts;
     private Task? _rediscovery;
-    private DateTimeOffset _discoveredAt;
     private int _turn;
 
     private IngestDispatcher(IGrainFactory grains, IngestDispatcherOptions options, List<Front> fronts)
@@ -79,7 +81,6 @@ public sealed class IngestDispatcher
         _grains = grains;
         _options = options;
         _fronts = fronts;
-        _discoveredAt = options.Time.GetUtcNow();
     }
 
     /// <summary>The silos batches go to, and their cores.</summary>
@@ -110,9 +111,15 @@ public sealed class IngestDispatcher
 
     private static async Task<List<Front>> DiscoverAsync(IGrainFactory grains)
     {
-        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var infos = await Task.WhenAll(hosts.Keys.Select(silo => InfoOrNullAsync(grains.GetGrain<IIngestGrain>(silo.ToParsableString()))));
-        var reached = infos.OfType<IngestFrontInfo>().ToList();
+        // Bounded: a call that went to a silo that died waits out Orleans' response timeout (30 s), and
+        // meanwhile silos that joined would get nothing; the next look goes elsewhere.
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(FrontTimeout);
+        var keys = hosts.Keys.Select(silo => silo.ToParsableString()).ToList();
+        var infos = await Task.WhenAll(keys.Select(key => InfoOrNullAsync(grains.GetGrain<IIngestGrain>(key))));
+
+        // A front answers from the silo it runs on: one whose silo died runs elsewhere until membership
+        // says so, and is left out (its silo's work would go twice to the same silo).
+        var reached = infos.Where((info, i) => info is not null && info.Silo == keys[i]).Select(info => info!).ToList();
         if (reached.Count == 0 && infos.Length > 0)
         {
             throw new SiloUnavailableException("no silo that membership lists as active answered; it may be going away");
@@ -127,7 +134,7 @@ public sealed class IngestDispatcher
         {
             try
             {
-                return await front.GetInfoAsync().WaitAsync(TimeSpan.FromSeconds(5));
+                return await front.GetInfoAsync().WaitAsync(FrontTimeout);
             }
             catch (Exception e) when (ClusterRetry.IsTransient(e))
             {
@@ -164,6 +171,11 @@ public sealed class IngestDispatcher
         var capacity = _fronts.Sum(f => Capacity(f));
         var ordinal = 0;
         using var slots = new SemaphoreSlim(capacity, capacity);
+
+        // Membership is looked at again on a clock, not only when batches start: while batches wait on
+        // a silo that died, one that joined is found all the same.
+        using var stopLooking = new CancellationTokenSource();
+        var looking = LookForSilosAsync(stopLooking.Token);
         var running = new List<Task>();
         var batch = new List<DocumentInput>();
         var characters = 0;
@@ -183,7 +195,16 @@ public sealed class IngestDispatcher
             await StartAsync();
         }
 
-        await Task.WhenAll(running);
+        try
+        {
+            await Task.WhenAll(running);
+        }
+        finally
+        {
+            await stopLooking.CancelAsync();
+            await looking;
+        }
+
         return summary;
 
         async Task StartAsync()
@@ -240,6 +261,22 @@ public sealed class IngestDispatcher
         }
     }
 
+    private async Task LookForSilosAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.RediscoverEvery, _options.Time, cancellationToken);
+                RediscoverInBackground();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The ingestion is over.
+        }
+    }
+
     private int Capacity(Front front) => Math.Max(1, front.Info.Cores * _options.BatchesInFlightPerCore);
 
     /// <summary>Sends a batch until a front takes it or <see cref="IngestDispatcherOptions.RetryFor"/> has passed; null when it never did.</summary>
@@ -251,12 +288,6 @@ public sealed class IngestDispatcher
             return await _options.Retry().RunAsync(
                 async () =>
                 {
-                    if (_options.Time.GetUtcNow() - _discoveredAt >= _options.RediscoverEvery)
-                    {
-                        // Silos that joined since get batches too.
-                        RediscoverInBackground();
-                    }
-
                     var front = Acquire(avoid: failed);
                     try
                     {
@@ -300,7 +331,6 @@ public sealed class IngestDispatcher
                 return;
             }
 
-            _discoveredAt = _options.Time.GetUtcNow();
             _rediscovery = Task.Run(async () =>
             {
                 try
