@@ -155,6 +155,20 @@ public sealed class CompactRumorSimulationTests
         Assert.InRange(high, 4_300, 4_950);
     }
 
+    [Theory]
+    [InlineData(0L, 0)]
+    [InlineData(5_000_000_000L, 3)]
+    [InlineData(-7L, 1)]
+    public void CounterRandom_ForARunOfExperts_GivesEachExpertsDraw(long firstExpert, int draw)
+    {
+        var key = CounterRandom.RoundKey(42, 7, 11);
+        var values = new ulong[67];
+
+        CounterRandom.Next(key, firstExpert, draw, values);
+
+        Assert.Equal(Enumerable.Range(0, values.Length).Select(i => CounterRandom.Next(42, 7, 11, firstExpert + i, draw)), values);
+    }
+
     private sealed class Inline(Action<RoundStats> report) : IProgress<RoundStats>
     {
         public void Report(RoundStats value) => report(value);
