@@ -88,6 +88,89 @@ public sealed class SimulateCommandTests(ITestOutputHelper output)
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--experts above 100,000,000 needs --scenario rumor and --topology complete", "--experts", "3000000000", "--topology", "ring")]
+    [InlineData("--experts above 100,000,000 needs --scenario rumor and --topology complete", "--experts", "200000000", "--scenario", "items")]
+    [InlineData("--experts must be from 1 to 16,000,000,000 (got 16000000001)", "--experts", "16000000001")]
+    [InlineData("--experts: '99999999999999999999' is out of range: N is from 1 to 16,000,000,000", "--experts", "99999999999999999999")]
+    [InlineData("--engine: 'turbo' is not auto, compact or blocks", "--engine", "turbo")]
+    [InlineData("--engine compact runs --scenario rumor on --topology complete only (got rumor on ring)", "--engine", "compact", "--topology", "ring")]
+    [InlineData("--experts 200,000,000: block grains hold at most 100,000,000 experts", "--experts", "200000000", "--engine", "blocks")]
+    [InlineData("--experts 3,000,000,000: block grains on --cluster hold at most 100,000,000 experts", "--experts", "3000000000", "--cluster", "127.0.0.1:1")]
+    [InlineData("--checkpoint saves a single run of the compact engine", "--checkpoint", "state.bin", "--experts", "100,200")]
+    [InlineData("--checkpoint saves a single run of the compact engine", "--checkpoint", "state.bin", "--scenario", "items")]
+    public async Task BadScaleOptions_AreOneClearLine_WithExitCode2(string message, params string[] options)
+    {
+        var result = await CliRunner.RunAsync(output, ["simulate", .. options]);
+
+        Assert.Equal(2, result.ExitCode);
+        result.AssertNoStackTrace();
+        Assert.Equal(string.Empty, result.Stdout);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    [InlineData("10")]
+    [InlineData("1000")]
+    [InlineData("100000")]
+    public async Task Json_OfTheCompactEngine_IsByteForByteTheBlockEngines(string experts)
+    {
+        foreach (var mode in new[] { "push", "pull", "push-pull" })
+        {
+            string[] args = ["simulate", "--experts", experts, "--mode", mode, "--seed", "3", "--until-converged", "--rounds", "300", "--json"];
+
+            var blocks = await CliRunner.RunAsync(output, [.. args, "--engine", "blocks"]);
+            var compact = await CliRunner.RunAsync(output, [.. args, "--engine", "compact"]);
+            var auto = await CliRunner.RunAsync(output, args);
+
+            Assert.Equal((0, 0, 0), (blocks.ExitCode, compact.ExitCode, auto.ExitCode));
+            Assert.Equal(blocks.Stdout, compact.Stdout);
+            Assert.Equal(blocks.Stdout, auto.Stdout);
+            Assert.Equal(1.0, blocks.SingleJsonObject().GetProperty("rounds").EnumerateArray().Last().GetProperty("minReach").GetDouble());
+        }
+    }
+
+    [Fact]
+    public async Task Experts_Above2To32_RunWith64BitIds()
+    {
+        // Push from the one informed expert: one round is a pass over 3·10^9 bits (375 MB a bitset).
+        var result = await CliRunner.RunAsync(output, "simulate", "--experts", "5000000000", "--mode", "push", "--rounds", "2", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var json = result.SingleJsonObject();
+        Assert.Equal(5_000_000_000, json.GetProperty("experts").GetInt64());
+        Assert.Equal("12499999997500000000", json.GetProperty("topologyEdges").GetRawText());
+        var rounds = json.GetProperty("rounds").EnumerateArray().ToList();
+        Assert.Equal([1.0, 2.0, 4.0], rounds.Select(r => r.GetProperty("collectiveIntelligence").GetDouble()));
+        Assert.Equal([0L, 5_000_000_000L, 5_000_000_000L], rounds.Select(r => r.GetProperty("exchanges").GetInt64()));
+        Assert.Equal([0L, 8L, 16L], rounds.Select(r => r.GetProperty("bytesExchanged").GetInt64()));
+    }
+
+    [Fact]
+    public async Task Checkpoint_ResumedAfterAnInterruption_GivesTheUninterruptedOutput()
+    {
+        using var temp = new TempDirectory();
+        var state = Path.Combine(temp.Path, "state.bin");
+        string[] args = ["simulate", "--experts", "300000", "--mode", "pull", "--seed", "8", "--until-converged", "--json"];
+        var uninterrupted = await CliRunner.RunAsync(output, args);
+
+        // Stopped by its round budget after 5 rounds, then resumed with the full budget from the saved state.
+        var first = await CliRunner.RunAsync(output, ["simulate", "--experts", "300000", "--mode", "pull", "--seed", "8", "--rounds", "5", "--checkpoint", state, "--json"]);
+        var resumed = await CliRunner.RunAsync(output, [.. args, "--checkpoint", state]);
+        var again = await CliRunner.RunAsync(output, [.. args, "--checkpoint", state]);
+        var other = await CliRunner.RunAsync(output, ["simulate", "--experts", "300000", "--mode", "push", "--seed", "8", "--checkpoint", state]);
+
+        Assert.Equal((0, 0, 0, 0), (uninterrupted.ExitCode, first.ExitCode, resumed.ExitCode, again.ExitCode));
+        Assert.Equal(6, first.SingleJsonObject().GetProperty("rounds").GetArrayLength());
+        Assert.Equal(uninterrupted.Stdout, resumed.Stdout);
+        Assert.Equal(uninterrupted.Stdout, again.Stdout);
+        Assert.Contains("globalbrain: simulate round 6  informed", resumed.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("--checkpoint: '" + state + "' is the checkpoint of another run (N = 300000, v = 1, pull, seed 8)", other.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Corpus_UsesTheDocumentsItems_AsIngestWouldSpreadThem()
     {
@@ -258,7 +341,7 @@ public sealed class SimulateCommandTests(ITestOutputHelper output)
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal(string.Empty, result.Stdout);
-        Assert.Equal(["globalbrain: --experts must be from 1 to 100,000,000 (got 0)"], result.StderrLines);
+        Assert.Equal(["globalbrain: --experts must be from 1 to 16,000,000,000 (got 0)"], result.StderrLines); // the rumor on the complete graph: the compact engine's range
     }
 
     [SkippableTheory]

@@ -242,12 +242,12 @@ public static class GlobalBrainCli
     private static Command BuildSimulate(CliContext context)
     {
         // N, v, mode and topology take comma lists: the product of the lists is a grid that is swept, every point with the same seed.
-        var experts = new Option<IReadOnlyList<int>>("--experts")
+        var experts = new Option<IReadOnlyList<long>>("--experts")
         {
-            Description = "N, the number of experts; a comma list (1000,10000) sweeps.",
+            Description = "N, the number of experts (up to 16,000,000,000 for the rumor on the complete graph, 100,000,000 otherwise); a comma list (1000,10000) sweeps.",
             DefaultValueFactory = _ => [1_000],
-            CustomParser = r => SimulateCommand.ParseList(r, "--experts", SimulateCommand.ParseInt, item => long.TryParse(item, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
-                ? string.Create(CultureInfo.InvariantCulture, $"'{item}' is out of range: N is from 1 to {SimulationSpec.MaxExperts:N0}")
+            CustomParser = r => SimulateCommand.ParseList(r, "--experts", SimulateCommand.ParseLong, item => System.Numerics.BigInteger.TryParse(item, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+                ? string.Create(CultureInfo.InvariantCulture, $"'{item}' is out of range: N is from 1 to {SimulationSpec.MaxCompactExperts:N0}")
                 : $"'{item}' is not a whole number"),
             HelpName = "N[,N…]",
             Arity = ArgumentArity.ExactlyOne,
@@ -315,11 +315,28 @@ public static class GlobalBrainCli
                 var other => Refuse(r, $"--plot-x: '{other}' is not round or flow-rate"),
             },
         };
+        var engine = new Option<SimulationEngine>("--engine")
+        {
+            Description = "auto (default): the compact engine for the rumor on the complete graph without --cluster, block grains otherwise; compact; blocks. Both give the same rounds.",
+            HelpName = "auto|compact|blocks",
+            CustomParser = r => r.Tokens.Single().Value switch
+            {
+                "auto" => SimulationEngine.Auto,
+                "compact" => SimulationEngine.Compact,
+                "blocks" => SimulationEngine.Blocks,
+                var other => RefuseEngine(r, $"--engine: '{other}' is not auto, compact or blocks"),
+            },
+        };
+        var checkpoint = new Option<string?>("--checkpoint")
+        {
+            Description = "Compact engine: save the state here after every round, and resume from it when it exists (the same options give the same output as an uninterrupted run).",
+            HelpName = "FILE",
+        };
         var json = JsonOption();
         var simulateCluster = ClusterOption();
         var command = new Command("simulate", "Simulate gossip among N experts in synchronous rounds and print how knowledge spreads; comma lists for --experts, --flow-rate, --mode and --topology sweep their grid.")
         {
-            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, untilConverged, epsilon, csv, plot, plotX, json, simulateCluster,
+            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, untilConverged, epsilon, csv, plot, plotX, engine, checkpoint, json, simulateCluster,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -344,7 +361,7 @@ public static class GlobalBrainCli
                 parse.GetValue(epsilon),
                 parse.GetValue(itemsPerExpert),
                 parse.GetValue(cap));
-            var arguments = new SimulateArguments(template, docsPath, parse.GetValue(csv), parse.GetValue(json), grid, parse.GetValue(plot), parse.GetValue(plotX), parse.GetValue(simulateCluster));
+            var arguments = new SimulateArguments(template, docsPath, parse.GetValue(csv), parse.GetValue(json), grid, parse.GetValue(plot), parse.GetValue(plotX), parse.GetValue(simulateCluster), parse.GetValue(engine), parse.GetValue(checkpoint));
             return new SimulateCommand(context).RunAsync(arguments, cancellationToken);
         });
         return command;
@@ -353,6 +370,12 @@ public static class GlobalBrainCli
         {
             result.AddError(message);
             return PlotAxis.Auto;
+        }
+
+        static SimulationEngine RefuseEngine(ArgumentResult result, string message)
+        {
+            result.AddError(message);
+            return SimulationEngine.Auto;
         }
     }
 

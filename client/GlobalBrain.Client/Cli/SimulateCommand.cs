@@ -27,12 +27,25 @@ public enum PlotAxis
     FlowRate,
 }
 
+/// <summary>Which engine runs a simulation.</summary>
+public enum SimulationEngine
+{
+    /// <summary>The compact engine for the rumor on the complete graph without --cluster, block grains otherwise.</summary>
+    Auto,
+
+    /// <summary><see cref="CompactRumorSimulation"/> in this process: two bits per expert, up to 1.6·10^10 experts; the rumor on the complete graph only.</summary>
+    Compact,
+
+    /// <summary>Block grains on the cluster (an embedded silo unless --cluster): every scenario and topology, up to 10^8 experts.</summary>
+    Blocks,
+}
+
 /// <summary>
 /// The comma lists of a sweep. The grid is their product (N outermost, then v, mode, topology), every
 /// point with the other options and the seed of the template spec.
 /// </summary>
 public sealed record SimulationGrid(
-    IReadOnlyList<int> Experts,
+    IReadOnlyList<long> Experts,
     IReadOnlyList<double> FlowRates,
     IReadOnlyList<ExchangeMode> Modes,
     IReadOnlyList<TopologyKind> Topologies)
@@ -84,7 +97,9 @@ public sealed record SimulateArguments(
     SimulationGrid? Grid = null,
     string? Plot = null,
     PlotAxis PlotX = PlotAxis.Auto,
-    string? Cluster = null);
+    string? Cluster = null,
+    SimulationEngine Engine = SimulationEngine.Auto,
+    string? Checkpoint = null);
 
 /// <summary>
 /// <c>globalbrain simulate</c>: synchronous gossip rounds over N experts held in block grains on the
@@ -124,15 +139,26 @@ public sealed class SimulateCommand(CliContext context)
             throw new CliException("--docs is used by --scenario corpus only", ExitCodes.Usage);
         }
 
+        var compact = specs.Select(s => UsesCompactEngine(arguments, s)).ToList();
+        if (arguments.Checkpoint is { } checkpointPath)
+        {
+            if (specs.Count > 1 || !compact[0])
+            {
+                throw new CliException("--checkpoint saves a single run of the compact engine (--scenario rumor --topology complete, no comma lists, no --cluster, not --engine blocks)", ExitCodes.Usage);
+            }
+
+            RequireWritableLocation("--checkpoint", checkpointPath);
+        }
+
         var corpus = arguments.Spec.Scenario == ScenarioKind.Corpus ? await ReadCorpusAsync(arguments.Docs!, cancellationToken) : null;
-        var assignments = new Dictionary<int, ItemAssignment>();
+        var assignments = new Dictionary<long, ItemAssignment>();
         if (corpus is not null)
         {
             foreach (var spec in specs)
             {
                 if (!assignments.TryGetValue(spec.Experts, out var assignment))
                 {
-                    assignments[spec.Experts] = assignment = ItemAssignment.FromDocuments(corpus.Documents, spec.Experts);
+                    assignments[spec.Experts] = assignment = ItemAssignment.FromDocuments(corpus.Documents, (int)spec.Experts); // validated: ≤ MaxExperts
                 }
 
                 try
@@ -152,11 +178,16 @@ public sealed class SimulateCommand(CliContext context)
 
         // The experts live in block grains on the cluster (an embedded silo unless --cluster): the same
         // grain code as a live cluster, about four blocks per core so that every core has work.
-        await using var cluster = arguments.Cluster is null
-            ? await ClusterConnection.StartEmbeddedAsync(null, null, cancellationToken)
-            : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
-        var blocks = (await IngestDispatcher.ConnectAsync(cluster.Client, cancellationToken: cancellationToken)).Fronts.Sum(f => f.Cores) * 4;
+        // The compact engine needs no cluster: a run of only compact points starts none.
+        await using var cluster = compact.All(c => c)
+            ? null
+            : arguments.Cluster is null
+                ? await ClusterConnection.StartEmbeddedAsync(null, null, cancellationToken)
+                : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
+        var blocks = cluster is null ? 0 : (await IngestDispatcher.ConnectAsync(cluster.Client, cancellationToken: cancellationToken)).Fronts.Sum(f => f.Cores) * 4;
         var progress = context.Interactive ? new ProgressLine(context.Error, 0) : null;
+        // A checkpointed run is a long one, often in the background: its progress goes to stderr a line a round.
+        var log = progress is null && arguments.Checkpoint is not null ? context.Error : null;
         var lastDraw = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
         var results = new List<SimulationResult>(specs.Count);
@@ -164,7 +195,27 @@ public sealed class SimulateCommand(CliContext context)
         {
             var spec = specs[i];
             var point = specs.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $"point {i + 1}/{specs.Count} ") : string.Empty;
-            results.Add(await ClusterSimulation.RunAsync(cluster.Client, spec, blocks, new Progress(progress, lastDraw, spec, point), assignments.GetValueOrDefault(spec.Experts), cancellationToken));
+            var report = new Progress(progress, log, lastDraw, spec, point);
+            if (compact[i])
+            {
+                var checkpoint = arguments.Checkpoint is { } file ? new CompactCheckpoint(file) : null;
+                try
+                {
+                    results.Add(await Task.Run(() => CompactRumorSimulation.Run(spec, report, checkpoint, cancellationToken), cancellationToken));
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new CliException($"--checkpoint: {e.Message}", ExitCodes.Usage);
+                }
+                catch (IOException e)
+                {
+                    throw new CliException($"--checkpoint: cannot use '{checkpoint?.Path}': {e.Message}", ExitCodes.RuntimeFailure);
+                }
+            }
+            else
+            {
+                results.Add(await ClusterSimulation.RunAsync(cluster!.Client, spec, blocks, report, assignments.GetValueOrDefault(spec.Experts), cancellationToken));
+            }
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
@@ -233,9 +284,34 @@ public sealed class SimulateCommand(CliContext context)
         return values;
     }
 
+    /// <summary>Whether <paramref name="spec"/> runs on the compact engine; throws a usage error when --engine asks for one that cannot run it.</summary>
+    private static bool UsesCompactEngine(SimulateArguments arguments, SimulationSpec spec)
+    {
+        switch (arguments.Engine)
+        {
+            case SimulationEngine.Compact when !spec.IsCompact:
+                throw new CliException($"--engine compact runs --scenario rumor on --topology complete only (got {Name(spec.Scenario)} on {Name(spec.Topology.Kind)})", ExitCodes.Usage);
+            case SimulationEngine.Compact when arguments.Cluster is not null:
+                throw new CliException("--engine compact runs in this process: leave out --cluster", ExitCodes.Usage);
+            case SimulationEngine.Blocks or SimulationEngine.Auto when spec.Experts > SimulationSpec.MaxExperts && (arguments.Engine == SimulationEngine.Blocks || arguments.Cluster is not null):
+                throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                    $"--experts {spec.Experts:N0}: block grains{(arguments.Cluster is null ? string.Empty : " on --cluster")} hold at most {SimulationSpec.MaxExperts:N0} experts; more run in this process (leave out {(arguments.Cluster is null ? "--engine blocks" : "--cluster")})"), ExitCodes.Usage);
+            case SimulationEngine.Compact:
+                return true;
+            case SimulationEngine.Blocks:
+                return false;
+            default:
+                return spec.IsCompact && arguments.Cluster is null;
+        }
+    }
+
     /// <summary>An integer as written in invariant culture, or null.</summary>
     internal static int? ParseInt(string item) =>
         int.TryParse(item, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    /// <summary>A 64-bit integer as written in invariant culture, or null.</summary>
+    internal static long? ParseLong(string item) =>
+        long.TryParse(item, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>A finite number as written in invariant culture (1.5, 1e-3), or null.</summary>
     internal static double? ParseDouble(string item) =>
@@ -612,26 +688,76 @@ public sealed class SimulateCommand(CliContext context)
         _ => "complete",
     };
 
-    private sealed class Progress(ProgressLine? line, Stopwatch lastDraw, SimulationSpec spec, string point) : IProgress<RoundStats>
+    /// <summary>
+    /// The progress of a run: on a terminal one status line (at most ten redraws a second); for a
+    /// checkpointed run without a terminal, a line a round on stderr. Both give the round, the informed
+    /// fraction (rumor) or mean reach, and an ETA: the rounds left (of --rounds, or, with
+    /// --until-converged on the rumor on the complete graph, of the theory's count + 1) times the mean
+    /// time of the rounds run so far in this process.
+    /// </summary>
+    private sealed class Progress(ProgressLine? line, TextWriter? log, Stopwatch lastDraw, SimulationSpec spec, string point) : IProgress<RoundStats>
     {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private int _firstRound = -1;
+        private double _firstSeconds;
+
         public void Report(RoundStats value)
         {
-            if (line is null || lastDraw.ElapsedMilliseconds < 100)
+            if (_firstRound < 0)
+            {
+                (_firstRound, _firstSeconds) = (value.Round, _clock.Elapsed.TotalSeconds);
+            }
+
+            if (log is null && (line is null || lastDraw.ElapsedMilliseconds < 100))
             {
                 return;
             }
 
             lastDraw.Restart();
             var of = spec.UntilConverged ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"/{spec.MaxRounds:N0}");
-            line.Status(string.Create(CultureInfo.InvariantCulture,
-                $"simulate {point}{ProgressLine.Bar(value.MeanReach)} round {value.Round:N0}{of}  mean reach {value.MeanReach:F4}  min {value.MinReach:F4}"));
+            var reach = spec.Scenario == ScenarioKind.Rumor
+                ? string.Create(CultureInfo.InvariantCulture, $"informed {value.MeanReach:F6}")
+                : string.Create(CultureInfo.InvariantCulture, $"mean reach {value.MeanReach:F4}  min {value.MinReach:F4}");
+            var text = string.Create(CultureInfo.InvariantCulture, $"round {value.Round:N0}{of}  {reach}{Eta(value)}");
+            if (line is not null)
+            {
+                line.Status($"simulate {point}{ProgressLine.Bar(value.MeanReach)} {text}");
+            }
+            else
+            {
+                log!.WriteLine($"globalbrain: simulate {point}{text}");
+                log.Flush();
+            }
+        }
+
+        private string Eta(RoundStats value)
+        {
+            var done = value.Round - _firstRound;
+            if (done < 1)
+            {
+                return string.Empty;
+            }
+
+            var perRound = (_clock.Elapsed.TotalSeconds - _firstSeconds) / done;
+            double? total = !spec.UntilConverged
+                ? spec.MaxRounds
+                : spec.IsCompact && spec.Experts >= 3 && spec.FlowRate == 1 ? Math.Ceiling(GossipTheory.RumorRounds(spec.Mode, spec.Experts)) + 1 : null;
+            var timing = string.Create(CultureInfo.InvariantCulture, $"  {perRound:F1} s/round");
+            if (total is not { } rounds || value.MinReach >= 1 - spec.Epsilon)
+            {
+                return timing;
+            }
+
+            var left = Math.Max(1, rounds - value.Round);
+            var eta = TimeSpan.FromSeconds(Math.Round(left * perRound));
+            return string.Create(CultureInfo.InvariantCulture, $"{timing}  ETA {eta:c}{(spec.UntilConverged ? " (theory's rounds)" : string.Empty)}");
         }
     }
 
     /// <summary>A run's parameters as its JSON reports them (flat, camelCase, first; topology parameters only where they apply).</summary>
     private record RunParameters
     {
-        public required int Experts { get; init; }
+        public required long Experts { get; init; }
 
         public required double FlowRate { get; init; }
 
@@ -661,7 +787,7 @@ public sealed class SimulateCommand(CliContext context)
 
         public required long DistinctItems { get; init; }
 
-        public required long TopologyEdges { get; init; }
+        public required Int128 TopologyEdges { get; init; }
 
         public static RunParameters Of(SimulationResult result)
         {

@@ -14,7 +14,7 @@ public sealed record RoundStats(
     long BytesExchanged);
 
 /// <summary>A finished run: the per-round states and the first round in which min reach ≥ 1 − ε (null if none).</summary>
-public sealed record SimulationResult(SimulationSpec Spec, long DistinctItems, long TopologyEdges, IReadOnlyList<RoundStats> Rounds, int? RoundsToFullCoverage);
+public sealed record SimulationResult(SimulationSpec Spec, long DistinctItems, Int128 TopologyEdges, IReadOnlyList<RoundStats> Rounds, int? RoundsToFullCoverage);
 
 /// <summary>
 /// Synchronous gossip rounds (DESIGN.md, "simulate"): in round r every expert starts ⌊v⌋ exchanges, plus
@@ -35,7 +35,7 @@ public static class GossipSimulation
     /// <summary>An item on the wire is its 64-bit hash.</summary>
     public const int BytesPerItem = 8;
 
-    private const ulong ExchangeStream = 0x65786368616E6765UL; // "exchange"
+    internal const ulong ExchangeStream = 0x65786368616E6765UL; // "exchange"
 
     /// <summary>Runs the whole simulation in this process, its blocks on all cores.</summary>
     /// <param name="corpus">The corpus scenario's items per expert (<see cref="ItemAssignment.FromDocuments"/>).</param>
@@ -48,13 +48,14 @@ public static class GossipSimulation
         ArgumentNullException.ThrowIfNull(spec);
         var distinct = Validate(spec, corpus);
 
-        var topology = Topology.Build(spec.Topology, spec.Experts, spec.Seed);
-        var size = BlockSize(spec.Experts, blockCount);
-        var blocks = new SimulationBlock[(spec.Experts + size - 1) / size];
+        var experts = (int)spec.Experts; // Validate keeps the block engine to MaxExperts
+        var topology = Topology.Build(spec.Topology, experts, spec.Seed);
+        var size = BlockSize(experts, blockCount);
+        var blocks = new SimulationBlock[(experts + size - 1) / size];
         for (var b = 0; b < blocks.Length; b++)
         {
             var start = b * size;
-            var end = Math.Min(spec.Experts, (b + 1) * size);
+            var end = Math.Min(experts, (b + 1) * size);
             blocks[b] = new SimulationBlock(spec, topology, b, start, end, e => e / size, corpus?.Slice(start, end));
         }
 
@@ -103,6 +104,11 @@ public static class GossipSimulation
     {
         ArgumentNullException.ThrowIfNull(spec);
         var errors = spec.Validate().ToList();
+        if (errors.Count == 0 && spec.Experts > SimulationSpec.MaxExperts)
+        {
+            errors.Add($"the block engine holds at most {SimulationSpec.MaxExperts:N0} experts (got {spec.Experts}); larger rumor runs on the complete graph go to CompactRumorSimulation");
+        }
+
         long distinct = spec.Scenario switch
         {
             ScenarioKind.Rumor => 1,
@@ -159,13 +165,13 @@ public static class GossipSimulation
     }
 
     /// <summary>How many exchanges an expert starts this round: ⌊v⌋, plus one with probability v − ⌊v⌋.</summary>
-    internal static int ExchangesOf(SimulationSpec spec, int round, int expert)
+    internal static int ExchangesOf(SimulationSpec spec, int round, long expert)
     {
         var whole = (int)spec.FlowRate;
         var fraction = spec.FlowRate - whole;
         return fraction > 0 && CounterRandom.Unit(CounterRandom.Next(spec.Seed, ExchangeStream, round, expert, 0)) < fraction ? whole + 1 : whole;
     }
 
-    internal static ulong PeerRandom(SimulationSpec spec, int round, int expert, int exchange) =>
+    internal static ulong PeerRandom(SimulationSpec spec, int round, long expert, int exchange) =>
         CounterRandom.Next(spec.Seed, ExchangeStream, round, expert, exchange + 1);
 }

@@ -53,7 +53,7 @@ public sealed record TopologySpec(TopologyKind Kind, int K = 2, double Beta = 0.
 /// a fractional part is the probability of one more) in synchronous rounds.
 /// </summary>
 public sealed record SimulationSpec(
-    int Experts,
+    long Experts,
     double FlowRate,
     ExchangeMode Mode,
     TopologySpec Topology,
@@ -65,8 +65,20 @@ public sealed record SimulationSpec(
     int ItemsPerExpert = 1,
     int? ExchangeCap = null)
 {
-    /// <summary>The largest N the engine takes (the rumor state is one bit per expert).</summary>
+    /// <summary>The largest N the block engine takes (<see cref="GossipSimulation"/>, block grains; expert ids are ints there).</summary>
     public const int MaxExperts = 100_000_000;
+
+    /// <summary>
+    /// The largest N of the rumor on the complete graph, which <see cref="CompactRumorSimulation"/> runs at two bits
+    /// per expert with 64-bit ids: 1.6·10^10 is 4 GB of state, twice humanity.
+    /// </summary>
+    public const long MaxCompactExperts = 16_000_000_000;
+
+    /// <summary>Whether <see cref="CompactRumorSimulation"/> can run this spec: the rumor on the complete graph (any mode, any v).</summary>
+    public bool IsCompact => Scenario == ScenarioKind.Rumor && Topology.Kind == TopologyKind.Complete;
+
+    /// <summary>The largest N for this scenario and topology.</summary>
+    public long MaxExpertsForSpec => IsCompact ? MaxCompactExperts : MaxExperts;
 
     /// <summary>The most memory the items scenario may hold in exact sets (N · I bits, twice for the round's copy).</summary>
     public const long MaxItemBytes = 4L << 30;
@@ -75,9 +87,11 @@ public sealed record SimulationSpec(
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Experts < 1 || Experts > MaxExperts)
+        if (Experts < 1 || Experts > MaxExpertsForSpec)
         {
-            errors.Add($"--experts must be from 1 to {MaxExperts:N0} (got {Experts})");
+            errors.Add(Experts > MaxExperts && Experts <= MaxCompactExperts
+                ? $"--experts above {MaxExperts:N0} needs --scenario rumor and --topology complete, the scenario that runs at two bits per expert (got {Experts})"
+                : $"--experts must be from 1 to {MaxExpertsForSpec:N0} (got {Experts})");
         }
 
         if (!double.IsFinite(FlowRate) || FlowRate < 0 || FlowRate > 1000)
@@ -121,7 +135,7 @@ public sealed record SimulationSpec(
             {
                 errors.Add($"--items-per-expert must be at least 1 (got {ItemsPerExpert})");
             }
-            else if (Experts >= 1 && ItemBytes(Experts, (long)Experts * ItemsPerExpert) > MaxItemBytes)
+            else if (Experts is >= 1 and <= MaxExperts && ItemBytes(Experts, (long)Experts * ItemsPerExpert) > MaxItemBytes)
             {
                 errors.Add($"the items scenario keeps exact sets, N · I bits twice: {ItemBytes(Experts, (long)Experts * ItemsPerExpert) / 1e9:F1} GB for N = {Experts:N0} and {ItemsPerExpert} item(s) each; the limit is {MaxItemBytes / 1e9:F1} GB — lower --experts or --items-per-expert, or use --scenario rumor");
             }
@@ -131,7 +145,7 @@ public sealed record SimulationSpec(
     }
 
     /// <summary>Memory of exact item sets: N experts × I items, bits, current and next round.</summary>
-    public static long ItemBytes(int experts, long items) => 2L * experts * ((items + 63) / 64) * 8;
+    public static long ItemBytes(long experts, long items) => 2L * experts * ((items + 63) / 64) * 8;
 
     /// <summary>The problem with holding <paramref name="items"/> items in exact sets for every expert, or null.</summary>
     public string? CheckItemMemory(long items) => ItemBytes(Experts, items) > MaxItemBytes

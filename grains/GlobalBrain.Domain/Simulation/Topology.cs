@@ -23,22 +23,33 @@ public sealed class Topology
     public int Experts { get; }
 
     /// <summary>Edges of the graph (each undirected edge once); for complete, N(N−1)/2.</summary>
-    public long Edges => _neighbours is null ? CountEdges(Spec, Experts) : _neighbours.LongLength / 2;
+    public Int128 Edges => _neighbours is null ? CountEdges(Spec, Experts) : _neighbours.LongLength / 2;
 
     /// <summary>The edge count of a topology without building it (rewiring keeps N·k; Barabási–Albert adds m per expert after its clique).</summary>
-    public static long CountEdges(TopologySpec spec, int experts)
+    /// <remarks>128-bit: the complete graph on 8·10^9 experts has 3.2·10^19 edges, beyond a long.</remarks>
+    public static Int128 CountEdges(TopologySpec spec, long experts)
     {
         ArgumentNullException.ThrowIfNull(spec);
         switch (spec.Kind)
         {
             case TopologyKind.Complete:
-                return (long)experts * (experts - 1) / 2;
+                return (Int128)experts * (experts - 1) / 2;
             case TopologyKind.Ring or TopologyKind.SmallWorld:
-                return (long)experts * spec.K;
+                return (Int128)experts * spec.K;
             default:
                 var core = Math.Min(experts, spec.M + 1);
-                return ((long)core * (core - 1) / 2) + ((long)spec.M * (experts - core));
+                return ((Int128)core * (core - 1) / 2) + ((Int128)spec.M * (experts - core));
         }
+    }
+
+    /// <summary>
+    /// The complete graph's peer of <paramref name="expert"/> among <paramref name="experts"/> ≥ 2 for the random
+    /// value <paramref name="random"/>: uniform over the others. For N ≤ 2^31 − 1 it is <see cref="Peer"/>'s choice.
+    /// </summary>
+    public static long CompletePeer(long expert, long experts, ulong random)
+    {
+        var other = CounterRandom.Below(random, experts - 1);
+        return other >= expert ? other + 1 : other;
     }
 
     public static Topology Build(TopologySpec spec, int experts, ulong seed)
@@ -72,8 +83,7 @@ public sealed class Topology
                     return -1;
                 }
 
-                var other = CounterRandom.Below(random, Experts - 1);
-                return other >= expert ? other + 1 : other;
+                return (int)CompletePeer(expert, Experts, random);
             case TopologyKind.Ring:
                 var step = CounterRandom.Below(random, 2 * Spec.K);
                 var offset = step < Spec.K ? step + 1 : Spec.K - step - 1;

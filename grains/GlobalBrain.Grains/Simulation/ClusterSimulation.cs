@@ -22,17 +22,18 @@ public static class ClusterSimulation
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(spec);
         var distinct = GossipSimulation.Validate(spec, corpus);
+        var experts = (int)spec.Experts; // Validate keeps the block engine to SimulationSpec.MaxExperts
 
         var run = Guid.NewGuid().ToString("N");
-        var size = GossipSimulation.BlockSize(spec.Experts, Math.Max(1, blocks));
-        var keys = Enumerable.Range(0, (spec.Experts + size - 1) / size).Select(b => $"{run}/{b}").ToArray();
+        var size = GossipSimulation.BlockSize(experts, Math.Max(1, blocks));
+        var keys = Enumerable.Range(0, (experts + size - 1) / size).Select(b => $"{run}/{b}").ToArray();
         var block = keys.Select(key => grains.GetGrain<ISimulationBlockGrain>(key)).ToArray();
         var parameters = spec.ToParameters();
         try
         {
             var initial = await Task.WhenAll(block.Select((g, b) =>
             {
-                var slice = corpus?.Slice(b * size, Math.Min(spec.Experts, (b + 1) * size));
+                var slice = corpus?.Slice(b * size, Math.Min(experts, (b + 1) * size));
                 return g.InitializeAsync(new SimulationBlockSetup(parameters, b, size, keys, distinct, slice?.Offsets, slice?.Items));
             }));
             var rounds = new List<RoundStats> { GossipSimulation.Combine(spec, 0, [.. initial.Select(s => s.ToDomain())], distinct) };

@@ -27,7 +27,7 @@ public sealed class SimulationBlockGrain(TopologyCache topologies) : Grain, ISim
         var start = setup.Index * setup.BlockSize;
         var size = setup.BlockSize;
         var initial = setup.ItemOffsets is { } offsets ? new ItemAssignment(setup.DistinctItems, offsets, setup.Items ?? []) : null;
-        _block = new SimulationBlock(spec, topologies.Get(spec), setup.Index, start, Math.Min(spec.Experts, start + size), e => e / size, initial);
+        _block = new SimulationBlock(spec, topologies.Get(spec), setup.Index, start, (int)Math.Min(spec.Experts, start + size), e => e / size, initial);
         _keys = setup.BlockKeys;
         return Task.FromResult(_block.Initial().ToWire());
     }

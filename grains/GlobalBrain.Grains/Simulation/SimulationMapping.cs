@@ -9,7 +9,8 @@ public static class SimulationMapping
     {
         ArgumentNullException.ThrowIfNull(spec);
         return new SimulationParameters(
-            spec.Experts,
+            checked((int)spec.Experts), // block grains hold at most SimulationSpec.MaxExperts
+
             spec.FlowRate,
             spec.Mode switch { ExchangeMode.Push => "push", ExchangeMode.Pull => "pull", _ => "push-pull" },
             spec.Topology.Kind switch { TopologyKind.Ring => "ring", TopologyKind.SmallWorld => "small-world", TopologyKind.ScaleFree => "scale-free", _ => "complete" },

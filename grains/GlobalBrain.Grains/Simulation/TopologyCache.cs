@@ -15,7 +15,7 @@ public sealed class TopologyCache
     public Topology Get(SimulationSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return Get(spec.Topology, spec.Experts, spec.Seed);
+        return Get(spec.Topology, (int)spec.Experts, spec.Seed);
     }
 
     public Topology Get(TopologySpec spec, int experts, ulong seed)

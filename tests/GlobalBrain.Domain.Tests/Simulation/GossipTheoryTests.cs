@@ -68,10 +68,5 @@ public sealed class GossipTheoryTests(ITestOutputHelper output)
     }
 
     /// <summary>The leading terms: push log₂N + ln N; pull log₂N + log₂ln N; push-pull log₃N + ln ln N.</summary>
-    internal static double Theory(int n, ExchangeMode mode) => mode switch
-    {
-        ExchangeMode.Push => Math.Log2(n) + Math.Log(n),
-        ExchangeMode.Pull => Math.Log2(n) + Math.Log2(Math.Log(n)),
-        _ => Math.Log(n, 3) + Math.Log(Math.Log(n)),
-    };
+    internal static double Theory(int n, ExchangeMode mode) => GossipTheory.RumorRounds(mode, n);
 }
