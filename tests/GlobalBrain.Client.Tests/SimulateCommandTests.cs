@@ -78,17 +78,6 @@ public sealed class SimulateCommandTests(ITestOutputHelper output)
     [InlineData("--docs is used by --scenario corpus only", "--docs", "samples")]
     [InlineData("--rounds must be at least 1", "--rounds", "0")]
     [InlineData("the items scenario keeps exact sets", "--experts", "1000000", "--scenario", "items")]
-    public async Task BadUsage_IsOneClearLine_WithExitCode2(string message, params string[] options)
-    {
-        var result = await CliRunner.RunAsync(output, ["simulate", .. options]);
-
-        Assert.Equal(2, result.ExitCode);
-        result.AssertNoStackTrace();
-        Assert.Equal(string.Empty, result.Stdout);
-        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
-    }
-
-    [Theory]
     [InlineData("--experts above 100,000,000 needs --scenario rumor and --topology complete", "--experts", "3000000000", "--topology", "ring")]
     [InlineData("--experts above 100,000,000 needs --scenario rumor and --topology complete", "--experts", "200000000", "--scenario", "items")]
     [InlineData("--experts must be from 1 to 16,000,000,000 (got 16000000001)", "--experts", "16000000001")]
@@ -99,7 +88,7 @@ public sealed class SimulateCommandTests(ITestOutputHelper output)
     [InlineData("--experts 3,000,000,000: block grains on --cluster hold at most 100,000,000 experts", "--experts", "3000000000", "--cluster", "127.0.0.1:1")]
     [InlineData("--checkpoint saves a single run of the compact engine", "--checkpoint", "state.bin", "--experts", "100,200")]
     [InlineData("--checkpoint saves a single run of the compact engine", "--checkpoint", "state.bin", "--scenario", "items")]
-    public async Task BadScaleOptions_AreOneClearLine_WithExitCode2(string message, params string[] options)
+    public async Task BadUsage_IsOneClearLine_WithExitCode2(string message, params string[] options)
     {
         var result = await CliRunner.RunAsync(output, ["simulate", .. options]);
 
