@@ -179,28 +179,28 @@ public sealed class IngestDispatcher
         var running = new List<Task>();
         var batch = new List<DocumentInput>();
         var characters = 0;
-
-        foreach (var document in documents)
+        try
         {
-            batch.Add(document);
-            characters += document.Text.Length;
-            if (characters >= _options.MaxBatchCharacters || batch.Count >= _options.MaxBatchDocuments)
+            foreach (var document in documents)
+            {
+                batch.Add(document);
+                characters += document.Text.Length;
+                if (characters >= _options.MaxBatchCharacters || batch.Count >= _options.MaxBatchDocuments)
+                {
+                    await StartAsync();
+                }
+            }
+
+            if (batch.Count > 0)
             {
                 await StartAsync();
             }
-        }
 
-        if (batch.Count > 0)
-        {
-            await StartAsync();
-        }
-
-        try
-        {
             await Task.WhenAll(running);
         }
         finally
         {
+            // Also when reading the documents failed or the caller cancelled: nothing keeps looking.
             await stopLooking.CancelAsync();
             await looking;
         }
