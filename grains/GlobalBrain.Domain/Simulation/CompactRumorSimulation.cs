@@ -186,6 +186,7 @@ public static class CompactRumorSimulation
         Span<long> peers = stackalloc long[Batch];
         Span<int> tags = stackalloc int[Batch];
         Span<ulong> randoms = stackalloc ulong[64];
+        Span<long> drawn = stackalloc long[64];
         var draws = whole + (fraction > 0 ? 1 : 0);
         var end = Math.Min((long)(range + 1) * RangeWords, current.LongLength);
         fixed (ulong* currentWords = current, nextWords = next)
@@ -226,18 +227,67 @@ public static class CompactRumorSimulation
                         continue;
                     }
 
-                    var sparse = BitOperations.PopCount(who) < 8;
-                    if (!sparse)
+                    if (BitOperations.PopCount(who) >= 8)
                     {
-                        CounterRandom.Next(key, first, draw + 1, randoms[..bits]);
+                        // Many exchanges: all 64 peers drawn in vectors and looked up in the summaries without a
+                        // branch; only those whose peer lies in a block neither empty nor full go on to the bitsets.
+                        CounterRandom.CompletePeers(key, first, draw + 1, n, drawn[..bits]);
+                        ulong inEmpty = 0, inFull = 0;
+                        for (var b = 0; b < bits; b++)
+                        {
+                            var block = drawn[b] >> BlockShift;
+                            var index = (int)(block >> 6);
+                            var shift = (int)(block & 63);
+                            inEmpty |= (emptyBlocks[index] >> shift & 1) << b;
+                            inFull |= (fullBlocks[index] >> shift & 1) << b;
+                        }
+
+                        var pushers = push ? who & held : 0;
+                        deliveries += BitOperations.PopCount(pushers);
+                        var writes = pushers & ~inFull;
+                        var reads = 0UL;
+                        if (pull)
+                        {
+                            var fromFull = who & inFull;
+                            pulled |= fromFull;
+                            deliveries += BitOperations.PopCount(fromFull);
+                            reads = who & ~inFull & ~inEmpty;
+                        }
+
+                        for (var rest = writes | reads; rest != 0; rest &= rest - 1)
+                        {
+                            var b = BitOperations.TrailingZeroCount(rest);
+                            var peer = drawn[b];
+                            var tag = b;
+                            if ((writes >> b & 1) != 0)
+                            {
+                                tag |= PushWrite;
+                                Prefetch(nextWords + (peer >> 6));
+                            }
+
+                            if ((reads >> b & 1) != 0)
+                            {
+                                tag |= PullRead;
+                                Prefetch(currentWords + (peer >> 6));
+                            }
+
+                            peers[pending] = peer;
+                            tags[pending] = tag;
+                            if (++pending == Batch)
+                            {
+                                Apply(peers, tags, current, next, ref pulled, ref deliveries);
+                                pending = 0;
+                            }
+                        }
+
+                        continue;
                     }
 
                     for (; who != 0; who &= who - 1)
                     {
                         var b = BitOperations.TrailingZeroCount(who);
                         var expert = first + b;
-                        var random = sparse ? CounterRandom.Next(key, expert, draw + 1) : randoms[b];
-                        var peer = Topology.CompletePeer(expert, n, random);
+                        var peer = Topology.CompletePeer(expert, n, CounterRandom.Next(key, expert, draw + 1));
                         var block = peer >> BlockShift;
                         var full = (fullBlocks[block >> 6] >> (int)(block & 63) & 1) != 0;
                         var tag = b;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace GlobalBrain.Domain.Simulation;
@@ -29,9 +30,22 @@ public static class CounterRandom
     public static void Next(ulong roundKey, long firstExpert, int draw, Span<ulong> destination)
     {
         var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var expert = Vector512.Create((ulong)firstExpert) + Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7);
+            var step = Vector512.Create(8UL);
+            var key = Vector512.Create(roundKey);
+            var drawLane = Vector512.Create((ulong)draw);
+            for (; i + 8 <= destination.Length; i += 8)
+            {
+                Mix(Mix(key + (expert * 0x94D049BB133111EBUL)) + drawLane).CopyTo(destination[i..]);
+                expert += step;
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
-            var expert = Vector256.Create((ulong)firstExpert) + Vector256.Create(0UL, 1, 2, 3);
+            var expert = Vector256.Create((ulong)(firstExpert + i)) + Vector256.Create(0UL, 1, 2, 3);
             var step = Vector256.Create(4UL);
             var key = Vector256.Create(roundKey);
             var drawLane = Vector256.Create((ulong)draw);
@@ -48,6 +62,60 @@ public static class CounterRandom
         }
     }
 
+    /// <summary>
+    /// The complete graph's peers (<c>Topology.CompletePeer</c> of <see cref="Next(ulong, long, int)"/>) of the
+    /// experts <paramref name="firstExpert"/>, <paramref name="firstExpert"/> + 1, … among <paramref name="experts"/> ≥ 2,
+    /// into every element of <paramref name="peers"/>: the same values, eight experts at a time where the CPU has
+    /// 512-bit vectors (the draw, the 64-bit <see cref="Below(ulong, long)"/> and the skip over the expert itself).
+    /// </summary>
+    public static void CompletePeers(ulong roundKey, long firstExpert, int draw, long experts, Span<long> peers)
+    {
+        var i = 0;
+        var bound = (ulong)(experts - 1);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var expert = Vector512.Create((ulong)firstExpert) + Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7);
+            var step = Vector512.Create(8UL);
+            var key = Vector512.Create(roundKey);
+            var drawLane = Vector512.Create((ulong)draw);
+            var low32 = Vector512.Create(0xFFFF_FFFFUL);
+            var boundLow = Vector512.Create(bound & 0xFFFF_FFFFUL);
+            var boundHigh = Vector512.Create(bound >> 32);
+            var small = bound <= 1UL << 32;
+            var destination = MemoryMarshal.Cast<long, ulong>(peers);
+            for (; i + 8 <= peers.Length; i += 8)
+            {
+                var random = Mix(Mix(key + (expert * 0x94D049BB133111EBUL)) + drawLane);
+                var high = Vector512.ShiftRightLogical(random, 32);
+                Vector512<ulong> other;
+                if (small)
+                {
+                    other = Vector512.ShiftRightLogical(high * Vector512.Create(bound), 32);
+                }
+                else
+                {
+                    // The high word of the 128-bit product random × bound from 32-bit pieces (bound < 2^34).
+                    var low = random & low32;
+                    var lowLow = low * boundLow;
+                    var highLow = high * boundLow;
+                    var cross = Vector512.ShiftRightLogical(lowLow, 32) + (highLow & low32) + (low * boundHigh);
+                    other = (high * boundHigh) + Vector512.ShiftRightLogical(highLow, 32) + Vector512.ShiftRightLogical(cross, 32);
+                }
+
+                // other ≥ expert: all ones (−1), so subtracting it adds the one that skips the expert.
+                (other - Vector512.GreaterThanOrEqual(other, expert)).CopyTo(destination[i..]);
+                expert += step;
+            }
+        }
+
+        for (; i < peers.Length; i++)
+        {
+            var expert = firstExpert + i;
+            var other = Below(Next(roundKey, expert, draw), (long)bound);
+            peers[i] = other >= expert ? other + 1 : other;
+        }
+    }
+
     /// <summary>A uniform integer in [0, bound) (Lemire's multiply-shift; the bias for bound ≤ 2^32 is below 2^-32).</summary>
     public static int Below(ulong random, int bound) => (int)((random >> 32) * (ulong)bound >> 32);
 
@@ -61,6 +129,14 @@ public static class CounterRandom
 
     /// <summary>A uniform double in [0, 1) from the top 53 bits.</summary>
     public static double Unit(ulong random) => (random >> 11) * (1.0 / (1UL << 53));
+
+    private static Vector512<ulong> Mix(Vector512<ulong> z)
+    {
+        z += Vector512.Create(0x9E3779B97F4A7C15UL);
+        z = (z ^ Vector512.ShiftRightLogical(z, 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ Vector512.ShiftRightLogical(z, 27)) * 0x94D049BB133111EBUL;
+        return z ^ Vector512.ShiftRightLogical(z, 31);
+    }
 
     private static Vector256<ulong> Mix(Vector256<ulong> z)
     {

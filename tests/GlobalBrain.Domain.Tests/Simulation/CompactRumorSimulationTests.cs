@@ -169,6 +169,27 @@ public sealed class CompactRumorSimulationTests
         Assert.Equal(Enumerable.Range(0, values.Length).Select(i => CounterRandom.Next(42, 7, 11, firstExpert + i, draw)), values);
     }
 
+    [Theory]
+    [InlineData(2L, 0L)]
+    [InlineData(1_000_000L, 999_950L)]
+    [InlineData(4_294_967_297L, 4_294_967_200L)] // bound 2^32: the last bound of the 32-bit multiply-shift
+    [InlineData(4_294_967_298L, 0L)] // bound 2^32 + 1: the 128-bit product
+    [InlineData(8_000_000_000L, 123_456_789L)]
+    [InlineData(16_000_000_000L, 15_999_999_900L)]
+    public void CompletePeers_ForARunOfExperts_GiveEachExpertsCompletePeer(long experts, long firstExpert)
+    {
+        var key = CounterRandom.RoundKey(42, 7, 11);
+        for (var draw = 0; draw < 3; draw++)
+        {
+            var count = (int)Math.Min(67, experts - firstExpert);
+            var peers = new long[count];
+
+            CounterRandom.CompletePeers(key, firstExpert, draw, experts, peers);
+
+            Assert.Equal(Enumerable.Range(0, count).Select(i => Topology.CompletePeer(firstExpert + i, experts, CounterRandom.Next(key, firstExpert + i, draw))), peers);
+        }
+    }
+
     private sealed class Inline(Action<RoundStats> report) : IProgress<RoundStats>
     {
         public void Report(RoundStats value) => report(value);
