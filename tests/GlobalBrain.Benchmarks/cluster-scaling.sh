@@ -3,6 +3,12 @@
 # silo's memory. Needs redis-server and jq; builds Release. Not run by CI (a benchmark, not a test).
 #
 #   tests/GlobalBrain.Benchmarks/cluster-scaling.sh CORPUS_DIR [--silos "1 2 3"] [--repeat 3] [--experts 64] [--storage redis|memory]
+#   tests/GlobalBrain.Benchmarks/cluster-scaling.sh --simulate "SIMULATE OPTIONS" [--silos "1 3"] [--repeat 3]
+#
+# With --simulate: `globalbrain simulate OPTIONS --json --cluster redis://…` on each cluster instead (the
+# block grains spread over the silos), wall seconds per run and their median, and the MD5 of the JSON,
+# which must be the same for every silo count and for the same run in one process (`--engine blocks`,
+# no --cluster; its time is printed too): the script exits 1 when they differ.
 #
 # For each silo count: a fresh cluster id on one redis-server, the silos started and ready, their RSS
 # read (idle), one warm-up ingest, then `globalbrain ingest CORPUS_DIR --split paragraphs --cluster redis://…` run
@@ -12,11 +18,17 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
 
-corpus=${1:?usage: $0 CORPUS_DIR [--silos "1 2 3"] [--repeat 3] [--experts 64] [--storage redis|memory]}
-shift
+usage="usage: $0 CORPUS_DIR [--silos \"1 2 3\"] [--repeat 3] [--experts 64] [--storage redis|memory], or $0 --simulate \"OPTIONS\" [--silos \"1 3\"] [--repeat 3]"
+corpus='' simulate=''
+case "${1:-}" in
+  '') echo "$usage" >&2; exit 2 ;;
+  --simulate) ;;
+  *) corpus=$1; shift ;;
+esac
 silo_counts="1 2 3" repeat=3 experts=64 storage=redis
 while [ $# -gt 0 ]; do
   case "$1" in
+    --simulate) simulate=$2; shift 2 ;;
     --silos) silo_counts=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --experts) experts=$2; shift 2 ;;
@@ -52,26 +64,62 @@ pids+=($!)
 until redis-cli -p "$redis_port" ping > /dev/null 2>&1; do sleep 0.1; done
 redis=127.0.0.1:$redis_port
 
-bytes=$(find "$corpus" -type f -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {print s}')
-echo "corpus: $corpus ($(awk -v b="$bytes" 'BEGIN {printf "%.2f", b/1e6}') MB), N = $experts experts, storage $storage, $(nproc) cores, $(date -u +%F)"
-printf '%-6s %-34s %-12s %-20s %-24s\n' silos "MB/s per run" "median MB/s" "idle RSS MB/silo" "RSS after MB/silo"
+seconds_of() { local start=$EPOCHREALTIME; "$@" > "$work/out.json"; awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.2f", b - a}'; }
+median_of() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-for count in $silo_counts; do
-  cluster_id=bench-$count-$RANDOM
+start_silos() { # count cluster_id: starts the silos and waits until each is ready
   silo_pids=() http_ports=()
-  for i in $(seq 1 "$count"); do
+  for i in $(seq 1 "$1"); do
     http=$(free_port)
     GlobalBrain__Cluster__Provider=redis GlobalBrain__Cluster__Redis=$redis GlobalBrain__Storage__Provider=$storage \
-      GlobalBrain__Cluster__AdvertisedAddress=127.0.0.1 GlobalBrain__Cluster__ClusterId=$cluster_id \
+      GlobalBrain__Cluster__AdvertisedAddress=127.0.0.1 GlobalBrain__Cluster__ClusterId=$2 \
       GlobalBrain__Cluster__SiloPort=$(free_port) GlobalBrain__Cluster__GatewayPort=$(free_port) \
       GlobalBrain__Experts__Count=$experts Logging__LogLevel__Default=Warning \
-      dotnet "$silo_dll" --urls "http://127.0.0.1:$http" > "$work/silo-$count-$i.log" 2>&1 &
+      dotnet "$silo_dll" --urls "http://127.0.0.1:$http" > "$work/silo-$1-$i.log" 2>&1 &
     silo_pids+=($!) http_ports+=("$http")
     pids+=($!)
   done
   for http in "${http_ports[@]}"; do
     until curl -sf "http://127.0.0.1:$http/healthz/ready" > /dev/null; do sleep 0.25; done
   done
+}
+
+stop_silos() {
+  for pid in "${silo_pids[@]}"; do kill -TERM "$pid"; done
+  for pid in "${silo_pids[@]}"; do wait "$pid" 2> /dev/null || true; done
+}
+
+if [ -n "$simulate" ]; then
+  read -r -a options <<< "$simulate"
+  echo "simulate ${simulate} --json, $(nproc) cores, $(date -u +%F), median of $repeat"
+  printf '%-14s %-30s %-12s %s\n' where "seconds per run" "median s" "MD5 of the JSON"
+  times=()
+  for r in $(seq 1 "$repeat"); do times+=("$(seconds_of dotnet "$cli_dll" simulate "${options[@]}" --engine blocks --json)"); done
+  reference=$(md5sum < "$work/out.json" | cut -d' ' -f1)
+  printf '%-14s %-30s %-12s %s\n' "one process" "${times[*]}" "$(median_of "${times[@]}")" "$reference"
+  status=0
+  for count in $silo_counts; do
+    cluster_id=sim-$count-$RANDOM
+    start_silos "$count" "$cluster_id"
+    times=()
+    for r in $(seq 1 "$repeat"); do
+      times+=("$(GlobalBrain__Cluster__ClusterId=$cluster_id seconds_of dotnet "$cli_dll" simulate "${options[@]}" --json --cluster "redis://$redis")")
+    done
+    sum=$(md5sum < "$work/out.json" | cut -d' ' -f1)
+    printf '%-14s %-30s %-12s %s\n' "$count silo(s)" "${times[*]}" "$(median_of "${times[@]}")" "$sum"
+    [ "$sum" = "$reference" ] || { echo "the JSON of $count silo(s) differs from the one process's" >&2; status=1; }
+    stop_silos
+  done
+  exit $status
+fi
+
+bytes=$(find "$corpus" -type f -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {print s}')
+echo "corpus: $corpus ($(awk -v b="$bytes" 'BEGIN {printf "%.2f", b/1e6}') MB), N = $experts experts, storage $storage, $(nproc) cores, $(date -u +%F)"
+printf '%-6s %-34s %-12s %-20s %-24s\n' silos "MB/s per run" "median MB/s" "idle RSS MB/silo" "RSS after MB/silo"
+
+for count in $silo_counts; do
+  cluster_id=bench-$count-$RANDOM
+  start_silos "$count" "$cluster_id"
   sleep 2
   idle=$(for pid in "${silo_pids[@]}"; do rss_mb "$pid"; done | paste -sd/)
   # One run first, not counted: it warms the silos' JIT and activates the experts.
@@ -81,9 +129,8 @@ for count in $silo_counts; do
     out=$(GlobalBrain__Cluster__ClusterId=$cluster_id dotnet "$cli_dll" ingest "$corpus" --split paragraphs --cluster "redis://$redis" --json)
     rates+=("$(echo "$out" | jq -r '.ingested.megabytesPerSecond')")
   done
-  median=$(printf '%s\n' "${rates[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  median=$(median_of "${rates[@]}")
   after=$(for pid in "${silo_pids[@]}"; do rss_mb "$pid"; done | paste -sd/)
   printf '%-6s %-34s %-12s %-20s %-24s\n' "$count" "$(IFS=' '; echo "${rates[*]}")" "$median" "$idle" "$after"
-  for pid in "${silo_pids[@]}"; do kill -TERM "$pid"; done
-  for pid in "${silo_pids[@]}"; do wait "$pid" 2> /dev/null || true; done
+  stop_silos
 done

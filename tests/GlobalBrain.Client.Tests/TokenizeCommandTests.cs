@@ -101,12 +101,14 @@ public sealed class TokenizeCommandTests(ITestOutputHelper output)
     [InlineData("Argument 'foo' not recognized", "--overflow", "foo")]
     [InlineData("unknown tokenizer 'gpt5'", "--tokenizer", "gpt5")]
     [InlineData("has no [UNK] token", "--tokenizer", "bert", "--vocab", "{bad}")]
+    [InlineData("is a directory with neither tokenizer.json nor vocab.txt; give --vocab FILE", "--tokenizer", "bert", "--vocab", "{empty}")]
     public async Task Tokenize_BadUsage_IsOneClearLine_WithExitCode2(string message, params string[] options)
     {
         using var temp = new TempDirectory();
         var vocab = temp.Write("vocab.txt", string.Join('\n', TinyVocabulary) + "\n");
         var bad = temp.Write("words.txt", "alpha\nbeta\n");
-        string[] args = ["tokenize", .. options.Select(o => o.Replace("{vocab}", vocab, StringComparison.Ordinal).Replace("{bad}", bad, StringComparison.Ordinal))];
+        var empty = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(vocab)!, "model")).FullName;
+        string[] args = ["tokenize", .. options.Select(o => o.Replace("{vocab}", vocab, StringComparison.Ordinal).Replace("{bad}", bad, StringComparison.Ordinal).Replace("{empty}", empty, StringComparison.Ordinal))];
 
         var result = await CliRunner.RunAsync(output, CliRunner.Utf8("the experts\n"), args);
 
@@ -114,6 +116,22 @@ public sealed class TokenizeCommandTests(ITestOutputHelper output)
         result.AssertNoStackTrace();
         Assert.Equal(string.Empty, result.Stdout);
         Assert.Contains(message.Replace("the bert tokenizer needs --vocab", "--tokenizer bert needs --vocab FILE", StringComparison.Ordinal), result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tokenize_Bert_VocabularyDirectory_ReadsItsVocabTxt_AsFromPretrainedTakesAModelDirectory()
+    {
+        using var temp = new TempDirectory();
+        var vocab = temp.Write("vocab.txt", string.Join('\n', TinyVocabulary) + "\n");
+        var stdin = CliRunner.Utf8("the experts know, knowledge flowing fast.\nnetwork\n");
+
+        var fromFile = await CliRunner.RunAsync(output, stdin, "tokenize", "--tokenizer", "bert", "--vocab", vocab, "--max-len", "16");
+        var fromDirectory = await CliRunner.RunAsync(output, stdin, "tokenize", "--tokenizer", "bert", "--vocab", Path.GetDirectoryName(vocab)!, "--max-len", "16");
+
+        Assert.Equal(0, fromDirectory.ExitCode);
+        Assert.Equal(string.Empty, fromDirectory.Stderr);
+        Assert.Equal(2, ParseLines(fromDirectory.Stdout).Count);
+        Assert.Equal(fromFile.Stdout, fromDirectory.Stdout);
     }
 
     [Fact]

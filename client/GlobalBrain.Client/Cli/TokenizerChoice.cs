@@ -60,19 +60,20 @@ public sealed class TokenizerChoice
         WordPieceVocabulary? vocabulary = null;
         if (needsVocabulary)
         {
+            var path = VocabularyPath(arguments.Vocab!);
             byte[] content;
             try
             {
-                content = System.IO.File.ReadAllBytes(arguments.Vocab!);
+                content = System.IO.File.ReadAllBytes(path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                throw Usage($"--vocab: cannot read '{arguments.Vocab}': {e.Message}");
+                throw Usage($"--vocab: cannot read '{path}': {e.Message}");
             }
 
             try
             {
-                vocabulary = WordPieceVocabulary.Parse(content, Path.GetFileName(arguments.Vocab!));
+                vocabulary = WordPieceVocabulary.Parse(content, Path.GetFileName(path));
             }
             catch (VocabularyException e)
             {
@@ -161,6 +162,29 @@ public sealed class TokenizerChoice
 
         public TokenizerArguments Read(ParseResult parse) =>
             new(parse.GetValue(Tokenizer)!, parse.GetValue(Vocab), parse.GetValue(MaxLength), parse.GetValue(Overflow)!);
+    }
+
+    /// <summary>
+    /// The file <c>--vocab</c> names, or in a model directory (as HuggingFace's <c>from_pretrained</c> takes one)
+    /// its tokenizer.json, else its vocab.txt.
+    /// </summary>
+    private static string VocabularyPath(string vocab)
+    {
+        if (!Directory.Exists(vocab))
+        {
+            return vocab;
+        }
+
+        foreach (var name in new[] { "tokenizer.json", "vocab.txt" })
+        {
+            var candidate = Path.Combine(vocab, name);
+            if (System.IO.File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw Usage($"--vocab: '{vocab}' is a directory with neither tokenizer.json nor vocab.txt; give --vocab FILE (a BERT vocab.txt or a HuggingFace tokenizer.json) or a model directory that holds one");
     }
 
     private static CliException Usage(string message) => new(message, ExitCodes.Usage);
