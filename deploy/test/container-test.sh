@@ -80,7 +80,7 @@ fi
 
 work=$(mktemp -d /tmp/globalbrain-container-test.XXXXXX)
 run=$(mktemp -d /run/globalbrain-docker.XXXXXX)
-data_root=/var/lib/globalbrain-container-test/docker
+data_root=/var/lib/globalbrain-ci-docker
 mkdir -p "$data_root" "$work/bin"
 # Debian's client (20.10) rather than a newer one earlier on PATH: it builds with BuildKit without buildx.
 ln -s /usr/bin/docker "$work/bin/docker"
