@@ -22,11 +22,6 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Microsoft.Extensions.Options.OptionsValidationException e)
-{
-    Console.Error.WriteLine($"globalbrain-silo: invalid settings:\n  {string.Join("\n  ", e.Failures)}");
-    return 2;
-}
 catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.InnerException?.GetType().Name == "AddressInUseException" || e.GetType().Name == "AddressInUseException")
 {
     Console.Error.WriteLine($"globalbrain-silo: cannot listen: {e.Message} (change --urls / ASPNETCORE_URLS or GlobalBrain:Cluster:SiloPort / GatewayPort)");

@@ -85,6 +85,17 @@ public sealed class BadInputTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Ingest_ABlankExportDirectory_FailsWithUsage_NamingTheOption_NotTheCluster()
+    {
+        var result = await CliRunner.RunAsync(output, "ingest", "-", "--export", " ");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--export: ", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("cluster", result.Stderr, StringComparison.Ordinal);
+        result.AssertNoStackTrace();
+    }
+
+    [Fact]
     public async Task Ingest_WithoutPath_FailsWithUsage()
     {
         var result = await CliRunner.RunAsync(output, "ingest", "--json");

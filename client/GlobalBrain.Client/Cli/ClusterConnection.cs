@@ -58,27 +58,24 @@ public sealed class ClusterConnection : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(flags);
+        if (SettingFormats.Check(builder.Configuration, SettingFormats.GrainSections) is { Count: > 0 } formats)
+        {
+            throw new CliException(string.Join("; ", formats), ExitCodes.Usage);
+        }
+
         ConfigureQuietLogging(builder.Logging, builder.Configuration);
         builder.UseOrleans(silo => silo
             // The embedded silo is alone: localhost clustering, a free silo port and no gateway.
             .UseLocalhostClustering(siloPort: FreeLoopbackPort(), gatewayPort: 0)
             .AddGlobalBrain());
         var host = builder.Build();
-        try
-        {
-            await host.StartAsync(cancellationToken);
-        }
-        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        if (StartupSettings.Problems(host.Services) is { Count: > 0 } problems)
         {
             host.Dispose();
-            throw new CliException(string.Join("; ", e.Failures), ExitCodes.Usage);
-        }
-        catch (InvalidOperationException e) when (e.Message.Contains("configuration value", StringComparison.Ordinal))
-        {
-            host.Dispose();
-            throw new CliException($"{e.Message} Fix the GlobalBrain__* environment variable.", ExitCodes.Usage);
+            throw new CliException(string.Join("; ", problems), ExitCodes.Usage);
         }
 
+        await host.StartAsync(cancellationToken);
         return new ClusterConnection(host, embedded: true, "an embedded in-process silo");
     }
 

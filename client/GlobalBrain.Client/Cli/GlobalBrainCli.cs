@@ -144,7 +144,7 @@ public static class GlobalBrainCli
         var targetReach = new Option<double>("--target-reach")
         {
             Description = "Mean reach to wait for after ingesting.",
-            DefaultValueFactory = _ => 0.99,
+            DefaultValueFactory = _ => Grains.Telemetry.ClusterMetricsCache.ConvergedReach,
             CustomParser = Number("--target-reach", 0, 1),
             HelpName = "R",
         };

@@ -171,13 +171,9 @@ public sealed class IngestCommand(CliContext context)
         {
             return DatasetWriter.Create(arguments.Directory, arguments.Format == "jsonl" ? DatasetFormat.Jsonl : DatasetFormat.Parquet, fractions, info);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or DatasetExportException)
         {
-            // A silo that cannot use the tokenizer spec (e.g. a cluster of an older build): nothing more can be sent.
-            throw new CliException($"the cluster refused the batches: {e.Message}", ExitCodes.RuntimeFailure);
-        }
-        catch (DatasetExportException e)
-        {
+            // Refused here, before any cluster: a path that is blank or not a path, or a directory that is not new or empty.
             throw new CliException($"--export: {e.Message}", ExitCodes.Usage);
         }
     }

@@ -28,30 +28,14 @@ public sealed partial class ExpertGrain(
     TimeProvider time,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
 {
-    /// <summary>Batch ids per sealed segment: the open set written with every batch stays under 16 KB.</summary>
-    internal const int BatchSegmentSize = 1024;
-
     // Which state of the shard the aggregator has seen: a new incarnation per activation, a version per change.
     private readonly Guid _incarnation = Guid.NewGuid();
     private long _estimateVersion = -1;
     private double _estimate;
     private ExpertLedger _ledger = null!;
+    private ExpertStorage _storage = null!;
+    private ExchangeDelivery _delivery = null!;
     private int _self;
-    private Task _lastWrite = Task.CompletedTask;
-    private PendingWrite? _pending;
-
-    // Storage has moved on from this activation's version of the state (a write that timed out was
-    // applied after all): nothing more is written from here; the next activation starts from storage.
-    private bool _stale;
-
-    // Learned but not yet stored: counted in the GlobalBrain meter once a write has stored them, so
-    // the counters say what is durable, and a retried batch (recognised by its id) adds nothing.
-    private long _uncountedDocuments;
-    private long _uncountedTokens;
-    private long _uncountedBytes;
-
-    // Fault injection (reorder): the message of an exchange held back until the next one has gone.
-    private Message? _heldBack;
 
     private KnowledgeShard Shard => _ledger.Shard;
 
@@ -64,7 +48,18 @@ public sealed partial class ExpertGrain(
             throw new InvalidOperationException($"Expert {_self} does not exist: this cluster runs experts 0..{n - 1} (GlobalBrain:Experts:Count = {n}).");
         }
 
-        _ledger = await LoadAsync();
+        _storage = new ExpertStorage(_self, state, segments, time, instruments, logger, DeactivateOnIdle);
+        _delivery = new ExchangeDelivery(
+            faults.Injected,
+            faults.DelayOf,
+            carried =>
+            {
+                state.State.BytesExchanged += carried;
+                instruments.MergedBytes.Add(carried);
+            },
+            DeliverLater,
+            (peer, e) => LogExchangeFailed(logger, _self, peer, e));
+        _ledger = await _storage.LoadAsync(knowledge.Value);
 
         var flowRate = experts.Value.FlowRate;
         if (flowRate > 0 && n > 1)
@@ -80,7 +75,7 @@ public sealed partial class ExpertGrain(
             });
         }
 
-        this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
+        this.RegisterGrainTimer(_ => _storage.FlushAsync(), new GrainTimerCreationOptions
         {
             DueTime = knowledge.Value.FlushInterval,
             Period = knowledge.Value.FlushInterval,
@@ -88,82 +83,8 @@ public sealed partial class ExpertGrain(
         });
     }
 
-    /// <summary>The ledger as stored: the shard, and every batch id of the window (the open set and the sealed segments).</summary>
-    private async Task<ExpertLedger> LoadAsync()
-    {
-        var precision = knowledge.Value.Precision;
-        var stored = state.State;
-        KnowledgeShard shard;
-        if (stored.Registers is { } registers)
-        {
-            if (registers.Length != 1 << precision)
-            {
-                throw new InvalidOperationException(
-                    $"Expert {_self} was stored with {registers.Length} registers but GlobalBrain:Knowledge:Precision = {precision} needs {1 << precision}; keep the precision the knowledge was built with, or clear the storage.");
-            }
-
-            shard = ShardOf(registers, stored.Origins);
-        }
-        else
-        {
-            shard = new KnowledgeShard(precision);
-        }
-
-        var window = new BatchWindow(knowledge.Value.IdempotencyWindow, BatchSegmentSize);
-        var now = time.GetUtcNow().UtcTicks;
-        window.LoadOpen(stored.RecentBatchIds, now);
-        window.LoadOpen(stored.OpenBatchIds, stored.OpenBatchesNewest);
-        var sealedSegments = await Task.WhenAll(stored.Segments.Select(ReadSegmentAsync));
-        for (var i = 0; i < sealedSegments.Length; i++)
-        {
-            if (sealedSegments[i] is var (ids, etag))
-            {
-                window.LoadSealed(stored.Segments[i].Key, stored.Segments[i].NewestTicks, etag, ids);
-            }
-        }
-
-        return new ExpertLedger(_self, shard, window);
-    }
-
-    private async Task<(Guid[] Ids, string? ETag)?> ReadSegmentAsync(BatchSegmentRef reference)
-    {
-        (Guid[] Ids, string? ETag)? segment;
-        try
-        {
-            segment = await segments.ReadAsync(_self, reference);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new ExpertStorageException($"expert {_self} could not read its batch ids from the grain storage ({e.GetType().Name}); send the batch again later", e);
-        }
-
-        if (segment is null)
-        {
-            LogSegmentMissing(logger, _self, reference.Count);
-        }
-
-        return segment;
-    }
-
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        // Nothing to store when it never finished activating (a storage read failed) or storage has moved on.
-        if (_ledger is not { Dirty: true } || _stale)
-        {
-            return;
-        }
-
-        try
-        {
-            await PersistAsync();
-        }
-        catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
-        {
-            // Only knowledge gained by exchange can be unsaved here (ingested knowledge is stored
-            // before it is acknowledged), and peers still hold it.
-            LogFinalWriteFailed(logger, _self, reason.ReasonCode, e);
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _storage is null ? Task.CompletedTask : _storage.StoreOnDeactivationAsync(reason.ReasonCode);
 
     /// <summary>
     /// Counts the batch unless its id is in the window, and returns once a stored write holds it — on
@@ -172,7 +93,7 @@ public sealed partial class ExpertGrain(
     public async Task LearnAsync(KnowledgeDelta delta)
     {
         ArgumentNullException.ThrowIfNull(delta);
-        ThrowIfStale();
+        _storage.ThrowIfStale();
         var outcome = _ledger.Learn(delta.BatchId, delta.Documents, delta.Tokens, delta.ItemHashes, time.GetUtcNow().UtcTicks);
         if (outcome == LearnOutcome.Stored)
         {
@@ -181,12 +102,10 @@ public sealed partial class ExpertGrain(
 
         if (outcome == LearnOutcome.Learned)
         {
-            _uncountedDocuments += delta.Documents;
-            _uncountedTokens += delta.Tokens;
-            _uncountedBytes += delta.Bytes;
+            _storage.Learned(delta.Documents, delta.Tokens, delta.Bytes);
         }
 
-        await PersistAsync();
+        await _storage.PersistAsync();
         if (!_ledger.IsStored(delta.BatchId))
         {
             // A write that started after the batch was learned succeeded, so it holds the batch; only a
@@ -253,18 +172,17 @@ public sealed partial class ExpertGrain(
         }
 
         var fault = faults.Active ? faults.Draw(_self, state.State.FaultDraws++) : FaultDraw.None;
-        var heldBack = _heldBack;
-        _heldBack = null;
+        var heldBack = _delivery.TakeHeldBack();
         var started = Stopwatch.GetTimestamp();
         try
         {
             var message = await PrepareAsync(GrainFactory.GetGrain<IExpertGrain>(peer), peer, options.Mode);
-            await SendAsync(message, fault);
+            await _delivery.SendAsync(message, fault);
             state.State.ExchangesStarted++;
             instruments.Exchanges.Add(1, new KeyValuePair<string, object?>("mode", options.Mode));
             instruments.ExchangeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
-        catch (Exception e) when (IsLostExchange(e))
+        catch (Exception e) when (ExchangeDelivery.IsLost(e))
         {
             // Gossip tolerates a lost exchange: the next tick tries another peer.
             LogExchangeFailed(logger, _self, peer, e);
@@ -273,7 +191,7 @@ public sealed partial class ExpertGrain(
         if (heldBack is not null)
         {
             // After this exchange's message: its peer may get the older snapshot after a newer one.
-            await DeliverQuietlyAsync(heldBack);
+            await _delivery.DeliverQuietlyAsync(heldBack);
         }
 
         if (fault.Deactivate)
@@ -286,27 +204,27 @@ public sealed partial class ExpertGrain(
     /// What the exchange carries to the side that merges it: push, this shard to the peer; pull, the
     /// peer's shard (fetched now) to this one; push-pull, this shard to the peer, whose answer is merged here.
     /// </summary>
-    private async Task<Message> PrepareAsync(IExpertGrain expert, int peer, string mode)
+    private async Task<ExchangeMessage> PrepareAsync(IExpertGrain expert, int peer, string mode)
     {
         switch (mode)
         {
             case "push":
                 var pushed = Snapshot();
-                return new Message(peer, async () =>
+                return new ExchangeMessage(peer, async () =>
                 {
                     await expert.ReceiveAsync(pushed);
                     return pushed.WireSize;
                 });
             case "pull":
                 var pulled = await expert.ShareAsync();
-                return new Message(peer, () =>
+                return new ExchangeMessage(peer, () =>
                 {
                     Merge(pulled);
                     return Task.FromResult((long)pulled.WireSize);
                 });
             default:
                 var outgoing = Snapshot();
-                return new Message(peer, async () =>
+                return new ExchangeMessage(peer, async () =>
                 {
                     var reply = await expert.ExchangeAsync(outgoing);
                     Merge(reply);
@@ -315,73 +233,18 @@ public sealed partial class ExpertGrain(
         }
     }
 
-    /// <summary>Delivers the message now, or as the fault says: never, later, or after the next exchange; once or twice.</summary>
-    private async Task SendAsync(Message message, FaultDraw fault)
-    {
-        var copies = fault.Duplicated ? 2 : 1;
-        if (fault.Duplicated)
-        {
-            faults.Injected(FaultKind.Duplicate);
-        }
-
-        switch (fault.Fate)
-        {
-            case MessageFate.Dropped:
-                faults.Injected(FaultKind.Drop);
-                return;
-            case MessageFate.Delayed:
-                faults.Injected(FaultKind.Delay);
-                DeliverLater(message, copies, faults.DelayOf(fault));
-                return;
-            case MessageFate.Reordered:
-                faults.Injected(FaultKind.Reorder);
-                _heldBack = copies == 1 ? message : message.Twice();
-                return;
-            default:
-                for (var i = 0; i < copies; i++)
-                {
-                    await DeliverAsync(message);
-                }
-
-                return;
-        }
-    }
-
-    private async Task DeliverAsync(Message message)
-    {
-        var carried = await message.DeliverAsync();
-        state.State.BytesExchanged += carried;
-        instruments.MergedBytes.Add(carried);
-    }
-
-    /// <summary>A late message that fails is lost, as any message may be: the next exchanges carry the same knowledge.</summary>
-    private async Task DeliverQuietlyAsync(Message message)
-    {
-        try
-        {
-            await DeliverAsync(message);
-        }
-        catch (Exception e) when (IsLostExchange(e))
-        {
-            LogExchangeFailed(logger, _self, message.Peer, e);
-        }
-    }
-
     /// <summary>
     /// A one-shot grain timer delivers it, so that this expert goes on exchanging meanwhile (and a
     /// newer snapshot may overtake it). Messages still waiting when the expert deactivates are lost.
     /// </summary>
-    private void DeliverLater(Message message, int copies, TimeSpan delay)
+    private void DeliverLater(TimeSpan delay, Func<Task> deliver)
     {
-        var late = new LateMessage(message, copies);
+        var late = new LateDelivery(deliver);
         late.Timer = this.RegisterGrainTimer(
             async (pending, _) =>
             {
                 pending.Timer?.Dispose();
-                for (var i = 0; i < pending.Copies; i++)
-                {
-                    await DeliverQuietlyAsync(pending.Message);
-                }
+                await pending.Deliver();
             },
             late,
             new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = true });
@@ -395,9 +258,9 @@ public sealed partial class ExpertGrain(
         {
             // Stored first (the deactivation would store only changed knowledge), so that the draws go on
             // where they stopped: replaying the one that deactivated it would deactivate it again and again.
-            await PersistAsync();
+            await _storage.PersistAsync();
         }
-        catch (Exception e) when (IsLostExchange(e))
+        catch (Exception e) when (ExchangeDelivery.IsLost(e))
         {
             LogFaultWriteFailed(logger, _self, e);
         }
@@ -406,190 +269,21 @@ public sealed partial class ExpertGrain(
         faults.Reactivate(_self);
     }
 
-    private static bool IsLostExchange(Exception e) => e is TimeoutException or OrleansException or InvalidOperationException;
-
-    private async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        if (!_ledger.Dirty || _stale)
-        {
-            return;
-        }
-
-        try
-        {
-            await PersistAsync();
-        }
-        catch (ExpertStorageException e)
-        {
-            // Knowledge gained by exchange: the next flush, or peers, still have it.
-            LogFlushFailed(logger, _self, e);
-        }
-    }
-
-    private void Merge(ShardSnapshot snapshot) => _ledger.Merge(ShardOf(snapshot.Registers, snapshot.Origins));
-
-    private static KnowledgeShard ShardOf(byte[] registers, OriginCount[] origins) =>
-        KnowledgeShard.FromParts(registers, origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
+    private void Merge(ShardSnapshot snapshot) => _ledger.Merge(ExpertStorage.ShardOf(snapshot.Registers, snapshot.Origins));
 
     /// <summary>What peers get: the sketch, every origin as known, and this expert's own totals as stored.</summary>
     private ShardSnapshot Snapshot() => new((byte[])Shard.Items.Registers.Clone(), [.. _ledger.GossipOrigins().Select(o => new OriginCount(o.Key, o.Value.Documents, o.Value.Tokens))]);
 
-    /// <summary>What the state stores: every origin as known, this expert's own as counted (the write makes them durable).</summary>
-    private OriginCount[] StoredOriginCounts()
-    {
-        var counts = new OriginCount[Shard.Origins.Count];
-        var i = 0;
-        foreach (var (origin, totals) in Shard.Origins)
-        {
-            counts[i++] = new OriginCount(origin, totals.Documents, totals.Tokens);
-        }
-
-        return counts;
-    }
-
-    private void ThrowIfStale()
-    {
-        if (_stale)
-        {
-            throw new ExpertStorageException($"expert {_self} is reloading its state after a write it could not confirm; send the batch again");
-        }
-    }
-
-    /// <summary>
-    /// Stores the shard. Writes never overlap; a caller gets a write that starts after its change,
-    /// and callers that arrive while one is still waiting to start share it.
-    /// </summary>
-    private Task PersistAsync()
-    {
-        if (_pending is { Started: false } waiting)
-        {
-            return waiting.Completion;
-        }
-
-        var pending = new PendingWrite();
-        pending.Completion = WriteAfterAsync(_lastWrite, pending);
-        _pending = pending;
-        _lastWrite = pending.Completion;
-        return pending.Completion;
-    }
-
-    private async Task WriteAfterAsync(Task previous, PendingWrite pending)
-    {
-        try
-        {
-            await previous;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // That write's own callers saw its failure; this write stores everything anyway.
-        }
-
-        pending.Started = true;
-        ThrowIfStale();
-        try
-        {
-            // Sealed segments first: the state that names them is written only once they are stored.
-            foreach (var segment in _ledger.PrepareWrite(time.GetUtcNow().UtcTicks))
-            {
-                segment.MarkPersisted(await segments.WriteAsync(_self, segment));
-            }
-
-            // The image and the state in one turn: the storage serializes the state before it awaits.
-            var image = _ledger.Capture();
-            var stored = state.State;
-            var window = _ledger.Window;
-            stored.Registers = Shard.Items.Registers;
-            stored.Origins = StoredOriginCounts();
-            stored.RecentBatchIds = [];
-            stored.OpenBatchIds = window.OpenBlob();
-            stored.OpenBatchesNewest = window.OpenNewestTicks;
-            stored.Segments = [.. window.Sealed.Select(s => new BatchSegmentRef(s.Key, s.NewestTicks, s.Count, s.ETag))];
-            var (documents, tokens, bytes) = (_uncountedDocuments, _uncountedTokens, _uncountedBytes);
-            await state.WriteStateAsync();
-            _ledger.Stored(image);
-            _uncountedDocuments -= documents;
-            _uncountedTokens -= tokens;
-            _uncountedBytes -= bytes;
-            if (documents > 0)
-            {
-                instruments.DocumentsIngested.Add(documents);
-                instruments.Tokens.Add(tokens);
-                instruments.Text.Add(bytes);
-            }
-        }
-        catch (Orleans.Storage.InconsistentStateException e)
-        {
-            // A write this activation saw fail was applied after all, or another activation wrote: storage
-            // has a state this one does not know. Stop writing; the next activation reads storage's.
-            _stale = true;
-            LogStale(logger, _self, e);
-            DeactivateOnIdle();
-            throw new ExpertStorageException($"expert {_self} found a newer state in the grain storage than its own and is reloading it; send the batch again", e);
-        }
-        catch (Exception e) when (e is not (ExpertStorageException or OutOfMemoryException))
-        {
-            throw new ExpertStorageException($"expert {_self} could not store its knowledge: the grain storage failed or did not answer in time ({e.GetType().Name}); send the batch again later", e);
-        }
-
-        await DeleteExpiredSegmentsAsync();
-    }
-
-    /// <summary>Segments older than the window that the stored state no longer names: best effort (an orphan costs storage, never a count).</summary>
-    private async Task DeleteExpiredSegmentsAsync()
-    {
-        foreach (var segment in _ledger.Window.TakeExpired())
-        {
-            try
-            {
-                await segments.DeleteAsync(_self, segment);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                LogSegmentNotDeleted(logger, _self, e);
-            }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not exchange with expert {Peer}; it will try again on its next tick")]
     private static partial void LogExchangeFailed(ILogger logger, int expert, int peer, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Expert {Expert} could not store its shard while deactivating ({Reason}); knowledge it gained by exchange since its last write is held by its peers")]
-    private static partial void LogFinalWriteFailed(ILogger logger, int expert, DeactivationReasonCode reason, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not store its shard before deactivating for an injected fault")]
     private static partial void LogFaultWriteFailed(ILogger logger, int expert, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not store knowledge gained by exchange; the next flush tries again")]
-    private static partial void LogFlushFailed(ILogger logger, int expert, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Expert {Expert} found a newer state in storage than its own (a write it saw fail was applied); it reloads from storage")]
-    private static partial void LogStale(ILogger logger, int expert, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Expert {Expert}: the grain storage no longer has a segment of {Count} batch ids that its state names; a batch among them sent again would be counted again")]
-    private static partial void LogSegmentMissing(ILogger logger, int expert, int count);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not delete an expired segment of batch ids; it stays in storage unused")]
-    private static partial void LogSegmentNotDeleted(ILogger logger, int expert, Exception exception);
-
-    /// <summary>An exchange's message to <see cref="Peer"/>: delivering it merges a snapshot on one side and returns the bytes carried.</summary>
-    private sealed record Message(int Peer, Func<Task<long>> DeliverAsync)
+    private sealed class LateDelivery(Func<Task> deliver)
     {
-        public Message Twice() => new(Peer, async () => await DeliverAsync() + await DeliverAsync());
-    }
-
-    private sealed class LateMessage(Message message, int copies)
-    {
-        public Message Message { get; } = message;
-
-        public int Copies { get; } = copies;
+        public Func<Task> Deliver { get; } = deliver;
 
         public IGrainTimer? Timer { get; set; }
-    }
-
-    private sealed class PendingWrite
-    {
-        public bool Started { get; set; }
-
-        public Task Completion { get; set; } = Task.CompletedTask;
     }
 }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace GlobalBrain.Grains.Hosting;
 
 /// <summary>N and v: how many experts there are and how often each starts an exchange.</summary>
@@ -114,118 +112,28 @@ public static class SettingErrors
 {
     public static string Describe(string section, string key, string problem) =>
         $"{section}:{key} {problem}; set it in appsettings.json or with the environment variable {section.Replace(":", "__", StringComparison.Ordinal)}__{key}.";
-}
 
-public sealed class ExpertsOptionsValidator : IValidateOptions<ExpertsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ExpertsOptions options)
+    /// <summary>Adds a problem when a time span lies outside [min, max].</summary>
+    public static void CheckSpan(List<string> errors, string section, string key, TimeSpan value, TimeSpan min, TimeSpan max)
     {
-        var errors = new List<string>();
-        if (options.Count is < 1 or > ExpertsOptions.MaxCount)
+        ArgumentNullException.ThrowIfNull(errors);
+        if (value < min || value > max)
         {
-            errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Count), $"must be between 1 and {ExpertsOptions.MaxCount} (got {options.Count})"));
+            // TimeSpan reads a bare number as days ("5" = 5.00:00:00): say so when that is the likely slip.
+            var days = value.Ticks != 0 && value.Ticks % TimeSpan.TicksPerDay == 0 ? " — a bare number is read as days: write 00:00:05 for 5 seconds" : string.Empty;
+            errors.Add(Describe(section, key, $"must be a time span from {Span(min)} to {Span(max)} (got {Span(value)}{days})"));
         }
-
-        if (!double.IsFinite(options.FlowRate) || options.FlowRate < 0 || options.FlowRate > ExpertsOptions.MaxFlowRate)
-        {
-            errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.FlowRate), $"must be a number between 0 and {ExpertsOptions.MaxFlowRate} exchanges per second (got {options.FlowRate})"));
-        }
-
-        if (options.Mode is not ("push" or "pull" or "push-pull"))
-        {
-            errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Mode), $"must be push, pull or push-pull (got '{options.Mode}')"));
-        }
-
-        switch (options.Topology)
-        {
-            case "complete":
-                break;
-            case "ring" or "small-world" when options.K < 1 || (options.Count > 1 && 2L * options.K >= options.Count):
-                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.K), $"must be from 1 to {Math.Max(1, (options.Count - 1) / 2)} for {options.Count} experts: k neighbours on each side, 2k < N (got {options.K})"));
-                break;
-            case "small-world" when !(options.Beta is >= 0 and <= 1):
-                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Beta), $"is a rewiring probability, from 0 to 1 (got {options.Beta})"));
-                break;
-            case "scale-free" when options.M < 1 || (options.Count > 1 && options.M >= options.Count):
-                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.M), $"must be from 1 to N − 1 = {options.Count - 1} (got {options.M})"));
-                break;
-            case "ring" or "small-world" or "scale-free":
-                break;
-            default:
-                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Topology), $"must be complete, ring, small-world or scale-free (got '{options.Topology}')"));
-                break;
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
-}
 
-public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOptions>
-{
-    public ValidateOptionsResult Validate(string? name, KnowledgeOptions options)
+    /// <summary>Adds a problem when a TCP port lies outside 1–65535.</summary>
+    public static void CheckPort(List<string> errors, string section, string key, int port)
     {
-        var errors = new List<string>();
-        if (options.Precision is < Domain.Knowledge.HyperLogLog.MinPrecision or > Domain.Knowledge.HyperLogLog.MaxPrecision)
+        ArgumentNullException.ThrowIfNull(errors);
+        if (port is < 1 or > 65535)
         {
-            errors.Add(SettingErrors.Describe(KnowledgeOptions.SectionName, nameof(options.Precision),
-                $"must be between {Domain.Knowledge.HyperLogLog.MinPrecision} and {Domain.Knowledge.HyperLogLog.MaxPrecision} (got {options.Precision})"));
+            errors.Add(Describe(section, key, $"must be a TCP port from 1 to 65535 (got {port})"));
         }
-
-        if (options.ShingleWidth is < 1 or > Domain.Knowledge.KnowledgeItems.MaxShingleWidth)
-        {
-            errors.Add(SettingErrors.Describe(KnowledgeOptions.SectionName, nameof(options.ShingleWidth),
-                $"must be between 1 and {Domain.Knowledge.KnowledgeItems.MaxShingleWidth} (got {options.ShingleWidth})"));
-        }
-
-        if (options.FlushInterval <= TimeSpan.Zero)
-        {
-            errors.Add(SettingErrors.Describe(KnowledgeOptions.SectionName, nameof(options.FlushInterval), $"must be positive (got {options.FlushInterval})"));
-        }
-
-        if (options.IdempotencyWindow <= TimeSpan.Zero || options.IdempotencyWindow > TimeSpan.FromDays(366))
-        {
-            errors.Add(SettingErrors.Describe(KnowledgeOptions.SectionName, nameof(options.IdempotencyWindow),
-                $"must be a positive time span of at most 366 days, as d.hh:mm:ss (got {options.IdempotencyWindow})"));
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
-}
 
-public sealed class FaultsOptionsValidator : IValidateOptions<FaultsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, FaultsOptions options)
-    {
-        var errors = new List<string>();
-        foreach (var (key, value) in new[]
-        {
-            (nameof(options.DropProbability), options.DropProbability),
-            (nameof(options.DuplicateProbability), options.DuplicateProbability),
-            (nameof(options.DelayProbability), options.DelayProbability),
-            (nameof(options.ReorderProbability), options.ReorderProbability),
-            (nameof(options.DeactivateProbability), options.DeactivateProbability),
-        })
-        {
-            if (!(value is >= 0 and <= 1))
-            {
-                errors.Add(SettingErrors.Describe(FaultsOptions.SectionName, key, $"is a probability, from 0 to 1 (got {value})"));
-            }
-        }
-
-        var fates = options.DropProbability + options.DelayProbability + options.ReorderProbability;
-        if (errors.Count == 0 && fates > 1)
-        {
-            // A message is dropped, delayed or held back, one at most: the three share one draw.
-            errors.Add(
-                $"{FaultsOptions.SectionName}:DropProbability + DelayProbability + ReorderProbability must be at most 1, as a message is dropped, delayed or held back, one at most (got {fates}); " +
-                "set them in appsettings.json or with the environment variables GlobalBrain__Faults__DropProbability, GlobalBrain__Faults__DelayProbability and GlobalBrain__Faults__ReorderProbability.");
-        }
-
-        if (options.MaxDelay <= TimeSpan.Zero || options.MaxDelay > FaultsOptions.LongestDelay)
-        {
-            errors.Add(SettingErrors.Describe(FaultsOptions.SectionName, nameof(options.MaxDelay), $"must be more than 0 and at most {FaultsOptions.LongestDelay} (got {options.MaxDelay})"));
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
+    private static string Span(TimeSpan value) => value.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -23,21 +23,11 @@ public static class GlobalBrainSiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         var services = silo.Services;
-        services.AddOptions<ExpertsOptions>().BindConfiguration(ExpertsOptions.SectionName).ValidateOnStart();
-        services.AddOptions<KnowledgeOptions>().BindConfiguration(KnowledgeOptions.SectionName).ValidateOnStart();
-        services.AddOptions<FaultsOptions>().BindConfiguration(FaultsOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExpertsOptions>, ExpertsOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KnowledgeOptions>, KnowledgeOptionsValidator>());
-        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FaultsOptions>, FaultsOptionsValidator>());
+        services.AddGlobalBrainOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EncoderResolver>();
         services.TryAddSingleton<Simulation.TopologyCache>();
         services.AddMetrics();
-        services.AddOptions<Telemetry.MetricsOptions>().BindConfiguration(Telemetry.MetricsOptions.SectionName)
-            .Validate(o => o.Interval > TimeSpan.Zero, SettingErrors.Describe(Telemetry.MetricsOptions.SectionName, nameof(Telemetry.MetricsOptions.Interval), "must be positive"))
-            .ValidateOnStart();
         services.TryAddSingleton<Telemetry.ClusterMetricsCache>();
         services.TryAddSingleton<Telemetry.GlobalBrainInstruments>();
         services.TryAddSingleton<Faults.ExchangeFaults>();
@@ -52,5 +42,26 @@ public static class GlobalBrainSiloBuilderExtensions
         }
 
         return silo;
+    }
+
+    /// <summary>The grains' settings sections (<see cref="SettingFormats.GrainSections"/>), each bound and checked by its validator when the host starts.</summary>
+    public static IServiceCollection AddGlobalBrainOptions(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<ExpertsOptions, ExpertsOptionsValidator>(ExpertsOptions.SectionName);
+        services.AddValidatedOptions<KnowledgeOptions, KnowledgeOptionsValidator>(KnowledgeOptions.SectionName);
+        services.AddValidatedOptions<FaultsOptions, FaultsOptionsValidator>(FaultsOptions.SectionName);
+        services.AddValidatedOptions<IngestOptions, IngestOptionsValidator>(IngestOptions.SectionName);
+        services.AddValidatedOptions<Telemetry.MetricsOptions, MetricsOptionsValidator>(Telemetry.MetricsOptions.SectionName);
+        return services;
+    }
+
+    /// <summary>Binds <typeparamref name="TOptions"/> to <paramref name="section"/>, checked by <typeparamref name="TValidator"/> when the host starts.</summary>
+    public static IServiceCollection AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        return services;
     }
 }

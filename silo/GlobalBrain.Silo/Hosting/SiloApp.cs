@@ -1,6 +1,7 @@
 using GlobalBrain.Grains.Telemetry;
 using GlobalBrain.Silo.Api;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace GlobalBrain.Silo.Hosting;
 
@@ -19,8 +20,7 @@ public static class SiloApp
         builder.AddGlobalBrainSilo();
         overrides?.Invoke(builder.Services);
         var app = builder.Build();
-        ValidateOptionsNow(app.Services);
-        var metricsPort = app.Configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>()?.Port ?? 0;
+        var metricsPort = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Port;
         if (metricsPort > 0)
         {
             // The metrics port serves /metrics and the health probes only (no API key there, and the
@@ -59,38 +59,13 @@ public static class SiloApp
         return app;
     }
 
-    /// <summary>
-    /// Runs the options validation the host would run when it starts (ValidateOnStart), now: a failure
-    /// is then one line per problem from <see cref="InvalidSettingsException"/>, not a logged stack trace.
-    /// </summary>
-    private static void ValidateOptionsNow(IServiceProvider services)
-    {
-        try
-        {
-            services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
-        }
-        catch (Microsoft.Extensions.Options.OptionsValidationException e)
-        {
-            throw new InvalidSettingsException([.. e.Failures]);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.All(i => i is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException))
-        {
-            throw new InvalidSettingsException([.. e.InnerExceptions.SelectMany(i => i is Microsoft.Extensions.Options.OptionsValidationException v ? v.Failures : [SettingFormats.DescribeBindingFailure((InvalidOperationException)i)])]);
-        }
-        catch (InvalidOperationException e)
-        {
-            // A value of the wrong type in a section bound at start (GlobalBrain:Faults:* …).
-            throw new InvalidSettingsException([SettingFormats.DescribeBindingFailure(e)]);
-        }
-    }
-
     /// <summary>Reaches what the configured providers need (Redis) before Orleans starts.</summary>
     /// <returns>null when everything answered, else one line saying what is unreachable and which setting names it.</returns>
     public static async Task<string?> CheckDependenciesAsync(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var cluster = app.Configuration.GetSection(GlobalBrainClusterOptions.SectionName).Get<GlobalBrainClusterOptions>() ?? new();
-        var storage = app.Configuration.GetSection(GlobalBrainStorageOptions.SectionName).Get<GlobalBrainStorageOptions>() ?? new();
+        var cluster = app.Services.GetRequiredService<IOptions<GlobalBrainClusterOptions>>().Value;
+        var storage = app.Services.GetRequiredService<IOptions<GlobalBrainStorageOptions>>().Value;
         return cluster.UsesRedisMembership || storage.UsesRedis
             ? await ClusterProviders.ProbeRedisAsync(cluster.Redis!, TimeSpan.FromSeconds(10))
             : null;

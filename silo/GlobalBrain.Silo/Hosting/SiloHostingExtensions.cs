@@ -21,13 +21,7 @@ public static class SiloHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
-        GlobalBrainClusterOptions cluster;
-        GlobalBrainStorageOptions storage;
-        GlobalBrainApiOptions api;
-        List<string> problems;
-        int metricsPort;
-        var listenUrls = ListenAddresses.Of(configuration);
-        var formats = SettingFormats.Check(configuration);
+        var formats = SettingFormats.Check(configuration, [.. SiloSettings.Sections, .. SettingFormats.GrainSections], SiloSettings.Expectations);
         if (formats.Count > 0)
         {
             throw new InvalidSettingsException(formats);
@@ -35,44 +29,32 @@ public static class SiloHostingExtensions
 
         try
         {
-            cluster = configuration.GetSection(GlobalBrainClusterOptions.SectionName).Get<GlobalBrainClusterOptions>() ?? new();
-            storage = configuration.GetSection(GlobalBrainStorageOptions.SectionName).Get<GlobalBrainStorageOptions>() ?? new();
             _ = configuration.GetSection(ClusterProviders.MembershipSection).Get<Orleans.Configuration.ClusterMembershipOptions>();
-            api = configuration.GetSection(GlobalBrainApiOptions.SectionName).Get<GlobalBrainApiOptions>() ?? new();
-            problems = SiloSettingsValidator.Validate(cluster, storage, api, listenUrls);
-
-            // The grains validate these again at start; checking here too reports every problem
-            // at once, as plain lines, before anything starts.
-            var experts = configuration.GetSection(ExpertsOptions.SectionName).Get<ExpertsOptions>() ?? new();
-            var knowledge = configuration.GetSection(KnowledgeOptions.SectionName).Get<KnowledgeOptions>() ?? new();
-            var metrics = configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>() ?? new();
-            problems.AddRange(new ExpertsOptionsValidator().Validate(null, experts).Failures ?? []);
-            problems.AddRange(new KnowledgeOptionsValidator().Validate(null, knowledge).Failures ?? []);
-            SiloSettingsValidator.ValidateGrainSettings(problems, experts, knowledge, metrics);
-            metricsPort = metrics.Port;
-            if (metricsPort is < 0 or > 65535)
-            {
-                problems.Add(SettingErrors.Describe(MetricsOptions.SectionName, nameof(MetricsOptions.Port), $"must be a TCP port from 1 to 65535, or 0 to serve /metrics on the API port (got {metricsPort})"));
-            }
-            else if (metricsPort > 0 && (metricsPort == cluster.SiloPort || metricsPort == cluster.GatewayPort || listenUrls.Any(u => ListenAddresses.Port(u) == metricsPort)))
-            {
-                problems.Add(SettingErrors.Describe(MetricsOptions.SectionName, nameof(MetricsOptions.Port),
-                    $"must differ from the API's port ({string.Join(", ", listenUrls)}) and from GlobalBrain:Cluster:SiloPort / GatewayPort ({cluster.SiloPort}, {cluster.GatewayPort}) (got {metricsPort})"));
-            }
         }
         catch (InvalidOperationException e)
         {
-            // A value of the wrong type in a section not checked above, e.g. Orleans__Membership__ProbeTimeout=soon.
+            // A value of the wrong type in Orleans' own section, e.g. Orleans__Membership__ProbeTimeout=soon.
             throw new InvalidSettingsException([SettingFormats.DescribeBindingFailure(e)]);
         }
 
-        if (problems.Count > 0)
+        // Every section is checked by its validator before anything is wired from it (a port out of range
+        // would throw first), every problem at once; the host checks them again when it starts.
+        var apiUrls = ListenAddresses.Of(configuration);
+        using (var validation = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddSiloOptions(apiUrls).AddGlobalBrainOptions().BuildServiceProvider())
         {
-            throw new InvalidSettingsException(problems);
+            if (StartupSettings.Problems(validation) is { Count: > 0 } problems)
+            {
+                throw new InvalidSettingsException(problems);
+            }
         }
 
+        builder.Services.AddSiloOptions(apiUrls);
+        var cluster = SiloSettings.Read<GlobalBrainClusterOptions>(configuration, GlobalBrainClusterOptions.SectionName);
+        var storage = SiloSettings.Read<GlobalBrainStorageOptions>(configuration, GlobalBrainStorageOptions.SectionName);
+        var api = SiloSettings.Read<GlobalBrainApiOptions>(configuration, GlobalBrainApiOptions.SectionName);
+        var metricsPort = SiloSettings.Read<MetricsOptions>(configuration, MetricsOptions.SectionName).Port;
         var urls = string.Join(';', ListenAddresses.Split(string.IsNullOrEmpty(configuration["urls"]) ? DefaultUrl : configuration["urls"]!));
-        if (metricsPort > 0)
+        if (metricsPort is > 0 and <= 65535)
         {
             // /metrics and the health probes on their own port, on the same interface as the API (SiloApp keeps the API off it).
             var first = ListenAddresses.Split(urls)[0];
@@ -84,8 +66,6 @@ public static class SiloHostingExtensions
         builder.WebHost.UseUrls(urls);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = api.MaxBodyBytes);
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(api));
-
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.ShutdownTimeout);
         builder.UseOrleans(silo =>
         {
@@ -96,7 +76,7 @@ public static class SiloHostingExtensions
         builder.Services.AddHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<SiloReadyHealthCheck>("silo", tags: ["ready"]);
-        builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<SiloStartupLog>(services, cluster, storage));
+        builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<SiloStartupLog>(services));
         builder.Services.AddSingleton<Api.IngestService>();
         builder.Services.AddSingleton<Api.ApiKeyCheck>();
         builder.Services.AddSingleton<Api.RequestGate>();

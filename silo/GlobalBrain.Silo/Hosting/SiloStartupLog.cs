@@ -18,8 +18,8 @@ internal sealed partial class SiloStartupLog(
     IServer server,
     ILocalSiloDetails silo,
     IOptions<ClusterOptions> ids,
-    GlobalBrainClusterOptions cluster,
-    GlobalBrainStorageOptions storage,
+    IOptions<GlobalBrainClusterOptions> clusterOptions,
+    IOptions<GlobalBrainStorageOptions> storageOptions,
     IOptions<GlobalBrainApiOptions> api,
     IOptions<ExpertsOptions> experts,
     IOptions<MetricsOptions> metrics,
@@ -40,13 +40,13 @@ internal sealed partial class SiloStartupLog(
                 metricsPort > 0 ? $"port {metricsPort}" : "the API port",
                 ids.Value.ServiceId,
                 ids.Value.ClusterId,
-                cluster.Provider,
-                storage.Provider,
+                clusterOptions.Value.Provider,
+                storageOptions.Value.Provider,
                 experts.Value.Count,
                 experts.Value.FlowRate,
                 api.Value.Tokenizer);
         });
-        lifetime.ApplicationStopping.Register(() => LogStopping(logger, silo.SiloAddress.Endpoint.ToString(), cluster.ShutdownTimeout.TotalSeconds));
+        lifetime.ApplicationStopping.Register(() => LogStopping(logger, silo.SiloAddress.Endpoint.ToString(), clusterOptions.Value.ShutdownTimeout.TotalSeconds));
         return Task.CompletedTask;
     }
 

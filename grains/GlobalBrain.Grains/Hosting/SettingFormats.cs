@@ -2,45 +2,44 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using GlobalBrain.Grains.Hosting;
+using GlobalBrain.Grains.Ingestion;
+using Microsoft.Extensions.Configuration;
 
-namespace GlobalBrain.Silo.Hosting;
+namespace GlobalBrain.Grains.Hosting;
 
 /// <summary>
 /// Values a setting's type cannot hold ("abc" or 1e20 for a whole number, "soon" for a time span),
 /// found before binding so that every one is reported at once, naming the setting, its environment
 /// variable and what a value looks like — instead of the binder's first exception, in .NET type names.
 /// </summary>
-internal static partial class SettingFormats
+public static partial class SettingFormats
 {
-    private static readonly (string Section, Type Options)[] Sections =
+    /// <summary>The sections <see cref="GlobalBrainSiloBuilderExtensions.AddGlobalBrain"/> binds.</summary>
+    public static readonly IReadOnlyList<(string Section, Type Options)> GrainSections =
     [
-        (GlobalBrainClusterOptions.SectionName, typeof(GlobalBrainClusterOptions)),
-        (GlobalBrainStorageOptions.SectionName, typeof(GlobalBrainStorageOptions)),
-        (GlobalBrainApiOptions.SectionName, typeof(GlobalBrainApiOptions)),
         (ExpertsOptions.SectionName, typeof(ExpertsOptions)),
         (KnowledgeOptions.SectionName, typeof(KnowledgeOptions)),
-        (Grains.Telemetry.MetricsOptions.SectionName, typeof(Grains.Telemetry.MetricsOptions)),
+        (FaultsOptions.SectionName, typeof(FaultsOptions)),
+        (IngestOptions.SectionName, typeof(IngestOptions)),
+        (Telemetry.MetricsOptions.SectionName, typeof(Telemetry.MetricsOptions)),
     ];
 
-    /// <summary>What a value of a setting looks like, where its type alone says too little.</summary>
+    /// <summary>What a value of a grain setting looks like, where its type alone says too little.</summary>
     private static readonly Dictionary<string, string> Expectations = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["GlobalBrain:Cluster:SiloPort"] = "a TCP port from 1 to 65535",
-        ["GlobalBrain:Cluster:GatewayPort"] = "a TCP port from 1 to 65535",
-        ["GlobalBrain:Cluster:PrimarySiloPort"] = "a TCP port from 1 to 65535",
         ["GlobalBrain:Metrics:Port"] = "a TCP port from 1 to 65535, or 0",
         ["GlobalBrain:Experts:Count"] = $"a whole number from 1 to {ExpertsOptions.MaxCount}",
         ["GlobalBrain:Knowledge:Precision"] = $"a whole number from {Domain.Knowledge.HyperLogLog.MinPrecision} to {Domain.Knowledge.HyperLogLog.MaxPrecision}",
-        ["GlobalBrain:Api:MaxBodyBytes"] = $"a whole number of bytes from 1024 to {GlobalBrainApiOptions.MaxBodyBytesLimit}",
     };
 
-    /// <summary>One message per setting whose value its type cannot hold.</summary>
-    public static List<string> Check(IConfiguration configuration)
+    /// <summary>One message per setting of <paramref name="sections"/> whose value its type cannot hold.</summary>
+    /// <param name="expectations">What values of the host's own settings look like (key → "a TCP port …"), beside the grains' own.</param>
+    public static List<string> Check(IConfiguration configuration, IEnumerable<(string Section, Type Options)> sections, IReadOnlyDictionary<string, string>? expectations = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(sections);
         var errors = new List<string>();
-        foreach (var (section, options) in Sections)
+        foreach (var (section, options) in sections)
         {
             foreach (var property in options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
             {
@@ -60,7 +59,7 @@ internal static partial class SettingFormats
                 }
                 catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or NotSupportedException)
                 {
-                    errors.Add(SettingErrors.Describe(section, property.Name, $"must be {Expectations.GetValueOrDefault(key, expected)} (got '{raw}')"));
+                    errors.Add(SettingErrors.Describe(section, property.Name, $"must be {expectations?.GetValueOrDefault(key) ?? Expectations.GetValueOrDefault(key, expected)} (got '{raw}')"));
                 }
             }
         }
@@ -69,7 +68,7 @@ internal static partial class SettingFormats
     }
 
     /// <summary>
-    /// The binder's message about a value it could not convert, for settings outside <see cref="Sections"/>
+    /// The binder's message about a value it could not convert, for settings outside the sections checked beforehand
     /// (Orleans:Membership:*, …), with the setting's environment variable.
     /// </summary>
     public static string DescribeBindingFailure(InvalidOperationException e)
