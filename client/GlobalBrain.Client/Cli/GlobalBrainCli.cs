@@ -264,14 +264,14 @@ public static class GlobalBrainCli
         var mode = new Option<IReadOnlyList<ExchangeMode>>("--mode")
         {
             Description = "Who sends in an exchange (default push-pull); a comma list sweeps.",
-            CustomParser = r => SimulateCommand.ParseList(r, "--mode", SimulateCommand.ParseMode, item => $"Argument '{item}' not recognized; must be push, pull or push-pull"),
+            CustomParser = r => SimulateCommand.ParseList(r, "--mode", SimulateCommand.ParseMode, item => $"Argument '{item}' not recognized; must be {SimulationNames.Modes.Or()}"),
             HelpName = "push|pull|push-pull[,…]",
             Arity = ArgumentArity.ExactlyOne,
         };
         var topology = new Option<IReadOnlyList<TopologyKind>>("--topology")
         {
             Description = "Who can exchange with whom (default complete); a comma list sweeps.",
-            CustomParser = r => SimulateCommand.ParseList(r, "--topology", SimulateCommand.ParseTopology, item => $"Argument '{item}' not recognized; must be complete, ring, small-world or scale-free"),
+            CustomParser = r => SimulateCommand.ParseList(r, "--topology", SimulateCommand.ParseTopology, item => $"Argument '{item}' not recognized; must be {SimulationNames.Topologies.Or()}"),
             HelpName = "complete|ring|small-world|scale-free[,…]",
             Arity = ArgumentArity.ExactlyOne,
         };
@@ -285,7 +285,7 @@ public static class GlobalBrainCli
         };
         var m = new Option<int>("--m") { Description = "scale-free: edges each new expert attaches with.", DefaultValueFactory = _ => 3, CustomParser = Whole("--m", 1) };
         var scenario = new Option<string>("--scenario") { Description = "What the experts know at round 0: one item at expert 0 (rumor), k items each (items), or documents (corpus).", DefaultValueFactory = _ => "rumor", HelpName = "rumor|items|corpus" };
-        scenario.AcceptOnlyFromAmong("rumor", "items", "corpus");
+        scenario.AcceptOnlyFromAmong([.. SimulationNames.Scenarios.Names]);
         var itemsPerExpert = new Option<int>("--items-per-expert") { Description = "items: distinct items each expert starts with.", DefaultValueFactory = _ => 1, HelpName = "K", CustomParser = Whole("--items-per-expert", 1) };
         var cap = new Option<int?>("--exchange-cap") { Description = "Items one exchange may carry (a delta of what the receiver lacks); default: the whole shard.", HelpName = "C", CustomParser = OptionalWhole("--exchange-cap", 1) };
         var docs = new Option<string?>("--docs") { Description = "corpus: files or directories of documents (.txt, .jsonl), tokenized with cl100k_base into 3-shingle items as ingest does.", HelpName = "PATH" };
@@ -354,7 +354,7 @@ public static class GlobalBrainCli
                 grid.FlowRates[0],
                 grid.Modes[0],
                 new TopologySpec(grid.Topologies[0], parse.GetValue(k), parse.GetValue(beta), parse.GetValue(m)),
-                scenarioName switch { "items" => ScenarioKind.Items, "corpus" => ScenarioKind.Corpus, _ => ScenarioKind.Rumor },
+                SimulationNames.Scenarios.Parse(scenarioName, "scenario"),
                 parse.GetValue(seed),
                 parse.GetValue(rounds) ?? (until ? 1_000_000 : 100),
                 until,

@@ -290,7 +290,7 @@ public sealed class SimulateCommand(CliContext context)
         switch (arguments.Engine)
         {
             case SimulationEngine.Compact when !spec.IsCompact:
-                throw new CliException($"--engine compact runs --scenario rumor on --topology complete only (got {Name(spec.Scenario)} on {Name(spec.Topology.Kind)})", ExitCodes.Usage);
+                throw new CliException($"--engine compact runs --scenario rumor on --topology complete only (got {spec.Scenario.Name()} on {spec.Topology.Kind.Name()})", ExitCodes.Usage);
             case SimulationEngine.Compact when arguments.Cluster is not null:
                 throw new CliException("--engine compact runs in this process: leave out --cluster", ExitCodes.Usage);
             case SimulationEngine.Blocks or SimulationEngine.Auto when spec.Experts > SimulationSpec.MaxExperts && (arguments.Engine == SimulationEngine.Blocks || arguments.Cluster is not null):
@@ -318,12 +318,10 @@ public sealed class SimulateCommand(CliContext context)
         double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : null;
 
     /// <summary>The mode of a command-line name (push, pull, push-pull), or null.</summary>
-    internal static ExchangeMode? ParseMode(string item) =>
-        Enum.GetValues<ExchangeMode>().Where(m => Name(m) == item).Select(m => (ExchangeMode?)m).FirstOrDefault();
+    internal static ExchangeMode? ParseMode(string item) => SimulationNames.Modes.TryParse(item, out var mode) ? mode : null;
 
     /// <summary>The topology of a command-line name (complete, ring, small-world, scale-free), or null.</summary>
-    internal static TopologyKind? ParseTopology(string item) =>
-        Enum.GetValues<TopologyKind>().Where(k => Name(k) == item).Select(k => (TopologyKind?)k).FirstOrDefault();
+    internal static TopologyKind? ParseTopology(string item) => SimulationNames.Topologies.TryParse(item, out var kind) ? kind : null;
 
     /// <summary>The documents of --docs, tokenized with the default tokenizer on all cores; bad inputs are reported and skipped, as in ingest.</summary>
     private async Task<CorpusDocuments> ReadCorpusAsync(string docs, CancellationToken cancellationToken)
@@ -348,28 +346,6 @@ public sealed class SimulateCommand(CliContext context)
     }
 
     private sealed record CorpusDocuments(IReadOnlyList<(string Id, int[] TokenIds)> Documents, int Rejected);
-
-    internal static string Name(ExchangeMode mode) => mode switch
-    {
-        ExchangeMode.Push => "push",
-        ExchangeMode.Pull => "pull",
-        _ => "push-pull",
-    };
-
-    internal static string Name(TopologyKind kind) => kind switch
-    {
-        TopologyKind.Complete => "complete",
-        TopologyKind.Ring => "ring",
-        TopologyKind.SmallWorld => "small-world",
-        _ => "scale-free",
-    };
-
-    internal static string Name(ScenarioKind scenario) => scenario switch
-    {
-        ScenarioKind.Rumor => "rumor",
-        ScenarioKind.Items => "items",
-        _ => "corpus",
-    };
 
     private static PlotAxis PlotAxisFor(SimulateArguments arguments, SimulationGrid grid)
     {
@@ -515,7 +491,7 @@ public sealed class SimulateCommand(CliContext context)
 
         if (grid.Modes.Count > 1)
         {
-            parts.Add(Name(spec.Mode));
+            parts.Add(spec.Mode.Name());
         }
 
         if (grid.Topologies.Count > 1)
@@ -542,7 +518,7 @@ public sealed class SimulateCommand(CliContext context)
 
         if (grid.Modes.Count == 1)
         {
-            parts.Add(Name(spec.Mode));
+            parts.Add(spec.Mode.Name());
         }
 
         if (grid.Topologies.Count == 1)
@@ -550,7 +526,7 @@ public sealed class SimulateCommand(CliContext context)
             parts.Add(Describe(spec.Topology));
         }
 
-        parts.Add(Name(spec.Scenario));
+        parts.Add(spec.Scenario.Name());
         parts.Add(string.Create(CultureInfo.InvariantCulture, $"seed {spec.Seed}"));
         return string.Join(", ", parts);
     }
@@ -595,7 +571,7 @@ public sealed class SimulateCommand(CliContext context)
             var spec = result.Spec;
             foreach (var r in result.Rounds)
             {
-                text.Append(CultureInfo.InvariantCulture, $"{spec.Experts},{spec.FlowRate:R},{Name(spec.Mode)},{Name(spec.Topology.Kind)},");
+                text.Append(CultureInfo.InvariantCulture, $"{spec.Experts},{spec.FlowRate:R},{spec.Mode.Name()},{spec.Topology.Kind.Name()},");
                 AppendRound(text, r);
             }
         }
@@ -613,7 +589,7 @@ public sealed class SimulateCommand(CliContext context)
         var spec = result.Spec;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
-            $"GlobalBrain simulation: N = {spec.Experts:N0}, v = {spec.FlowRate:G}, {Name(spec.Mode)}, {Describe(spec.Topology)}, {Name(spec.Scenario)} (I = {result.DistinctItems:N0}), seed {spec.Seed}\n");
+            $"GlobalBrain simulation: N = {spec.Experts:N0}, v = {spec.FlowRate:G}, {spec.Mode.Name()}, {Describe(spec.Topology)}, {spec.Scenario.Name()} (I = {result.DistinctItems:N0}), seed {spec.Seed}\n");
         text.Append("  round   mean reach   min reach   p50 reach   std reach   collective intelligence     exchanges   bytes exchanged\n");
         var rounds = result.Rounds;
         var step = Math.Max(1, (rounds.Count + MaxTableRows - 1) / MaxTableRows);
@@ -655,8 +631,7 @@ public sealed class SimulateCommand(CliContext context)
         var scenario = spec.Scenario switch
         {
             ScenarioKind.Items => string.Create(CultureInfo.InvariantCulture, $"items ({spec.ItemsPerExpert} per expert)"),
-            ScenarioKind.Corpus => "corpus",
-            _ => "rumor",
+            _ => spec.Scenario.Name(),
         };
         var cap = spec.ExchangeCap is { } c ? string.Create(CultureInfo.InvariantCulture, $", exchange cap {c:N0}") : string.Empty;
         var rounds = spec.UntilConverged
@@ -672,7 +647,7 @@ public sealed class SimulateCommand(CliContext context)
             var last = result.Rounds[^1];
             var full = result.RoundsToFullCoverage is { } f ? f.ToString("N0", CultureInfo.InvariantCulture) : "—";
             text.Append(CultureInfo.InvariantCulture,
-                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {Name(s.Mode),-9}   {Name(s.Topology.Kind),-11}   {result.Rounds.Count - 1,6:N0}   {full,13}   {last.MeanReach,10:F4}   {last.CollectiveIntelligence,23:N0}   {result.Rounds.Sum(r => r.Exchanges),13:N0}\n");
+                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {s.Mode.Name(),-9}   {s.Topology.Kind.Name(),-11}   {result.Rounds.Count - 1,6:N0}   {full,13}   {last.MeanReach,10:F4}   {last.CollectiveIntelligence,23:N0}   {result.Rounds.Sum(r => r.Exchanges),13:N0}\n");
         }
 
         var exchanges = results.Sum(r => r.Rounds.Sum(s => s.Exchanges));
@@ -797,12 +772,12 @@ public sealed class SimulateCommand(CliContext context)
             {
                 Experts = spec.Experts,
                 FlowRate = spec.FlowRate,
-                Mode = Name(spec.Mode),
-                Topology = Name(kind),
+                Mode = spec.Mode.Name(),
+                Topology = kind.Name(),
                 K = kind is TopologyKind.Ring or TopologyKind.SmallWorld ? spec.Topology.K : null,
                 Beta = kind == TopologyKind.SmallWorld ? spec.Topology.Beta : null,
                 M = kind == TopologyKind.ScaleFree ? spec.Topology.M : null,
-                Scenario = Name(spec.Scenario),
+                Scenario = spec.Scenario.Name(),
                 ItemsPerExpert = spec.Scenario == ScenarioKind.Items ? spec.ItemsPerExpert : null,
                 ExchangeCap = spec.ExchangeCap,
                 Seed = spec.Seed,

@@ -422,10 +422,15 @@ public sealed class CompactCheckpoint(string path)
         }
 
         var (experts, flowRate, mode, seed) = (reader.ReadInt64(), reader.ReadDouble(), (ExchangeMode)reader.ReadInt32(), reader.ReadUInt64());
+        if (!Enum.IsDefined(mode))
+        {
+            throw new InvalidDataException($"'{Path}' is not a simulate checkpoint (exchange mode {(int)mode})");
+        }
+
         if (experts != spec.Experts || BitConverter.DoubleToInt64Bits(flowRate) != BitConverter.DoubleToInt64Bits(spec.FlowRate) || mode != spec.Mode || seed != spec.Seed)
         {
             throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"'{Path}' is the checkpoint of another run (N = {experts}, v = {flowRate:R}, {mode switch { ExchangeMode.Push => "push", ExchangeMode.Pull => "pull", _ => "push-pull" }}, seed {seed}); resume with those options or give another --checkpoint file"));
+                $"'{Path}' is the checkpoint of another run (N = {experts}, v = {flowRate:R}, {mode.Name()}, seed {seed}); resume with those options or give another --checkpoint file"));
         }
 
         var count = reader.ReadInt32();

@@ -176,7 +176,7 @@ public sealed partial class ExpertGrain(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var message = await PrepareAsync(GrainFactory.GetGrain<IExpertGrain>(peer), peer, options.Mode);
+            var message = await PrepareAsync(GrainFactory.GetGrain<IExpertGrain>(peer), peer, options.ExchangeMode());
             await _delivery.SendAsync(message, fault);
             state.State.ExchangesStarted++;
             instruments.Exchanges.Add(1, new KeyValuePair<string, object?>("mode", options.Mode));
@@ -204,25 +204,25 @@ public sealed partial class ExpertGrain(
     /// What the exchange carries to the side that merges it: push, this shard to the peer; pull, the
     /// peer's shard (fetched now) to this one; push-pull, this shard to the peer, whose answer is merged here.
     /// </summary>
-    private async Task<ExchangeMessage> PrepareAsync(IExpertGrain expert, int peer, string mode)
+    private async Task<ExchangeMessage> PrepareAsync(IExpertGrain expert, int peer, Domain.Simulation.ExchangeMode mode)
     {
         switch (mode)
         {
-            case "push":
+            case Domain.Simulation.ExchangeMode.Push:
                 var pushed = Snapshot();
                 return new ExchangeMessage(peer, async () =>
                 {
                     await expert.ReceiveAsync(pushed);
                     return pushed.WireSize;
                 });
-            case "pull":
+            case Domain.Simulation.ExchangeMode.Pull:
                 var pulled = await expert.ShareAsync();
                 return new ExchangeMessage(peer, () =>
                 {
                     Merge(pulled);
                     return Task.FromResult((long)pulled.WireSize);
                 });
-            default:
+            case Domain.Simulation.ExchangeMode.PushPull:
                 var outgoing = Snapshot();
                 return new ExchangeMessage(peer, async () =>
                 {
@@ -230,6 +230,8 @@ public sealed partial class ExpertGrain(
                     Merge(reply);
                     return outgoing.WireSize + (long)reply.WireSize;
                 });
+            default:
+                throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown exchange mode");
         }
     }
 

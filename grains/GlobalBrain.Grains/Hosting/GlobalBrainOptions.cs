@@ -35,18 +35,11 @@ public sealed class ExpertsOptions
     /// <summary>Seed the topology is built from (every silo builds the same graph).</summary>
     public ulong TopologySeed { get; set; } = 1;
 
-    /// <summary>The topology as the simulation engine describes it.</summary>
-    public Domain.Simulation.TopologySpec TopologySpec() => new(
-        Topology switch
-        {
-            "ring" => Domain.Simulation.TopologyKind.Ring,
-            "small-world" => Domain.Simulation.TopologyKind.SmallWorld,
-            "scale-free" => Domain.Simulation.TopologyKind.ScaleFree,
-            _ => Domain.Simulation.TopologyKind.Complete,
-        },
-        K,
-        Beta,
-        M);
+    /// <summary>The topology as the simulation engine describes it (the validator has checked its name).</summary>
+    public Domain.Simulation.TopologySpec TopologySpec() => new(Domain.Simulation.SimulationNames.Topologies.Parse(Topology, "topology"), K, Beta, M);
+
+    /// <summary>The exchange mode as the simulation engine names it (the validator has checked its name).</summary>
+    public Domain.Simulation.ExchangeMode ExchangeMode() => Domain.Simulation.SimulationNames.Modes.Parse(Mode, "mode");
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using GlobalBrain.Domain.Simulation;
 using Microsoft.Extensions.Options;
 
 namespace GlobalBrain.Grains.Hosting;
@@ -17,9 +18,9 @@ public sealed class ExpertsOptionsValidator : IValidateOptions<ExpertsOptions>
             errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.FlowRate), $"must be a number between 0 and {ExpertsOptions.MaxFlowRate} exchanges per second (got {options.FlowRate})"));
         }
 
-        if (options.Mode is not ("push" or "pull" or "push-pull"))
+        if (!SimulationNames.Modes.TryParse(options.Mode, out _))
         {
-            errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Mode), $"must be push, pull or push-pull (got '{options.Mode}')"));
+            errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Mode), $"must be {SimulationNames.Modes.Or()} (got '{options.Mode}')"));
         }
 
         switch (options.Topology)
@@ -38,7 +39,7 @@ public sealed class ExpertsOptionsValidator : IValidateOptions<ExpertsOptions>
             case "ring" or "small-world" or "scale-free":
                 break;
             default:
-                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Topology), $"must be complete, ring, small-world or scale-free (got '{options.Topology}')"));
+                errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Topology), $"must be {SimulationNames.Topologies.Or()} (got '{options.Topology}')"));
                 break;
         }
 

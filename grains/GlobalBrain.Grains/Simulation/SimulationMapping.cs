@@ -12,12 +12,12 @@ public static class SimulationMapping
             checked((int)spec.Experts), // block grains hold at most SimulationSpec.MaxExperts
 
             spec.FlowRate,
-            spec.Mode switch { ExchangeMode.Push => "push", ExchangeMode.Pull => "pull", _ => "push-pull" },
-            spec.Topology.Kind switch { TopologyKind.Ring => "ring", TopologyKind.SmallWorld => "small-world", TopologyKind.ScaleFree => "scale-free", _ => "complete" },
+            spec.Mode.Name(),
+            spec.Topology.Kind.Name(),
             spec.Topology.K,
             spec.Topology.Beta,
             spec.Topology.M,
-            spec.Scenario switch { ScenarioKind.Items => "items", ScenarioKind.Corpus => "corpus", _ => "rumor" },
+            spec.Scenario.Name(),
             spec.ItemsPerExpert,
             spec.ExchangeCap,
             spec.Seed,
@@ -32,13 +32,13 @@ public static class SimulationMapping
         return new SimulationSpec(
             p.Experts,
             p.FlowRate,
-            p.Mode switch { "push" => ExchangeMode.Push, "pull" => ExchangeMode.Pull, "push-pull" => ExchangeMode.PushPull, _ => throw new ArgumentException($"unknown mode '{p.Mode}'") },
+            SimulationNames.Modes.Parse(p.Mode, "mode"),
             new TopologySpec(
-                p.Topology switch { "complete" => TopologyKind.Complete, "ring" => TopologyKind.Ring, "small-world" => TopologyKind.SmallWorld, "scale-free" => TopologyKind.ScaleFree, _ => throw new ArgumentException($"unknown topology '{p.Topology}'") },
+                SimulationNames.Topologies.Parse(p.Topology, "topology"),
                 p.K,
                 p.Beta,
                 p.M),
-            p.Scenario switch { "rumor" => ScenarioKind.Rumor, "items" => ScenarioKind.Items, "corpus" => ScenarioKind.Corpus, _ => throw new ArgumentException($"unknown scenario '{p.Scenario}'") },
+            SimulationNames.Scenarios.Parse(p.Scenario, "scenario"),
             p.Seed,
             p.MaxRounds,
             p.UntilConverged,
