@@ -68,7 +68,7 @@ public sealed class IngestCommand(CliContext context)
                 source.ReadDocuments(),
                 tokenizer.Spec,
                 progress,
-                export is null ? null : export.WriteAsync,
+                export is null ? null : (records, token) => WriteExportAsync(export, records, token),
                 cancellationToken: cancellationToken);
             manifest = export is null ? null : await export.CompleteAsync();
         }
@@ -228,6 +228,22 @@ public sealed class IngestCommand(CliContext context)
             throw new CliException(
                 string.Create(CultureInfo.InvariantCulture, $"{flag} {value:G} does not match the running cluster, which has {actual:G}; N and v of a running cluster are set on its silos ({variable})"),
                 ExitCodes.Usage);
+        }
+    }
+
+    /// <summary>
+    /// The local dataset writer's own refusals (a malformed record) are export failures, not the cluster's:
+    /// without this an <see cref="ArgumentException"/> from here would read as "the cluster refused the batches".
+    /// </summary>
+    private static async ValueTask WriteExportAsync(DatasetWriter export, EncodedRecord[] records, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await export.WriteAsync(records, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DatasetExportException($"a record could not be written ({e.Message})", e);
         }
     }
 }
