@@ -133,7 +133,7 @@ public sealed class ClusterConnection : IAsyncDisposable
                         return false;
                     }
 
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), token);
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System, token);
                     return true;
                 })
                 .Configure<Orleans.Configuration.ClusterOptions>(o =>

@@ -197,7 +197,7 @@ public sealed class IngestCommand(CliContext context)
 
             progress?.Status(string.Create(CultureInfo.InvariantCulture,
                 $"spreading knowledge: mean reach {metrics.MeanReach:F3}, min {metrics.MinReach:F3} (target {target:G}), {clock.Elapsed.TotalSeconds:F1} s"));
-            await Task.Delay(PollInterval, cancellationToken);
+            await Task.Delay(PollInterval, TimeProvider.System, cancellationToken);
         }
     }
 

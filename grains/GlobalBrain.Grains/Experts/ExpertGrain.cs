@@ -26,6 +26,7 @@ public sealed partial class ExpertGrain(
     ExchangeFaults faults,
     BatchSegmentStore segments,
     TimeProvider time,
+    RandomSource random,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
 {
     // Which state of the shard the aggregator has seen: a new incarnation per activation, a version per change.
@@ -68,7 +69,7 @@ public sealed partial class ExpertGrain(
             this.RegisterGrainTimer(ExchangeWithRandomPeerAsync, new GrainTimerCreationOptions
             {
                 // A random phase, so that N experts do not all exchange in the same instant.
-                DueTime = period * Random.Shared.NextDouble(),
+                DueTime = period * random.NextDouble(),
                 Period = period,
                 Interleave = true,
                 KeepAlive = true,
@@ -165,7 +166,7 @@ public sealed partial class ExpertGrain(
     private async Task ExchangeWithRandomPeerAsync(CancellationToken cancellationToken)
     {
         var options = experts.Value;
-        var peer = topologies.Get(options.TopologySpec(), options.Count, options.TopologySeed).Peer(_self, (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue));
+        var peer = topologies.Get(options.TopologySpec(), options.Count, options.TopologySeed).Peer(_self, (ulong)random.NextInt64(long.MinValue, long.MaxValue));
         if (peer < 0)
         {
             return;

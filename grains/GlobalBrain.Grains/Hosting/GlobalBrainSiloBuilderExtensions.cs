@@ -25,6 +25,7 @@ public static class GlobalBrainSiloBuilderExtensions
         var services = silo.Services;
         services.AddGlobalBrainOptions();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(RandomSource.Shared);
         services.TryAddSingleton<EncoderResolver>();
         services.TryAddSingleton<Simulation.TopologyCache>();
         services.AddMetrics();

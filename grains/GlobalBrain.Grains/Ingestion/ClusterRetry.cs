@@ -9,7 +9,7 @@ namespace GlobalBrain.Grains.Ingestion;
 public sealed class ClusterRetry(TimeSpan budget, TimeProvider? time = null, Func<double>? random = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly Func<double> _random = random ?? Random.Shared.NextDouble;
+    private readonly Func<double> _random = random ?? Hosting.RandomSource.Shared.NextDouble;
 
     /// <summary>How long a call is tried before its last failure is thrown.</summary>
     public TimeSpan Budget { get; } = budget;

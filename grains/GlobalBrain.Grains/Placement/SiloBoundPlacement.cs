@@ -17,7 +17,7 @@ public sealed class SiloBoundPlacement : PlacementStrategy
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class SiloBoundPlacementAttribute() : PlacementAttribute(SiloBoundPlacement.Singleton);
 
-internal sealed class SiloBoundPlacementDirector : IPlacementDirector
+internal sealed class SiloBoundPlacementDirector(Hosting.RandomSource random) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
@@ -31,6 +31,6 @@ internal sealed class SiloBoundPlacementDirector : IPlacementDirector
             }
         }
 
-        return Task.FromResult(compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[Random.Shared.Next(compatible.Length)]);
+        return Task.FromResult(compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[random.Next(compatible.Length)]);
     }
 }
