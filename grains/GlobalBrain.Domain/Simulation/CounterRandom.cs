@@ -108,11 +108,15 @@ public static class CounterRandom
             }
         }
 
-        for (; i < peers.Length; i++)
+        // The rest (all of it without 512-bit vectors): the draws in place, with the narrower vectors
+        // where there are some, then each one's peer.
+        var randoms = MemoryMarshal.Cast<long, ulong>(peers[i..]);
+        Next(roundKey, firstExpert + i, draw, randoms);
+        for (var j = 0; j < randoms.Length; j++)
         {
-            var expert = firstExpert + i;
-            var other = Below(Next(roundKey, expert, draw), (long)bound);
-            peers[i] = other >= expert ? other + 1 : other;
+            var expert = firstExpert + i + j;
+            var other = Below(randoms[j], (long)bound);
+            peers[i + j] = other >= expert ? other + 1 : other;
         }
     }
 
