@@ -49,6 +49,35 @@ public sealed class TokenizeOutputTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Tokenize_Npy_WithoutMaxLength_WritesRaggedIdsAndOffsets_InInputOrder()
+    {
+        using var temp = new TempDirectory();
+        var (vocab, lines, stdin) = Input(temp);
+        var directory = Path.Combine(temp.Path, "ragged");
+
+        var result = await CliRunner.RunAsync(output, stdin, "tokenize", "--tokenizer", "bert", "--vocab", vocab, "--format", "npy", "--output", directory);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(File.Exists(Path.Combine(directory, "attention_mask.npy")));
+        var expected = Expected(vocab, lines, null, OverflowMode.Truncate);
+        var (offsetsShape, offsets) = ReadNpy(Path.Combine(directory, "offsets.npy"), "<i8", 8);
+        var (idsShape, ids) = ReadNpy(Path.Combine(directory, "input_ids.npy"), "<i4", 4);
+        Assert.Equal((expected.Count + 1L, -1), offsetsShape);
+        Assert.Equal((expected.Sum(r => (long)r.InputIds.Length), -1), idsShape);
+        Assert.Equal(0, BinaryPrimitives.ReadInt64LittleEndian(offsets));
+        for (var row = 0; row < expected.Count; row++)
+        {
+            var start = BinaryPrimitives.ReadInt64LittleEndian(offsets.AsSpan(8 * row));
+            var end = BinaryPrimitives.ReadInt64LittleEndian(offsets.AsSpan(8 * (row + 1)));
+            var record = Enumerable.Range(0, (int)(end - start)).Select(k => BinaryPrimitives.ReadInt32LittleEndian(ids.AsSpan(4 * (int)(start + k)))).ToArray();
+            if (!record.SequenceEqual(expected[row].InputIds))
+            {
+                Assert.Fail($"record {row} ([{start}, {end})) differs from the framer's");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Tokenize_Parquet_WritesTheColumnsOfIngestExport_WithLineNumbersAsIds()
     {
         using var temp = new TempDirectory();
@@ -180,7 +209,7 @@ public sealed class TokenizeOutputTests(ITestOutputHelper output)
         return expected;
     }
 
-    /// <summary>Reads an npy 1.0 file of a 2-D C-order array, checking its header.</summary>
+    /// <summary>Reads an npy 1.0 file of a C-order array, checking its header; a 1-D array has Columns = -1.</summary>
     private static ((long Rows, int Columns) Shape, byte[] Data) ReadNpy(string path, string descr, int itemSize)
     {
         var bytes = File.ReadAllBytes(path);
@@ -196,9 +225,9 @@ public sealed class TokenizeOutputTests(ITestOutputHelper output)
         var shape = header[(header.IndexOf("'shape': (", StringComparison.Ordinal) + 10)..];
         var parts = shape[..shape.IndexOf(')', StringComparison.Ordinal)].Split(',', StringSplitOptions.TrimEntries);
         var rows = long.Parse(parts[0], CultureInfo.InvariantCulture);
-        var columns = int.Parse(parts[1], CultureInfo.InvariantCulture);
+        var columns = parts[1].Length == 0 ? -1 : int.Parse(parts[1], CultureInfo.InvariantCulture);
         var data = bytes[(10 + headerLength)..];
-        Assert.Equal(rows * columns * itemSize, data.Length);
+        Assert.Equal(rows * Math.Max(1, columns) * itemSize, data.Length);
         return ((rows, columns), data);
     }
 }

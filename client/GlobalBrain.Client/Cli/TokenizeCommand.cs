@@ -123,13 +123,8 @@ public sealed class TokenizeCommand(CliContext context)
         switch (output.Format)
         {
             case TokenizeOutputArguments.Npy:
-                if (choice.Spec.MaxLength is not { } length)
-                {
-                    throw Usage("--format npy writes [records, L] arrays: give --max-len L too");
-                }
-
-                var directory = OutputDirectory(output.Output, "--format npy writes input_ids.npy and attention_mask.npy: give --output DIR (a new or empty directory)");
-                return await Open(() => NpyTokenizeSink.CreateAsync(directory, length, cancellationToken), output.Output!);
+                var directory = OutputDirectory(output.Output, "--format npy writes input_ids.npy and attention_mask.npy (offsets.npy without --max-len): give --output DIR (a new or empty directory)");
+                return await Open(() => NpyTokenizeSink.CreateAsync(directory, choice.Spec.MaxLength, cancellationToken), output.Output!);
             case TokenizeOutputArguments.Parquet:
                 var file = output.Output ?? throw Usage("--format parquet writes a file: give --output FILE.parquet");
                 return await Open(() => ParquetTokenizeSink.CreateAsync(Path.GetFullPath(file), cancellationToken), file);

@@ -12,6 +12,8 @@ internal sealed class PooledBytes(int capacity)
 
     public ReadOnlyMemory<byte> Written => _array.AsMemory(0, Length);
 
+    public Span<byte> WrittenSpan => _array.AsSpan(0, Length);
+
     /// <summary>Room for at least <paramref name="size"/> more bytes.</summary>
     public Span<byte> GetSpan(int size)
     {
