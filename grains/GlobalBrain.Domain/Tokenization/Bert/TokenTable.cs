@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace GlobalBrain.Domain.Tokenization.Bert;
 
@@ -133,7 +134,7 @@ internal sealed class TokenTable
                 return false;
             }
 
-            if (entry.Hash == hash && entry.Length == key.Length && _chars.AsSpan(entry.Offset, entry.Length).SequenceEqual(key))
+            if (entry.Hash == hash && entry.Length == key.Length && Equal(ref _chars[entry.Offset], ref MemoryMarshal.GetReference(key), key.Length))
             {
                 id = entry.Id;
                 return true;
@@ -142,6 +143,36 @@ internal sealed class TokenTable
             slot = (slot + 1) & _mask;
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="length"/> chars at <paramref name="a"/> and <paramref name="b"/> are equal, inline:
+    /// tokens are a few chars long, where a call to SequenceEqual cost more than the compare (5 % of tokenize's CPU).
+    /// Two overlapping reads of the first and last 4 (or 2) chars cover lengths up to 8 (or 4).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Equal(ref char a, ref char b, int length)
+    {
+        if (length >= 4)
+        {
+            if (length > 8)
+            {
+                return MemoryMarshal.CreateReadOnlySpan(ref a, length).SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref b, length));
+            }
+
+            return (Read<ulong>(ref a, 0) == Read<ulong>(ref b, 0)) & (Read<ulong>(ref a, length - 4) == Read<ulong>(ref b, length - 4));
+        }
+
+        if (length >= 2)
+        {
+            return (Read<uint>(ref a, 0) == Read<uint>(ref b, 0)) & (Read<uint>(ref a, length - 2) == Read<uint>(ref b, length - 2));
+        }
+
+        return length == 0 || a == b;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Read<T>(ref char start, int offset)
+        where T : unmanaged => Unsafe.ReadUnaligned<T>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref start, offset)));
 
     private void Insert(uint hash, int offset, int length, int id)
     {
