@@ -44,16 +44,7 @@ internal sealed class JsonlTokenizeSink : TokenizeSink
             at += Copy("{\"input_ids\":["u8, span);
         }
 
-        for (var i = 0; i < used; i++)
-        {
-            if (i > 0)
-            {
-                span[at++] = (byte)',';
-            }
-
-            ids[i].TryFormat(span[at..], out var written, provider: CultureInfo.InvariantCulture);
-            at += written;
-        }
+        at += IdText.Write(ids[..used], span[at..]);
 
         // Padding is one id repeated: copied from a pattern, not formatted id by id.
         var padding = ids.Length - used;
