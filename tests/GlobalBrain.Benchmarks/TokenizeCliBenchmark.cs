@@ -10,12 +10,14 @@ namespace GlobalBrain.Benchmarks;
 /// The whole <c>globalbrain tokenize</c> process (start-up, reading stdin, encoding on all cores, writing a
 /// file) next to the in-process single-thread tokenizers on the same lines, in one run; and
 /// <c>ingest --export parquet</c> the same way. MB = 10^6 bytes of input. Usage:
-///   dotnet run -c Release --project tests/GlobalBrain.Benchmarks -- tokenize-cli INPUT.txt BERT_DIR [--repeat 3]
-/// (BERT_DIR holds vocab.txt and tokenizer.json, e.g. ../shared/data/bert-base-cased.)
+///   dotnet run -c Release --project tests/GlobalBrain.Benchmarks -- tokenize-cli INPUT.txt BERT_DIR [--repeat 3] [--cli PATH]
+/// (BERT_DIR holds vocab.txt and tokenizer.json, e.g. ../shared/data/bert-base-cased; --cli names the
+/// globalbrain binary to run, e.g. a ReadyToRun publish, by default the Release build next to this program.)
+/// Ends with the issue's goal ratios: the process's MB/s over FastBertTokenizer's single thread, full length.
 /// </summary>
 internal static class TokenizeCliBenchmark
 {
-    private const string Usage = "usage: GlobalBrain.Benchmarks tokenize-cli INPUT.txt BERT_DIR [--repeat 3]";
+    private const string Usage = "usage: GlobalBrain.Benchmarks tokenize-cli INPUT.txt BERT_DIR [--repeat 3] [--cli PATH]";
     private const int Unlimited = 1_000_000;
     private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(1);
 
@@ -30,11 +32,11 @@ internal static class TokenizeCliBenchmark
 
         var input = Path.GetFullPath(args[0]);
         var vocab = Path.GetFullPath(Path.Combine(args[1], "vocab.txt"));
-        var repeat = args.Length >= 4 && args[2] == "--repeat" ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3;
+        var repeat = int.Parse(Option(args, "--repeat") ?? "3", CultureInfo.InvariantCulture);
         var megabytes = new FileInfo(input).Length / 1e6;
-        var globalbrain = Path.Combine(AppContext.BaseDirectory, "globalbrain");
+        var globalbrain = Path.GetFullPath(Option(args, "--cli") ?? Path.Combine(AppContext.BaseDirectory, "globalbrain"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"input {input}: {megabytes:F2} MB; {Environment.ProcessorCount} cores; median of {repeat}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load {File.ReadAllText("/proc/loadavg").Trim()}"));
+            $"input {input}: {megabytes:F2} MB; {Environment.ProcessorCount} cores; median of {repeat}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load {File.ReadAllText("/proc/loadavg").Trim()}; cli {globalbrain}"));
 
         // In-process, single thread, on the lines tokenize reads.
         var lines = File.ReadAllText(input, Encoding.UTF8).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
@@ -50,21 +52,29 @@ internal static class TokenizeCliBenchmark
         var fastMask = new long[128];
         Row("in-process 1 thread: bert full (ours)", megabytes, InProcess(repeat, lines, text => bert.Encode(text).Length));
         Row("in-process 1 thread: bert 128 (ours)", megabytes, InProcess(repeat, lines, text => bert.Encode(text, content)));
-        Row("in-process 1 thread: FastBertTokenizer full", megabytes, InProcess(repeat, lines, text => fast.Encode(text, Unlimited).InputIds.Length));
+        var fastFull = InProcess(repeat, lines, text => fast.Encode(text, Unlimited).InputIds.Length);
+        Row("in-process 1 thread: FastBertTokenizer full", megabytes, fastFull);
         Row("in-process 1 thread: FastBertTokenizer 128", megabytes, InProcess(repeat, lines, text => fast.Encode(text, fastIds, fastMask, 128)));
 
         var work = Directory.CreateTempSubdirectory("globalbrain-tokenize-cli-");
         try
         {
             var bertArgs = $"--tokenizer bert --vocab '{vocab}'";
-            Row("process: tokenize, empty input (start-up)", 0, Process(repeat, work.FullName, $"'{globalbrain}' tokenize {bertArgs} < /dev/null > /dev/null"));
+            var startUp = Process(repeat, work.FullName, $"'{globalbrain}' tokenize {bertArgs} < /dev/null > /dev/null");
+            Row("process: tokenize, empty input (start-up)", 0, startUp);
             Row("process: tokenize bert 128, jsonl > file", megabytes, Process(repeat, work.FullName, $"'{globalbrain}' tokenize {bertArgs} --max-len 128 < '{input}' > out.jsonl"));
-            Row("process: tokenize bert full, jsonl > file", megabytes, Process(repeat, work.FullName, $"'{globalbrain}' tokenize {bertArgs} < '{input}' > out.jsonl"));
+            var jsonlFull = Process(repeat, work.FullName, $"'{globalbrain}' tokenize {bertArgs} < '{input}' > out.jsonl");
+            Row("process: tokenize bert full, jsonl > file", megabytes, jsonlFull);
+            var npyFull = Process(repeat, work.FullName, $"'{globalbrain}' tokenize {bertArgs} --format npy --output npy < '{input}'");
+            Row("process: tokenize bert full, npy (ragged: ids + offsets)", megabytes, npyFull);
             Row("process: tokenize bert 128, npy", megabytes, Process(repeat, work.FullName, $"'{globalbrain}' tokenize {bertArgs} --max-len 128 --format npy --output npy < '{input}'"));
             Row("process: tokenize bert 128, parquet", megabytes, Process(repeat, work.FullName, $"'{globalbrain}' tokenize {bertArgs} --max-len 128 --format parquet --output out.parquet < '{input}'"));
             Row("process: tokenize bert full, parquet", megabytes, Process(repeat, work.FullName, $"'{globalbrain}' tokenize {bertArgs} --format parquet --output out.parquet < '{input}'"));
             Row("process: ingest --split lines --export parquet, bert 128 (embedded silo, N=16)", megabytes, Process(repeat, work.FullName,
                 $"'{globalbrain}' ingest '{input}' --split lines {bertArgs} --max-len 128 --export export --wait-timeout 0 --json > /dev/null"));
+            Console.WriteLine("goals (the process on all cores over FastBertTokenizer full, 1 thread; whole process, and beyond the start-up's median):");
+            Goal("full, jsonl (goal >= 1.0)", megabytes, jsonlFull, fastFull, startUp);
+            Goal("full, npy (goal >= 1.5)", megabytes, npyFull, fastFull, startUp);
         }
         finally
         {
@@ -73,6 +83,16 @@ internal static class TokenizeCliBenchmark
 
         return 0;
     }
+
+    private static string? Option(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
+    private static void Goal(string name, double megabytes, (double Seconds, double Cpu) process, (double Seconds, double Cpu) fast, (double Seconds, double Cpu) startUp) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {name}: {fast.Seconds / process.Seconds:F2}x whole process; {fast.Seconds / (process.Seconds - startUp.Seconds):F2}x beyond start-up ({megabytes / (process.Seconds - startUp.Seconds):F1} MB/s)"));
 
     private static (double Seconds, double Cpu) InProcess(int repeat, string[] lines, Func<string, int> encode)
     {
