@@ -44,8 +44,8 @@ internal static class PhoneScanner
 
             if (matched < 0)
             {
-                first++;
-                continue;
+                // A number starts where its run of digits starts: "DE89 3704 0044 …" holds no "0044 …" phone.
+                return;
             }
 
             var spanStart = first == 0 ? 0 : groups[first].Start - (run[groups[first].Start - 1] == '(' ? 1 : 0);
