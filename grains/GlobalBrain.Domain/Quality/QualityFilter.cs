@@ -26,7 +26,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
     private static readonly string[] StopWords = ["the", "be", "to", "of", "and", "that", "have", "with"];
     private static readonly string[] PolicyPhrases = ["javascript", "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"];
     private static readonly SearchValues<char> Bullets = SearchValues.Create("•●◦‣▪■-*");
-    private static readonly SearchValues<char> Terminal = SearchValues.Create(".!?\"'”’»」』）)。！？");
+    private static readonly SearchValues<char> Terminal = SearchValues.Create(".!?\"'”’»」』）)。！？．:：");
 
     public QualityOptions Options { get; } = options ?? QualityOptions.Default;
 
