@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace GlobalBrain.Domain.Quality;
 
 /// <summary>
@@ -26,13 +28,14 @@ public sealed class NearDuplicateIndex
         string? duplicateOf = null;
         foreach (var band in bands)
         {
-            if (!_first.TryAdd(band, documentId))
+            ref var holder = ref CollectionsMarshal.GetValueRefOrAddDefault(_first, band, out var exists);
+            if (!exists)
             {
-                var holder = _first[band];
-                if (duplicateOf is null && !string.Equals(holder, documentId, StringComparison.Ordinal))
-                {
-                    duplicateOf = holder;
-                }
+                holder = documentId;
+            }
+            else if (duplicateOf is null && !string.Equals(holder, documentId, StringComparison.Ordinal))
+            {
+                duplicateOf = holder;
             }
         }
 
