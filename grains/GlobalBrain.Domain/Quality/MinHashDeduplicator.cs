@@ -27,8 +27,8 @@ public readonly record struct LshBandKey(int Band, ulong Hash);
 /// <remarks>
 /// Two documents whose shingle sets have Jaccard similarity s share at least one band with probability
 /// P(s) = 1 − (1 − sʳ)ᵇ (<see cref="CandidateProbability(double)"/>). The S-curve's threshold, where it is
-/// steepest, is about (1/b)^(1/r): 0.719 for the defaults, with P(0.5) = 0.053, P(0.7) = 0.55,
-/// P(0.8) = 0.924, P(0.9) = 0.9999. So pairs at s ≥ 0.8 are found 92 % of the time or more (false
+/// steepest, is about (1/b)^(1/r): 0.719 for the defaults, with P(0.5) = 0.053, P(0.7) = 0.56,
+/// P(0.8) = 0.924, P(0.9) = 0.9996. So pairs at s ≥ 0.8 are found 92 % of the time or more (false
 /// negatives ≤ 7.6 %), and pairs at s ≤ 0.5 are flagged ≤ 5.3 % of the time (false positives). There is no
 /// second check of the real Jaccard: like datatrove, a shared band is a duplicate.
 /// Hashes are stable across processes: shingles are XxHash3-64 of the UTF-8 words, band keys XxHash3-64 of
