@@ -1,0 +1,93 @@
+using Lingua;
+using LinguaDetector = Lingua.LanguageDetector;
+
+namespace GlobalBrain.Domain.Quality;
+
+/// <summary>A detected language: ISO 639-1 code (lower case), or <c>und</c> when none could be told.</summary>
+public readonly record struct LanguageGuess(string Code, double Confidence)
+{
+    public const string Undetermined = "und";
+
+    public bool IsDetermined => Code != Undetermined;
+}
+
+/// <summary>
+/// Language identification with Lingua (SearchPioneer.Lingua 2.0.0, the .NET port of pemistahl/lingua:
+/// rules on characters, then 1- to 5-gram models trained on the Leipzig Wortschatz corpora; 79 languages;
+/// the models ship in the package and are copied next to the assembly under Lingua/LanguageModels).
+/// </summary>
+/// <remarks>
+/// The detector is built on first use and loads each language's models the first time a text calls for
+/// them. Cost, measured in one process per case on this machine (2 cores), detecting one English, one
+/// Spanish and one Chinese sentence: restricted to en, es, zh — 4.3 s and +65 MB managed heap
+/// (+160 MB working set); all 79 languages — 111 s and +1.2 GB heap (+1.7 GB working set), preloaded
+/// 64 s and +1.9 GB. So restrict the candidates to the languages expected in the data (plus the likely
+/// confusions when those matter): a text in a language outside the set is given the closest one of the set.
+/// </remarks>
+public sealed class LanguageDetector
+{
+    private readonly Lazy<LinguaDetector> _detector;
+
+    /// <param name="candidates">ISO 639-1 codes to choose among; null or empty for all of Lingua's languages.</param>
+    public LanguageDetector(IEnumerable<string>? candidates = null)
+    {
+        var languages = candidates?.Select(Parse).Distinct().ToArray() ?? [];
+        if (languages.Length == 1)
+        {
+            throw new ArgumentException($"Language detection needs two candidate languages or more, not only '{languages[0].IsoCode6391().ToString().ToLowerInvariant()}'.", nameof(candidates));
+        }
+
+        Candidates = [.. languages.Select(Code)];
+        _detector = new Lazy<LinguaDetector>(() => languages.Length == 0
+            ? LanguageDetectorBuilder.FromAllLanguages().Build()
+            : LanguageDetectorBuilder.FromLanguages(languages).Build());
+    }
+
+    /// <summary>The candidate codes; empty when all languages are candidates.</summary>
+    public IReadOnlyList<string> Candidates { get; }
+
+    /// <summary>Every ISO 639-1 code Lingua knows.</summary>
+    public static IReadOnlyList<string> SupportedCodes { get; } = [.. LanguageInfo.All().Select(Code).Order(StringComparer.Ordinal)];
+
+    /// <summary>True when <paramref name="code"/> is an ISO 639-1 code Lingua knows.</summary>
+    public static bool IsSupported(string code) => TryParse(code, out _);
+
+    /// <summary>The most likely language and its confidence (Lingua's, in [0, 1]).</summary>
+    public LanguageGuess Detect(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var best = Language.Unknown;
+        var confidence = 0.0;
+        foreach (var (language, value) in _detector.Value.ComputeLanguageConfidenceValues(text))
+        {
+            if (value > confidence)
+            {
+                best = language;
+                confidence = value;
+            }
+        }
+
+        return best == Language.Unknown ? new LanguageGuess(LanguageGuess.Undetermined, 0) : new LanguageGuess(Code(best), confidence);
+    }
+
+    private static string Code(Language language) => language.IsoCode6391().ToString().ToLowerInvariant();
+
+    private static Language Parse(string code) => TryParse(code, out var language)
+        ? language
+        : throw new ArgumentException($"'{code}' is not an ISO 639-1 code that language detection knows; known: {string.Join(",", SupportedCodes)}.", nameof(code));
+
+    private static bool TryParse(string code, out Language language)
+    {
+        language = Language.Unknown;
+        code = code?.Trim() ?? "";
+        if (code.Length != 2 || !char.IsAsciiLetter(code[0]) || !char.IsAsciiLetter(code[1])
+            || !Enum.TryParse<IsoCode6391>(code, ignoreCase: true, out var iso)
+            || iso == IsoCode6391.None)
+        {
+            return false;
+        }
+
+        language = LanguageInfo.GetByIsoCode6391(iso);
+        return language != Language.Unknown;
+    }
+}

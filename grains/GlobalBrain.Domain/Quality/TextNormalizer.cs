@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using GlobalBrain.Domain.Tokenization.Bert;
+
+namespace GlobalBrain.Domain.Quality;
+
+/// <summary>
+/// The text form that duplicates are compared in, after datatrove's <c>simplify_text</c> defaults
+/// (datatrove/utils/text.py, TextNormConfig): diacritics removed (NFD, then every Mn mark dropped),
+/// lowercase, punctuation and symbols removed (Unicode P* and S*, which covers datatrove's list), each
+/// run of digits replaced by one <c>0</c>, whitespace runs collapsed to one space, trimmed.
+/// </summary>
+/// <remarks>
+/// string.Normalize is a no-op under InvariantGlobalization (this solution's setting), so NFKC is not
+/// available: the decomposition is the table the BERT tokenizer already uses (<see cref="AccentStripper"/>),
+/// and of the compatibility mappings only the one that matters for web text is applied — full-width ASCII
+/// (U+FF01–U+FF5E) and the ideographic space fold to ASCII. Ligatures, circled and super/subscript forms
+/// stay as they are.
+/// </remarks>
+public static class TextNormalizer
+{
+    public static string Normalize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var stripped = AccentStripper.Strip(text);
+        var builder = new StringBuilder(stripped.Length);
+        var pendingSpace = false;
+        var inNumber = false;
+        foreach (var original in stripped.EnumerateRunes())
+        {
+            var rune = Fold(original);
+            if (Rune.IsWhiteSpace(rune))
+            {
+                pendingSpace = builder.Length > 0;
+                inNumber = false;
+                continue;
+            }
+
+            var category = Rune.GetUnicodeCategory(rune);
+            if (IsRemoved(category))
+            {
+                continue;
+            }
+
+            if (pendingSpace)
+            {
+                builder.Append(' ');
+                pendingSpace = false;
+            }
+
+            if (category == UnicodeCategory.DecimalDigitNumber)
+            {
+                if (!inNumber)
+                {
+                    builder.Append('0');
+                    inNumber = true;
+                }
+
+                continue;
+            }
+
+            inNumber = false;
+            var lower = Rune.ToLowerInvariant(rune);
+            if (lower.IsBmp)
+            {
+                builder.Append((char)lower.Value);
+            }
+            else
+            {
+                builder.Append(lower.ToString());
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// XxHash128 (seed 0) of the UTF-8 bytes of <see cref="Normalize"/>: the exact-duplicate key, the same
+    /// in every process and run. Two texts that differ only in case, punctuation, diacritics, digits or
+    /// spacing share it.
+    /// </summary>
+    public static UInt128 ExactHash(string text) => HashNormalized(Normalize(text));
+
+    public static UInt128 HashNormalized(string normalized)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(normalized.Length);
+        var rented = length > 1024 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            Span<byte> buffer = rented ?? stackalloc byte[1024];
+            var written = Encoding.UTF8.GetBytes(normalized, buffer);
+            return XxHash128.HashToUInt128(buffer[..written]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static Rune Fold(Rune rune) => rune.Value switch
+    {
+        >= 0xFF01 and <= 0xFF5E => new Rune(rune.Value - 0xFEE0),
+        0x3000 => new Rune(' '),
+        _ => rune,
+    };
+
+    private static bool IsRemoved(UnicodeCategory category) => category is
+        UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation or UnicodeCategory.OpenPunctuation
+        or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation
+        or UnicodeCategory.OtherPunctuation or UnicodeCategory.MathSymbol or UnicodeCategory.CurrencySymbol
+        or UnicodeCategory.ModifierSymbol or UnicodeCategory.OtherSymbol or UnicodeCategory.Control
+        or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse;
+}
