@@ -23,6 +23,11 @@ if (args is ["tokenize-cli", ..])
     return GlobalBrain.Benchmarks.TokenizeCliBenchmark.Run(args[1..]);
 }
 
+if (args is ["quality", ..])
+{
+    return GlobalBrain.Benchmarks.QualityFilters.Run(args[1..]);
+}
+
 if (args is ["http-load", ..])
 {
     return await GlobalBrain.Benchmarks.HttpLoad.RunAsync(args[1..]);
