@@ -39,6 +39,7 @@ public sealed class UnavailableClusterTests : IAsyncLifetime
         services => services.Replace(ServiceDescriptor.Singleton(provider => new IngestService(
             new FailingGrainFactory(provider.GetRequiredService<IGrainFactory>(), _fronts),
             TimeProvider.System,
+            provider.GetRequiredService<GlobalBrain.Grains.Hosting.RandomSource>(),
             provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<GlobalBrainApiOptions>>()))));
         await _app.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Text(api)}"), Timeout = TimeSpan.FromSeconds(60) };
