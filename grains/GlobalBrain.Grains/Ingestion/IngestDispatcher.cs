@@ -76,10 +76,10 @@ public sealed class IngestDispatcher
         await _fronts.ConnectAsync(_retry, cancellationToken);
         var capacity = _fronts.Capacity(_options.BatchesInFlightPerCore);
         using var slots = new SemaphoreSlim(capacity, capacity);
-        var totals = new IngestProgress();
-        var totalsGate = new Lock();
         var outcomes = new List<BatchOutcome>();
-        var running = new List<Task<BatchOutcome>>();
+        var totals = new IngestProgress();
+        var outcomesGate = new Lock();
+        var running = new List<Task>();
 
         // Membership is looked at again on a clock, not only when batches start: while batches wait on
         // a silo that died, one that joined is found all the same.
@@ -91,14 +91,15 @@ public sealed class IngestDispatcher
             foreach (var batch in DocumentBatches.Cut(documents, _options.MaxBatchCharacters, _options.MaxBatchDocuments))
             {
                 await slots.WaitAsync(cancellationToken);
-                TakeFinished();
+
+                // Keep faulted tasks: their exceptions must reach the caller through the final WhenAll.
+                running.RemoveAll(t => t.IsCompletedSuccessfully);
                 var id = idempotencyKey is null ? Guid.NewGuid() : BatchId(idempotencyKey, ordinal);
                 running.Add(RunAsync(ordinal, new IngestBatch(id, tokenizer, batch, records is not null)));
                 ordinal++;
             }
 
             await Task.WhenAll(running);
-            TakeFinished();
         }
         finally
         {
@@ -109,14 +110,7 @@ public sealed class IngestDispatcher
 
         return IngestSummary.Of(outcomes);
 
-        // Keeps faulted tasks: their exceptions must reach the caller through the final WhenAll.
-        void TakeFinished()
-        {
-            outcomes.AddRange(running.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
-            running.RemoveAll(t => t.IsCompletedSuccessfully);
-        }
-
-        async Task<BatchOutcome> RunAsync(int ordinal, IngestBatch work)
+        async Task RunAsync(int ordinal, IngestBatch work)
         {
             try
             {
@@ -130,14 +124,14 @@ public sealed class IngestDispatcher
                     ? BatchOutcome.NotTaken(ordinal, work.Documents, retries, _options.RetryFor)
                     : BatchOutcome.Taken(ordinal, result, retries);
                 IngestProgress snapshot;
-                lock (totalsGate)
+                lock (outcomesGate)
                 {
+                    outcomes.Add(outcome);
                     totals = totals.Add(outcome);
                     snapshot = totals;
                 }
 
                 progress?.Report(snapshot);
-                return outcome;
             }
             finally
             {

@@ -98,6 +98,24 @@ public sealed class UnavailableClusterTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ARequestAfterOneNoFrontAnswered_FindsTheFrontsAgain_AndIsCounted()
+    {
+        _fronts.Down = true;
+        using (var refused = await Http.PostAsync(new Uri("/v1/documents", UriKind.Relative), new StringContent("{\"text\":\"nobody takes this\"}\n", Encoding.UTF8, "application/x-ndjson")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        _fronts.Down = false;
+        var before = await TotalsAsync();
+
+        using var response = await Http.PostAsync(new Uri("/v1/documents", UriKind.Relative), new StringContent("{\"text\":\"the cluster takes this one\"}\n", Encoding.UTF8, "application/x-ndjson"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(before.Documents + 1, (await TotalsAsync()).Documents);
+    }
+
     private async Task<(long Documents, long Tokens)> TotalsAsync()
     {
         var metrics = await _app.Services.GetRequiredService<IGrainFactory>().GetGrain<IAggregatorGrain>(0).GetMetricsAsync();
