@@ -4,28 +4,6 @@ using System.Runtime.CompilerServices;
 namespace GlobalBrain.Domain.Simulation;
 
 /// <summary>
-/// Rows of knowledge sent between blocks in one batch: for each entry, the receiver, the sender, the
-/// exchange's draw, and the sender's row at the start of the round (<see cref="RowWords"/> words each;
-/// 0 for the rumor, where a row is sent only by an expert that holds the one item).
-/// </summary>
-public sealed record RowBatch(int[] To, int[] From, int[] Draw, ulong[] Rows, int RowWords)
-{
-    public int Count => To.Length;
-}
-
-/// <summary>Pull requests sent to the block that holds the peers: whose row, for whom, and the draw.</summary>
-public sealed record PullBatch(int[] Of, int[] For, int[] Draw)
-{
-    public int Count => Of.Length;
-}
-
-/// <summary>What a block sends after the first phase of a round, by target block.</summary>
-public sealed record BlockOutbox(IReadOnlyDictionary<int, RowBatch> Deliveries, IReadOnlyDictionary<int, PullBatch> Requests);
-
-/// <summary>A block's share of a round's figures: exchanges it started, bytes it received, and its experts' knowledge.</summary>
-public sealed record BlockStats(long Exchanges, long Bytes, long Informed, double[]? Known);
-
-/// <summary>
 /// A contiguous range of experts [Start, End) with their knowledge, the unit that a simulation spreads
 /// over cores (in-process) or over block grains (on a cluster). A round is three phases, each reading
 /// only the state at the start of the round and writing only the next state, so the result does not
@@ -70,49 +48,7 @@ public sealed class SimulationBlock
         Start = start;
         End = end;
         _rumor = spec.Scenario == ScenarioKind.Rumor;
-        var experts = end - start;
-        if (_rumor)
-        {
-            _words = 0;
-            _current = new ulong[(experts + 63) / 64];
-            if (start == 0 && experts > 0)
-            {
-                _current[0] = 1;
-            }
-        }
-        else if (spec.Scenario == ScenarioKind.Corpus)
-        {
-            if (initial is null || initial.Experts != experts)
-            {
-                throw new ArgumentException($"the corpus scenario needs the items of experts {start}..{end - 1}", nameof(initial));
-            }
-
-            _words = checked((int)((initial.DistinctItems + 63) / 64));
-            _current = new ulong[checked((long)experts * _words)];
-            for (var e = 0; e < experts; e++)
-            {
-                for (var k = initial.Offsets[e]; k < initial.Offsets[e + 1]; k++)
-                {
-                    var item = initial.Items[k];
-                    _current[((long)e * _words) + (item >> 6)] |= 1UL << (item & 63);
-                }
-            }
-        }
-        else
-        {
-            var items = (long)spec.Experts * spec.ItemsPerExpert;
-            _words = checked((int)((items + 63) / 64));
-            _current = new ulong[checked((long)experts * _words)];
-            for (var e = start; e < end; e++)
-            {
-                for (var t = 0; t < spec.ItemsPerExpert; t++)
-                {
-                    var item = ((long)e * spec.ItemsPerExpert) + t;
-                    _current[((long)(e - start) * _words) + (item >> 6)] |= 1UL << (int)(item & 63);
-                }
-            }
-        }
-
+        _current = BlockInitialState.Rows(spec, start, end, initial, out _words);
         _next = new ulong[_current.LongLength];
     }
 
@@ -132,8 +68,8 @@ public sealed class SimulationBlock
         _exchanges = 0;
         _bytes = 0;
         Array.Copy(_current, _next, _current.LongLength);
-        var deliveries = new Dictionary<int, RowBuilder>();
-        var requests = new Dictionary<int, PullBuilder>();
+        var deliveries = new Dictionary<int, RowBatchBuilder>();
+        var requests = new Dictionary<int, PullBatchBuilder>();
         for (var i = Start; i < End; i++)
         {
             var count = GossipSimulation.ExchangesOf(_spec, round, i);
@@ -158,7 +94,7 @@ public sealed class SimulationBlock
                         var target = _blockOf(peer);
                         if (!deliveries.TryGetValue(target, out var batch))
                         {
-                            deliveries[target] = batch = new RowBuilder(_words);
+                            deliveries[target] = batch = new RowBatchBuilder(_words);
                         }
 
                         batch.Add(peer, i, draw, CurrentRow(i));
@@ -179,7 +115,7 @@ public sealed class SimulationBlock
                         var target = _blockOf(peer);
                         if (!requests.TryGetValue(target, out var batch))
                         {
-                            requests[target] = batch = new PullBuilder();
+                            requests[target] = batch = new PullBatchBuilder();
                         }
 
                         batch.Add(peer, i, draw);
@@ -199,7 +135,7 @@ public sealed class SimulationBlock
         ArgumentNullException.ThrowIfNull(deliveries);
         ArgumentNullException.ThrowIfNull(requests);
         Receive(deliveries);
-        var answers = new Dictionary<int, RowBuilder>();
+        var answers = new Dictionary<int, RowBatchBuilder>();
         foreach (var batch in requests)
         {
             for (var k = 0; k < batch.Count; k++)
@@ -213,7 +149,7 @@ public sealed class SimulationBlock
                 var target = _blockOf(batch.For[k]);
                 if (!answers.TryGetValue(target, out var answer))
                 {
-                    answers[target] = answer = new RowBuilder(_words);
+                    answers[target] = answer = new RowBatchBuilder(_words);
                 }
 
                 answer.Add(batch.For[k], of, batch.Draw[k], CurrentRow(of));
@@ -344,42 +280,5 @@ public sealed class SimulationBlock
         }
 
         _bytes += sent * GossipSimulation.BytesPerItem;
-    }
-
-    private sealed class RowBuilder(int words)
-    {
-        private readonly List<int> _to = [];
-        private readonly List<int> _from = [];
-        private readonly List<int> _draw = [];
-        private readonly List<ulong> _rows = [];
-
-        public void Add(int to, int from, int draw, ReadOnlySpan<ulong> row)
-        {
-            _to.Add(to);
-            _from.Add(from);
-            _draw.Add(draw);
-            foreach (var word in row)
-            {
-                _rows.Add(word);
-            }
-        }
-
-        public RowBatch Build() => new([.. _to], [.. _from], [.. _draw], [.. _rows], words);
-    }
-
-    private sealed class PullBuilder
-    {
-        private readonly List<int> _of = [];
-        private readonly List<int> _for = [];
-        private readonly List<int> _draw = [];
-
-        public void Add(int of, int @for, int draw)
-        {
-            _of.Add(of);
-            _for.Add(@for);
-            _draw.Add(draw);
-        }
-
-        public PullBatch Build() => new([.. _of], [.. _for], [.. _draw]);
     }
 }

@@ -277,10 +277,11 @@ public sealed partial class ExpertGrain(
     /// <summary>What peers get: the sketch, every origin as known, and this expert's own totals as stored.</summary>
     private ShardSnapshot Snapshot() => new((byte[])Shard.Items.Registers.Clone(), [.. _ledger.GossipOrigins().Select(o => new OriginCount(o.Key, o.Value.Documents, o.Value.Tokens))]);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not exchange with expert {Peer}; it will try again on its next tick")]
+    // Log event ids 1000–1099: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Debug, Message = "Expert {Expert} could not exchange with expert {Peer}; it will try again on its next tick")]
     private static partial void LogExchangeFailed(ILogger logger, int expert, int peer, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not store its shard before deactivating for an injected fault")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Expert {Expert} could not store its shard before deactivating for an injected fault")]
     private static partial void LogFaultWriteFailed(ILogger logger, int expert, Exception exception);
 
     private sealed class LateDelivery(Func<Task> deliver)

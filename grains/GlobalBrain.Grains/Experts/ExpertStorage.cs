@@ -257,18 +257,19 @@ internal sealed partial class ExpertStorage
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Expert {Expert} could not store its shard while deactivating ({Reason}); knowledge it gained by exchange since its last write is held by its peers")]
+    // Log event ids 1100–1199: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Expert {Expert} could not store its shard while deactivating ({Reason}); knowledge it gained by exchange since its last write is held by its peers")]
     private static partial void LogFinalWriteFailed(ILogger logger, int expert, DeactivationReasonCode reason, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not store knowledge gained by exchange; the next flush tries again")]
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Expert {Expert} could not store knowledge gained by exchange; the next flush tries again")]
     private static partial void LogFlushFailed(ILogger logger, int expert, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Expert {Expert} found a newer state in storage than its own (a write it saw fail was applied); it reloads from storage")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Expert {Expert} found a newer state in storage than its own (a write it saw fail was applied); it reloads from storage")]
     private static partial void LogStale(ILogger logger, int expert, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Expert {Expert}: the grain storage no longer has a segment of {Count} batch ids that its state names; a batch among them sent again would be counted again")]
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Expert {Expert}: the grain storage no longer has a segment of {Count} batch ids that its state names; a batch among them sent again would be counted again")]
     private static partial void LogSegmentMissing(ILogger logger, int expert, int count);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert} could not delete an expired segment of batch ids; it stays in storage unused")]
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Debug, Message = "Expert {Expert} could not delete an expired segment of batch ids; it stays in storage unused")]
     private static partial void LogSegmentNotDeleted(ILogger logger, int expert, Exception exception);
 }

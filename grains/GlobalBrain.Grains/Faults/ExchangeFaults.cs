@@ -96,9 +96,10 @@ public sealed partial class ExchangeFaults
         }
     });
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Expert}, deactivated for an injected fault, could not be called back; its next caller activates it")]
+    // Log event ids 1200–1299: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Expert {Expert}, deactivated for an injected fault, could not be called back; its next caller activates it")]
     private static partial void LogReactivationFailed(ILogger logger, int expert, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Fault injection is on (GlobalBrain:Faults): drop {Drop}, duplicate {Duplicate}, delay {Delay} up to {MaxDelay}, reorder {Reorder}, deactivate {Deactivate}, seed {Seed}")]
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Fault injection is on (GlobalBrain:Faults): drop {Drop}, duplicate {Duplicate}, delay {Delay} up to {MaxDelay}, reorder {Reorder}, deactivate {Deactivate}, seed {Seed}")]
     private static partial void LogFaultsOn(ILogger logger, double drop, double duplicate, double delay, TimeSpan maxDelay, double reorder, double deactivate, ulong seed);
 }

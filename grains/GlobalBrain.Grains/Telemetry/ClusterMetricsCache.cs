@@ -109,7 +109,8 @@ public sealed partial class ClusterMetricsCache(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not refresh the cluster metrics for the gauges; keeping the last ones")]
+    // Log event ids 1300–1399: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Debug, Message = "Could not refresh the cluster metrics for the gauges; keeping the last ones")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 }
 

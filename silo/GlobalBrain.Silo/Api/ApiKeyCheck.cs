@@ -97,7 +97,8 @@ public sealed partial class ApiKeyCheck(IOptions<GlobalBrainApiOptions> options,
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused {Method} {Path} from {Remote}: {Why}")]
+    // Log event ids 2200–2299: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
+    [LoggerMessage(EventId = 2200, Level = LogLevel.Debug, Message = "Refused {Method} {Path} from {Remote}: {Why}")]
     private static partial void LogRefused(ILogger logger, string method, string path, string remote, string why);
 }
 

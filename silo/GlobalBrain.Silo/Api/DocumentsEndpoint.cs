@@ -217,6 +217,7 @@ public static partial class DocumentsEndpoint
 
     private static string Seconds(int seconds) => seconds.ToString(CultureInfo.InvariantCulture);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "POST /v1/documents answered 503: the cluster cannot take documents")]
+    // Log event ids 2100–2199: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "POST /v1/documents answered 503: the cluster cannot take documents")]
     private static partial void LogClusterUnavailable(ILogger logger, Exception exception);
 }

@@ -52,12 +52,13 @@ internal sealed partial class SiloStartupLog(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(1, LogLevel.Information,
+    // Log event ids 2000–2099: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
+    [LoggerMessage(2000, LogLevel.Information,
         "Silo ready: silo {SiloEndpoint}, gateway {GatewayEndpoint}, HTTP API {ApiAddresses} (/metrics on {MetricsPort}); service {ServiceId}, cluster {ClusterId}; membership {MembershipProvider}, storage {StorageProvider}; {Experts} experts, flow rate {FlowRate}/s; API tokenizer {Tokenizer}")]
     private static partial void LogReady(
         ILogger logger, string siloEndpoint, string gatewayEndpoint, string apiAddresses, string metricsPort, string serviceId, string clusterId,
         string membershipProvider, string storageProvider, int experts, double flowRate, string tokenizer);
 
-    [LoggerMessage(2, LogLevel.Information, "Silo {SiloEndpoint} stopping: storing the experts' state and leaving the cluster (at most {ShutdownSeconds} s)")]
+    [LoggerMessage(2001, LogLevel.Information, "Silo {SiloEndpoint} stopping: storing the experts' state and leaving the cluster (at most {ShutdownSeconds} s)")]
     private static partial void LogStopping(ILogger logger, string siloEndpoint, double shutdownSeconds);
 }

@@ -39,6 +39,7 @@ public sealed class UnavailableClusterTests : IAsyncLifetime
         services => services.Replace(ServiceDescriptor.Singleton(provider => new IngestService(
             new FailingGrainFactory(provider.GetRequiredService<IGrainFactory>(), _fronts),
             TimeProvider.System,
+            provider.GetRequiredService<GlobalBrain.Grains.Hosting.RandomSource>(),
             provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<GlobalBrainApiOptions>>()))));
         await _app.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Text(api)}"), Timeout = TimeSpan.FromSeconds(60) };
@@ -95,6 +96,24 @@ public sealed class UnavailableClusterTests : IAsyncLifetime
         {
             _fronts.Down = false;
         }
+    }
+
+    [Fact]
+    public async Task ARequestAfterOneNoFrontAnswered_FindsTheFrontsAgain_AndIsCounted()
+    {
+        _fronts.Down = true;
+        using (var refused = await Http.PostAsync(new Uri("/v1/documents", UriKind.Relative), new StringContent("{\"text\":\"nobody takes this\"}\n", Encoding.UTF8, "application/x-ndjson")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        _fronts.Down = false;
+        var before = await TotalsAsync();
+
+        using var response = await Http.PostAsync(new Uri("/v1/documents", UriKind.Relative), new StringContent("{\"text\":\"the cluster takes this one\"}\n", Encoding.UTF8, "application/x-ndjson"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(before.Documents + 1, (await TotalsAsync()).Documents);
     }
 
     private async Task<(long Documents, long Tokens)> TotalsAsync()

@@ -1,0 +1,37 @@
+using GlobalBrain.Grains.Hosting;
+
+namespace GlobalBrain.Grains.Ingestion;
+
+/// <summary>Limits of <see cref="IngestDispatcher"/>.</summary>
+public sealed class IngestDispatcherOptions
+{
+    /// <summary>A batch closes once its text reaches this many characters …</summary>
+    public int MaxBatchCharacters { get; init; } = 256 * 1024;
+
+    /// <summary>… or holds this many documents.</summary>
+    public int MaxBatchDocuments { get; init; } = 512;
+
+    /// <summary>Batches in flight per silo core.</summary>
+    public int BatchesInFlightPerCore { get; init; } = 2;
+
+    /// <summary>How long a batch is retried (on other silos, after backoff) before its documents are reported as failed.</summary>
+    /// <remarks>Longer than Orleans takes to declare a vanished silo dead (≈ 15 s by default), so a crash is ridden out.</remarks>
+    public TimeSpan RetryFor { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>First wait between attempts; it doubles up to <see cref="MaxRetryDelay"/>, with jitter.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a running ingestion looks at membership again, so that silos that join get batches.</summary>
+    public TimeSpan RediscoverEvery { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The clock of retries and rediscovery (a fake one in tests).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the jitter of retry delays comes from (a seeded one in tests).</summary>
+    public RandomSource Random { get; init; } = RandomSource.Shared;
+
+    /// <summary>The retry policy of every call with this budget and these delays.</summary>
+    public ClusterRetry Retry() => new(RetryFor, Time, Random.NextDouble) { FirstDelay = RetryDelay, MaxDelay = MaxRetryDelay };
+}
