@@ -8,13 +8,4 @@ public sealed class RepositoryTests
         Assert.True(File.Exists(Path.Combine(Repository.Root, "GlobalBrain.Cluster.sln")));
         Assert.StartsWith(Repository.Root, AppContext.BaseDirectory, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void SiloCommandLine_PutsTheApiOnLoopback_AndTheClusterOnTheGivenPorts()
-    {
-        Assert.Equal(
-            ["--urls", "http://127.0.0.1:5000", "--GlobalBrain:Cluster:SiloPort", "11111", "--GlobalBrain:Cluster:GatewayPort", "30000"],
-            SiloCommandLine.OnLoopback(5000, 11111, 30000));
-        Assert.Equal(["--A:B", "1", "--C", "two"], SiloCommandLine.From([KeyValuePair.Create("A:B", "1"), KeyValuePair.Create("C", "two")]));
-    }
 }

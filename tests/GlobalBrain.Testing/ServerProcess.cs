@@ -77,6 +77,7 @@ public sealed partial class ServerProcess : IDisposable
             {
                 if (_process.HasExited)
                 {
+                    await DrainOutputAsync();
                     throw new InvalidOperationException($"{_name} exited with code {_process.ExitCode}:\n{Log}");
                 }
 
@@ -173,6 +174,20 @@ public sealed partial class ServerProcess : IDisposable
         }
 
         _process.Dispose();
+    }
+
+    // An exited process's last lines may still be on their way to Append: WaitForExitAsync also waits for the end of its output.
+    private async Task DrainOutputAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A child still holds the pipe: the output so far will do.
+        }
     }
 
     private void Append(string? line)
