@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 using GlobalBrain.Domain.Documents;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Domain.Tokenization.Bert;
-using GlobalBrain.Tests.Shared;
+using GlobalBrain.Testing;
 using Microsoft.ML.Tokenizers;
 using FastBert = FastBertTokenizer.BertTokenizer;
 using HfTokenizer = Tokenizers.DotNet.Tokenizer;

@@ -1,21 +1,16 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
-using GlobalBrain.Silo.Tests;
-using GlobalBrain.Silo.Tests.Observability;
 
 namespace GlobalBrain.Distributed.Tests;
 
-/// <summary>Where the real programs are and how to run them: redis-server, the silo, the globalbrain CLI.</summary>
+/// <summary>Where the real programs are and how to run them: redis-server and the globalbrain CLI (the silo: <see cref="SiloCommandLine"/>).</summary>
 internal static class ClusterProcesses
 {
     public const string MissingRedis =
         "redis-server is not on PATH: run `bash .ci/setup` (or apt-get install redis-server) to run the multi-process cluster tests";
 
-    public static string? RedisServerPath { get; } = FindOnPath("redis-server");
-
-    public static string SiloDll => Path.Combine(AppContext.BaseDirectory, "globalbrain-silo.dll");
+    public static string? RedisServerPath { get; } = ProcessRunner.FindOnPath("redis-server");
 
     /// <summary>
     /// The CLI from its own build output (bin/CONFIG/net10.0 of client/GlobalBrain.Client, built by the
@@ -23,73 +18,17 @@ internal static class ClusterProcesses
     /// </summary>
     public static string CliDll { get; } = FindCli();
 
-    public static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
     private static string FindCli()
     {
+        // This test's own configuration and framework (bin/CONFIG/net10.0), the CLI built alike.
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = output.Name;
-        var configuration = output.Parent!.Name;
-        for (var dir = output; dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GlobalBrain.Cluster.sln")))
-            {
-                var cli = Path.Combine(dir.FullName, "client", "GlobalBrain.Client", "bin", configuration, framework, "globalbrain.dll");
-                return File.Exists(cli) ? cli : throw new FileNotFoundException($"the globalbrain CLI is not built at {cli}");
-            }
-        }
-
-        throw new DirectoryNotFoundException($"no GlobalBrain.Cluster.sln above {AppContext.BaseDirectory}");
+        var cli = Path.Combine(Repository.Root, "client", "GlobalBrain.Client", "bin", output.Parent!.Name, output.Name, "globalbrain.dll");
+        return File.Exists(cli) ? cli : throw new FileNotFoundException($"the globalbrain CLI is not built at {cli}");
     }
 
-    public static string? FindOnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, tool))
-            .FirstOrDefault(File.Exists);
-
-    /// <summary>Runs the globalbrain CLI to completion; a run that outlives the deadline is killed and fails the test.</summary>
-    public static async Task<CliResult> RunCliAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        info.ArgumentList.Add(CliDll);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[key] = value;
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the globalbrain CLI");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"globalbrain {string.Join(' ', info.ArgumentList.Skip(1))} did not finish in time:\n{await stderr}");
-        }
-
-        return new CliResult(process.ExitCode, await stdout, await stderr);
-    }
-}
-
-internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
-{
-    public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+    /// <summary>Runs the globalbrain CLI to completion; a run that outlives the deadline (3 minutes unless given) is killed and fails the test.</summary>
+    public static Task<ProcessResult> RunCliAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
+        ProcessRunner.RunAsync("dotnet", [CliDll, .. arguments], AppContext.BaseDirectory, environment, timeout: timeout ?? TimeSpan.FromMinutes(3));
 }
 
 /// <summary>A real redis-server on a free loopback port, nothing persisted to disk, stopped by PID.</summary>
@@ -110,7 +49,7 @@ internal sealed class RedisServer : IDisposable
     public int Port { get; }
 
     /// <summary>StackExchange.Redis connection string.</summary>
-    public string ConnectionString => $"127.0.0.1:{ClusterProcesses.Invariant(Port)}";
+    public string ConnectionString => $"127.0.0.1:{SiloCommandLine.Invariant(Port)}";
 
     /// <param name="appendOnly">
     /// Persist every write to an append-only file, fsync'd before Redis answers (appendfsync always), so
@@ -144,22 +83,32 @@ internal sealed class RedisServer : IDisposable
     private static ServerProcess Launch(int port, string directory, bool appendOnly) => ServerProcess.Start(
         "redis-server",
         ClusterProcesses.RedisServerPath ?? throw new InvalidOperationException(ClusterProcesses.MissingRedis),
-        ["--port", ClusterProcesses.Invariant(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", "always", "--dir", directory],
+        ["--port", SiloCommandLine.Invariant(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", "always", "--dir", directory],
         directory);
 
     private async Task WaitForPingAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await PingAsync())
+        try
         {
-            if (_process.HasExited || DateTime.UtcNow > deadline)
-            {
-                var log = _process.Log;
-                Dispose();
-                throw new InvalidOperationException($"redis-server did not answer PING on port {Port}:\n{log}");
-            }
+            await Poll.WaitForAsync(
+                $"redis-server to answer PING on port {Port}",
+                async () =>
+                {
+                    if (await PingAsync())
+                    {
+                        return true;
+                    }
 
-            await Task.Delay(100);
+                    return _process.HasExited ? throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode}:\n{_process.Log}") : false;
+                },
+                TimeSpan.FromSeconds(30),
+                TimeSpan.FromMilliseconds(100),
+                () => _process.Log);
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 
@@ -246,10 +195,8 @@ internal sealed class SiloProcess : IDisposable
             ["GlobalBrain:Cluster:Redis"] = redis.ConnectionString,
             ["GlobalBrain:Storage:Provider"] = "redis",
             ["GlobalBrain:Cluster:AdvertisedAddress"] = "127.0.0.1",
-            ["GlobalBrain:Cluster:SiloPort"] = ClusterProcesses.Invariant(siloPort),
-            ["GlobalBrain:Cluster:GatewayPort"] = ClusterProcesses.Invariant(gatewayPort),
             ["GlobalBrain:Cluster:ClusterId"] = clusterId,
-            ["GlobalBrain:Experts:Count"] = ClusterProcesses.Invariant(experts),
+            ["GlobalBrain:Experts:Count"] = SiloCommandLine.Invariant(experts),
             ["GlobalBrain:Experts:FlowRate"] = "2",
 
             // A silo that vanishes is declared dead in seconds rather than the production default (tens of seconds).
@@ -263,19 +210,16 @@ internal sealed class SiloProcess : IDisposable
             all[key] = value;
         }
 
-        var arguments = new List<string> { ClusterProcesses.SiloDll, "--urls", $"http://127.0.0.1:{ClusterProcesses.Invariant(httpPort)}" };
-        foreach (var (key, value) in all)
-        {
-            arguments.Add("--" + key);
-            arguments.Add(value);
-        }
-
-        return new SiloProcess(ServerProcess.Start(name, "dotnet", arguments, AppContext.BaseDirectory), httpPort, siloPort, gatewayPort);
+        return new SiloProcess(
+            ServerProcess.Start(name, "dotnet", [SiloCommandLine.Dll, .. SiloCommandLine.OnLoopback(httpPort, siloPort, gatewayPort), .. SiloCommandLine.From(all)], AppContext.BaseDirectory),
+            httpPort,
+            siloPort,
+            gatewayPort);
     }
 
     public async Task WaitUntilReadyAsync()
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ClusterProcesses.Invariant(HttpPort)}"), Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient { BaseAddress = new Uri(SiloCommandLine.Url(HttpPort)), Timeout = TimeSpan.FromSeconds(10) };
         await _process.WaitUntilReadyAsync(http, "/healthz/ready", TimeSpan.FromSeconds(120));
     }
 

@@ -1,6 +1,3 @@
-using GlobalBrain.Silo.Tests;
-using GlobalBrain.Silo.Tests.Observability;
-
 namespace GlobalBrain.Distributed.Tests;
 
 /// <summary>
@@ -11,7 +8,7 @@ public sealed class ClusterSettingsTests
 {
     public static TheoryData<string, string[], int, string[]> BadSilos()
     {
-        var closed = ClusterProcesses.Invariant(FreePorts.Next());
+        var closed = SiloCommandLine.Invariant(FreePorts.Next());
         return new()
         {
             { "unknown provider", ["--GlobalBrain:Cluster:Provider", "mesh"], 2, ["GlobalBrain:Cluster:Provider", "GlobalBrain__Cluster__Provider", "localhost, redis, kubernetes"] },
@@ -35,7 +32,7 @@ public sealed class ClusterSettingsTests
         var silo = ServerProcess.Start(
             "silo with " + problem,
             "dotnet",
-            [ClusterProcesses.SiloDll, "--urls", $"http://127.0.0.1:{ClusterProcesses.Invariant(FreePorts.Next())}", .. settings],
+            [SiloCommandLine.Dll, "--urls", SiloCommandLine.Url(FreePorts.Next()), .. settings],
             AppContext.BaseDirectory);
         using (silo)
         {
@@ -71,7 +68,7 @@ public sealed class ClusterSettingsTests
     [Fact]
     public async Task The_cli_says_when_no_cluster_answers_in_redis()
     {
-        var closed = ClusterProcesses.Invariant(FreePorts.Next());
+        var closed = SiloCommandLine.Invariant(FreePorts.Next());
         var result = await ClusterProcesses.RunCliAsync(["metrics", "--cluster", "redis://127.0.0.1:" + closed]);
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains("cannot reach the cluster in Redis at 127.0.0.1:" + closed, result.Stderr, StringComparison.Ordinal);
@@ -81,7 +78,7 @@ public sealed class ClusterSettingsTests
     [Fact]
     public async Task The_cli_gives_up_on_a_gateway_that_does_not_answer_within_15_seconds()
     {
-        var closed = ClusterProcesses.Invariant(FreePorts.Next());
+        var closed = SiloCommandLine.Invariant(FreePorts.Next());
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = await ClusterProcesses.RunCliAsync(["metrics", "--cluster", "127.0.0.1:" + closed]);
         Assert.True(result.ExitCode == 1, result.ToString());

@@ -58,7 +58,7 @@ public sealed class CrashDuringIngestionTests(ITestOutputHelper output) : IDispo
         // running ingestion sends batches to a silo that joins.
         var joined = cluster.Silos[^1];
         var toJoined = ingested.GetProperty("batchesBySilo").EnumerateObject()
-            .Where(p => p.Name.Contains($":{ClusterProcesses.Invariant(joined.SiloPort)}@", StringComparison.Ordinal)).Sum(p => p.Value.GetInt32());
+            .Where(p => p.Name.Contains($":{SiloCommandLine.Invariant(joined.SiloPort)}@", StringComparison.Ordinal)).Sum(p => p.Value.GetInt32());
         output.WriteLine($"batches to the silo that joined: {toJoined}");
 
         // Everything acknowledged is in, once: the exact counts and the sketch union equal the reference.
@@ -113,19 +113,10 @@ public sealed class CrashDuringIngestionTests(ITestOutputHelper output) : IDispo
     {
         using var host = await cluster.ConnectAsync();
         var aggregator = host.Services.GetRequiredService<IClusterClient>().GetGrain<IAggregatorGrain>(0);
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            var seen = (await aggregator.GetMetricsAsync()).Documents;
-            if (seen >= documents)
-            {
-                return seen;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"fewer than {documents} documents arrived within {timeout.TotalSeconds:F0} s:\n{string.Join("\n---\n", cluster.Silos.Select(s => s.Log))}");
+        var seen = await Poll.UntilAsync(async () => (await aggregator.GetMetricsAsync()).Documents, n => n >= documents, timeout, TimeSpan.FromMilliseconds(200));
+        return seen >= documents
+            ? seen
+            : throw new TimeoutException($"{seen} documents, fewer than {documents}, arrived within {timeout.TotalSeconds:F0} s:\n{string.Join("\n---\n", cluster.Silos.Select(s => s.Log))}");
     }
 
     internal static string WriteDocuments(string path, int count, int seed)

@@ -93,7 +93,7 @@ internal sealed class RedisCluster : IDisposable
 
     /// <summary>The process behind an Orleans silo address (IP:siloPort@generation).</summary>
     public SiloProcess SiloAt(string address) =>
-        Silos.Single(s => address.Contains($":{ClusterProcesses.Invariant(s.SiloPort)}@", StringComparison.Ordinal));
+        Silos.Single(s => address.Contains($":{SiloCommandLine.Invariant(s.SiloPort)}@", StringComparison.Ordinal));
 
     /// <summary>Environment for the CLI: the cluster id (the service id is the default).</summary>
     public IReadOnlyDictionary<string, string> CliEnvironment => new Dictionary<string, string> { ["GlobalBrain__Cluster__ClusterId"] = ClusterId };
@@ -121,31 +121,29 @@ internal sealed class RedisCluster : IDisposable
     {
         using var host = await ConnectAsync();
         var management = host.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
-        var deadline = DateTime.UtcNow + timeout;
-        do
-        {
-            try
+        await Poll.WaitForAsync(
+            $"the cluster to settle on {count} active silos",
+            async () =>
             {
-                if ((await management.GetHosts(onlyActive: true)).Count == count)
+                try
                 {
-                    await host.StopAsync();
-                    return;
+                    return (await management.GetHosts(onlyActive: true)).Count == count;
                 }
-            }
-            catch (OrleansException)
-            {
-                // The management grain was on a dead silo (unavailable, message rejected); it comes back once membership says so.
-            }
-            catch (TimeoutException)
-            {
-                // Same, while the call waited for the dead silo.
-            }
-
-            await Task.Delay(500);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"the cluster did not settle on {count} active silos within {timeout.TotalSeconds:F0} s:\n{string.Join("\n---\n", Silos.Select(s => s.Log))}");
+                catch (OrleansException)
+                {
+                    // The management grain was on a dead silo (unavailable, message rejected); it comes back once membership says so.
+                    return false;
+                }
+                catch (TimeoutException)
+                {
+                    // Same, while the call waited for the dead silo.
+                    return false;
+                }
+            },
+            timeout,
+            TimeSpan.FromMilliseconds(500),
+            () => string.Join("\n---\n", Silos.Select(s => s.Log)));
+        await host.StopAsync();
     }
 
     /// <summary>An Orleans client on the cluster's Redis membership (dispose it).</summary>
@@ -182,7 +180,7 @@ internal sealed record Totals(long Documents, long Tokens, double DistinctItems)
     /// <summary>The same documents through an embedded single-process cluster of <paramref name="experts"/> experts.</summary>
     public static async Task<Totals> EmbeddedAsync(int experts, params string[] inputs)
     {
-        var result = await ClusterProcesses.RunCliAsync(["ingest", .. inputs, "--experts", ClusterProcesses.Invariant(experts), "--json"]);
+        var result = await ClusterProcesses.RunCliAsync(["ingest", .. inputs, "--experts", SiloCommandLine.Invariant(experts), "--json"]);
         Assert.True(result.ExitCode == 0, $"embedded ingest failed: {result}");
         var json = JsonDocument.Parse(result.Stdout).RootElement;
         return new Totals(json.GetProperty("documents").GetInt64(), json.GetProperty("tokens").GetInt64(), json.GetProperty("distinctItems").GetDouble());

@@ -189,39 +189,42 @@ public sealed class StorageFaultsTests(ITestOutputHelper output) : IDisposable
 
         private async Task SendUntilAcknowledgedAsync(HttpClient http, string body, string key)
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(4);
-            while (true)
-            {
-                var silos = cluster.Silos.Where(s => !s.HasExited).ToList();
-                var silo = silos[Interlocked.Increment(ref _next) % silos.Count];
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{ClusterProcesses.Invariant(silo.HttpPort)}/v1/documents")
+            var answer = "";
+            await Poll.WaitForAsync(
+                $"request {key} to be acknowledged",
+                async () =>
                 {
-                    Content = new StringContent(body, Encoding.UTF8, "application/x-ndjson"),
-                };
-                request.Headers.Add("Idempotency-Key", key);
-                string answer;
-                try
-                {
-                    using var response = await http.SendAsync(request);
-                    answer = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (response.StatusCode == HttpStatusCode.OK)
+                    var silos = cluster.Silos.Where(s => !s.HasExited).ToList();
+                    var silo = silos[Interlocked.Increment(ref _next) % silos.Count];
+                    using var request = new HttpRequestMessage(HttpMethod.Post, $"{SiloCommandLine.Url(silo.HttpPort)}/v1/documents")
                     {
-                        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                        Interlocked.Add(ref _acknowledged, json.RootElement.GetProperty("accepted").GetInt64());
-                        Answers.AddOrUpdate(answer, 1, (_, n) => n + 1);
-                        return;
+                        Content = new StringContent(body, Encoding.UTF8, "application/x-ndjson"),
+                    };
+                    request.Headers.Add("Idempotency-Key", key);
+                    try
+                    {
+                        using var response = await http.SendAsync(request);
+                        answer = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        if (response.StatusCode == HttpStatusCode.OK)
+                        {
+                            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                            Interlocked.Add(ref _acknowledged, json.RootElement.GetProperty("accepted").GetInt64());
+                            Answers.AddOrUpdate(answer, 1, (_, n) => n + 1);
+                            return true;
+                        }
                     }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    answer = e.GetType().Name;
-                }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                        answer = e.GetType().Name;
+                    }
 
-                Answers.AddOrUpdate(answer, 1, (_, n) => n + 1);
-                Interlocked.Increment(ref _resends);
-                Assert.True(DateTime.UtcNow < deadline, $"request {key} was never acknowledged; last answer {answer}");
-                await Task.Delay(500);
-            }
+                    Answers.AddOrUpdate(answer, 1, (_, n) => n + 1);
+                    Interlocked.Increment(ref _resends);
+                    return false;
+                },
+                TimeSpan.FromMinutes(4),
+                TimeSpan.FromMilliseconds(500),
+                () => $"last answer {answer}");
         }
     }
 }

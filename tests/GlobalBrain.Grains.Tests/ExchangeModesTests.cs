@@ -36,14 +36,7 @@ public sealed class ExchangeModesTests
             var settings = await aggregator.GetSettingsAsync();
             Assert.Equal((12, 20.0), (settings.Experts, settings.FlowRate)); // the section reached the silos
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            ClusterMetrics metrics;
-            do
-            {
-                await Task.Delay(100);
-                metrics = await aggregator.GetMetricsAsync();
-            }
-            while (metrics.MinReach < 0.999 && DateTime.UtcNow < deadline);
+            var metrics = await Poll.UntilAsync(aggregator.GetMetricsAsync, m => m.MinReach >= 0.999, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
 
             Assert.True(metrics.MinReach >= 0.999, $"{mode} on {topology}: min reach {metrics.MinReach} after 30 s");
             Assert.True(metrics.Exchanges > 0);

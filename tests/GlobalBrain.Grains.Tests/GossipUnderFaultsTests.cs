@@ -74,10 +74,7 @@ public sealed class GossipUnderFaultsTests(ITestOutputHelper output)
             var first = await dispatcher.IngestAsync(documents[..(Documents / 2)], TokenizerSpec.Default);
 
             var faulty = Stopwatch.StartNew();
-            while (rates.Any(r => r.Value > 0 && Injected(recorder, r.Key) < FaultsPerKind) && faulty.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                await Task.Delay(50);
-            }
+            await Poll.UntilAsync(() => !rates.Any(r => r.Value > 0 && Injected(recorder, r.Key) < FaultsPerKind), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
 
             var second = await dispatcher.IngestAsync(documents[(Documents / 2)..], TokenizerSpec.Default);
             Assert.Equal(Documents, first.Accepted + second.Accepted);
@@ -154,18 +151,21 @@ public sealed class GossipUnderFaultsTests(ITestOutputHelper output)
 
             var experts = new[] { cluster.Client.GetGrain<IExpertGrain>(0), cluster.Client.GetGrain<IExpertGrain>(1) };
             var incarnations = new[] { new HashSet<Guid>(), new HashSet<Guid>() };
-            var deadline = Stopwatch.StartNew();
-            while (incarnations.Any(seen => seen.Count < 5) && deadline.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                for (var i = 0; i < 2; i++)
+            var clock = Stopwatch.StartNew();
+            await Poll.UntilAsync(
+                async () =>
                 {
-                    incarnations[i].Add((await experts[i].GetReportAsync(Guid.Empty, -1)).Incarnation);
-                }
+                    for (var i = 0; i < 2; i++)
+                    {
+                        incarnations[i].Add((await experts[i].GetReportAsync(Guid.Empty, -1)).Incarnation);
+                    }
 
-                await Task.Delay(20);
-            }
+                    return incarnations.All(seen => seen.Count >= 5);
+                },
+                TimeSpan.FromSeconds(30),
+                TimeSpan.FromMilliseconds(20));
 
-            output.WriteLine($"5 activations of each expert in {deadline.Elapsed.TotalSeconds:F2} s");
+            output.WriteLine($"5 activations of each expert in {clock.Elapsed.TotalSeconds:F2} s");
             Assert.All(incarnations, seen => Assert.True(seen.Count >= 5, $"an expert was activated only {seen.Count} times in 30 s"));
             var encoder = TextEncoders.Get(TextEncoders.Default);
             for (var i = 0; i < 2; i++)
@@ -240,30 +240,26 @@ public sealed class GossipUnderFaultsTests(ITestOutputHelper output)
     /// Polls every expert's shard until each equals <paramref name="expected"/> or the time is up
     /// (one look when it is zero); returns what still differs.
     /// </summary>
-    private static async Task<List<string>> WaitForUnionAsync(IClusterClient client, KnowledgeShard expected, TimeSpan within)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var snapshots = await Task.WhenAll(Enumerable.Range(0, Experts).Select(i => client.GetGrain<IExpertGrain>(i).ShareAsync()));
-            var differing = new List<string>();
-            for (var i = 0; i < Experts; i++)
+    private static Task<List<string>> WaitForUnionAsync(IClusterClient client, KnowledgeShard expected, TimeSpan within) =>
+        Poll.UntilAsync(
+            async () =>
             {
-                var shard = KnowledgeShard.FromParts(snapshots[i].Registers, snapshots[i].Origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
-                if (!shard.ContentEquals(expected))
+                var snapshots = await Task.WhenAll(Enumerable.Range(0, Experts).Select(i => client.GetGrain<IExpertGrain>(i).ShareAsync()));
+                var differing = new List<string>();
+                for (var i = 0; i < Experts; i++)
                 {
-                    differing.Add($"expert {i}: {shard.Documents}/{expected.Documents} documents, {shard.Tokens}/{expected.Tokens} tokens, {shard.Items.Registers.AsSpan().CommonPrefixLength(expected.Items.Registers)} registers agree before the first difference");
+                    var shard = KnowledgeShard.FromParts(snapshots[i].Registers, snapshots[i].Origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
+                    if (!shard.ContentEquals(expected))
+                    {
+                        differing.Add($"expert {i}: {shard.Documents}/{expected.Documents} documents, {shard.Tokens}/{expected.Tokens} tokens, {shard.Items.Registers.AsSpan().CommonPrefixLength(expected.Items.Registers)} registers agree before the first difference");
+                    }
                 }
-            }
 
-            if (differing.Count == 0 || deadline.Elapsed >= within)
-            {
                 return differing;
-            }
-
-            await Task.Delay(50);
-        }
-    }
+            },
+            differing => differing.Count == 0,
+            within,
+            TimeSpan.FromMilliseconds(50));
 
     /// <summary>The union, computed here from the documents alone: each one's items, and its exact counts at the expert it is routed to.</summary>
     private static KnowledgeShard Expected(IEnumerable<DocumentInput> documents)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Ingestion;
@@ -46,13 +45,7 @@ public sealed class IngestionTests(ClusterFixture fixture)
         await dispatcher.IngestAsync(MakeDocuments("reach", 40, seed: 2), TokenizerSpec.Default);
 
         var aggregator = fixture.Client.GetGrain<IAggregatorGrain>(0);
-        var deadline = Stopwatch.StartNew();
-        var metrics = await aggregator.GetMetricsAsync();
-        while (metrics.MinReach < 1 && deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(100);
-            metrics = await aggregator.GetMetricsAsync();
-        }
+        var metrics = await Poll.UntilAsync(aggregator.GetMetricsAsync, m => m.MinReach >= 1, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(1.0, metrics.MinReach);
         Assert.Equal(1.0, metrics.MeanReach);

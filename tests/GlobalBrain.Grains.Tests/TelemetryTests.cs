@@ -23,11 +23,7 @@ public sealed class TelemetryTests(ClusterFixture fixture)
         var dispatcher = await IngestDispatcher.ConnectAsync(fixture.Client, new IngestDispatcherOptions { MaxBatchDocuments = 7 });
 
         await dispatcher.IngestAsync(documents, TokenizerSpec.Default);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (listener.Sum("globalbrain.exchanges") == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(() => listener.Sum("globalbrain.exchanges") > 0, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
 
         var encoder = TextEncoders.Get("cl100k_base");
         Assert.Equal(50, listener.Sum("globalbrain.ingest.documents"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -12,13 +11,8 @@ public sealed class DocumentsEndpointTests(SiloFixture silo) : IClassFixture<Sil
     public async Task Health_IsLive_AndBecomesReady()
     {
         Assert.Equal(HttpStatusCode.OK, (await silo.Http.GetAsync(new Uri("/healthz/live", UriKind.Relative))).StatusCode);
-        var clock = Stopwatch.StartNew();
-        var ready = await silo.Http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
-        while (ready.StatusCode != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(100);
-            ready = await silo.Http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
-        }
+        var ready = await Poll.UntilAsync(
+            () => silo.Http.GetAsync(new Uri("/healthz/ready", UriKind.Relative)), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }

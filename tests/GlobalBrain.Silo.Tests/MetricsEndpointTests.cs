@@ -16,13 +16,8 @@ public sealed class MetricsEndpointTests(SiloFixture silo) : IClassFixture<SiloF
         (await silo.Http.PostAsync(new Uri("/v1/documents", UriKind.Relative), body)).EnsureSuccessStatusCode();
 
         // The first scrape starts the gauges' refresh from the aggregator; a later one shows it.
-        var text = await ScrapeAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!Gauges.All(g => text.Contains($"\n{g}{{", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-            text = await ScrapeAsync();
-        }
+        var text = await Poll.UntilAsync(
+            ScrapeAsync, t => Gauges.All(g => t.Contains($"\n{g}{{", StringComparison.Ordinal)), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
 
         Assert.Contains("# TYPE globalbrain_ingest_documents_total counter", text, StringComparison.Ordinal);
         Assert.Contains("globalbrain_ingest_rejected_total{otel_scope_name=\"GlobalBrain\",reason=\"empty\"}", text, StringComparison.Ordinal);

@@ -52,29 +52,24 @@ public sealed class MetricsSeriesTests
         var lines = string.Join('\n', Enumerable.Range(0, 30).Select(i => $"{{\"id\":\"s{i}\",\"text\":\"series do not depend on N {i}\"}}")) + "\n{\"id\":\"empty\",\"text\":\"\"}\n";
         (await http.PostAsync(new Uri("/v1/documents", UriKind.Relative), new StringContent(lines, Encoding.UTF8, "application/x-ndjson"))).EnsureSuccessStatusCode();
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        List<string> series;
-        do
-        {
-            await Task.Delay(300);
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
-            var text = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
-            series = [.. text.Split('\n').Where(l => l.StartsWith("globalbrain_", StringComparison.Ordinal)).Select(l => l[..l.LastIndexOf(' ')]).Order(StringComparer.Ordinal)];
-        }
-        while (!(series.Any(s => s.StartsWith("globalbrain_reach_mean{", StringComparison.Ordinal)) && series.Any(s => s.StartsWith("globalbrain_exchanges_total{", StringComparison.Ordinal)))
-               && DateTime.UtcNow < deadline);
-
-        return series;
+        return await Poll.UntilAsync(
+            async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
+                var text = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
+                return (List<string>)[.. text.Split('\n').Where(l => l.StartsWith("globalbrain_", StringComparison.Ordinal)).Select(l => l[..l.LastIndexOf(' ')]).Order(StringComparer.Ordinal)];
+            },
+            series => series.Any(s => s.StartsWith("globalbrain_reach_mean{", StringComparison.Ordinal)) && series.Any(s => s.StartsWith("globalbrain_exchanges_total{", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(300));
     }
 
     private static async Task<RunningSilo> StartAsync(int api, string[] extra)
     {
         var app = SiloApp.Build(
         [
-            "--urls", $"http://127.0.0.1:{api}",
-            "--GlobalBrain:Cluster:SiloPort", Text(FreePorts.Next()),
-            "--GlobalBrain:Cluster:GatewayPort", Text(FreePorts.Next()),
+            .. SiloCommandLine.OnLoopback(api),
             "--Logging:LogLevel:Default", "Warning",
             .. extra,
         ]);

@@ -15,9 +15,7 @@ public sealed class SiloFixture : IAsyncLifetime
         var http = FreePorts.Next();
         _app = SiloApp.Build(
         [
-            "--urls", $"http://127.0.0.1:{http}",
-            "--GlobalBrain:Cluster:SiloPort", FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--GlobalBrain:Cluster:GatewayPort", FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. SiloCommandLine.OnLoopback(http),
             "--GlobalBrain:Experts:Count", "8",
             "--GlobalBrain:Experts:FlowRate", "5",
             "--GlobalBrain:Api:MaxBodyBytes", "65536",

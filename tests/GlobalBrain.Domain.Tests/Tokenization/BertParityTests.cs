@@ -1,7 +1,7 @@
 using GlobalBrain.Domain.Documents;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Domain.Tokenization.Bert;
-using GlobalBrain.Tests.Shared;
+using GlobalBrain.Testing;
 using Xunit;
 using Xunit.Abstractions;
 using HfTokenizer = Tokenizers.DotNet.Tokenizer;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using CsCheck;
 using GlobalBrain.Domain.Tokenization.Bert;
-using GlobalBrain.Tests.Shared;
+using GlobalBrain.Testing;
 using Xunit;
 using Xunit.Abstractions;
 using HfTokenizer = Tokenizers.DotNet.Tokenizer;

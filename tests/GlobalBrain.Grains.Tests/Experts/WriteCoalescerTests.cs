@@ -104,13 +104,6 @@ public sealed class WriteCoalescerTests
         await second;
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "timed out waiting for the next write to start");
-            await Task.Yield();
-        }
-    }
+    private static Task WaitUntil(Func<bool> condition) =>
+        Poll.WaitForAsync("the next write to start", condition, TimeSpan.FromSeconds(10), TimeSpan.Zero);
 }

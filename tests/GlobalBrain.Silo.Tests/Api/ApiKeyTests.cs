@@ -83,24 +83,23 @@ public sealed class ApiKeyTests(SecuredSiloFixture silo)
         }
 
         // The exporter caches a scrape briefly: look again until the refusal shows.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        string text;
-        do
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
-            using var scrape = await silo.Metrics.SendAsync(request);
-            text = await scrape.Content.ReadAsStringAsync();
-            if (text.Split('\n').Any(l => l.StartsWith("globalbrain_api_refused_total{", StringComparison.Ordinal) && l.Contains("status=\"401\"", StringComparison.Ordinal)))
+        static bool Refused401(string text) =>
+            text.Split('\n').Any(l => l.StartsWith("globalbrain_api_refused_total{", StringComparison.Ordinal) && l.Contains("status=\"401\"", StringComparison.Ordinal));
+        var text = await Poll.UntilAsync(
+            async () =>
             {
-                return;
-            }
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
+                using var scrape = await silo.Metrics.SendAsync(request);
+                return await scrape.Content.ReadAsStringAsync();
+            },
+            Refused401,
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(200));
 
-            await Task.Delay(200);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        Assert.Fail($"no globalbrain_api_refused_total{{status=\"401\"}} after a refused request:\n{string.Join('\n', text.Split('\n').Where(l => l.Contains("globalbrain_api", StringComparison.Ordinal)))}");
+        Assert.True(
+            Refused401(text),
+            $"no globalbrain_api_refused_total{{status=\"401\"}} after a refused request:\n{string.Join('\n', text.Split('\n').Where(l => l.Contains("globalbrain_api", StringComparison.Ordinal)))}");
     }
 
     [Fact]
@@ -177,19 +176,18 @@ public sealed class ApiKeyTests(SecuredSiloFixture silo)
     private static HttpRequestMessage Post(string body) =>
         new(HttpMethod.Post, new Uri("/v1/documents", UriKind.Relative)) { Content = new StringContent(body, Encoding.UTF8, "application/x-ndjson") };
 
-    private static async Task<HttpResponseMessage> PollUntilOk(HttpClient http, string path)
+    /// <summary>The first success, or the last answer at the deadline (the earlier ones disposed).</summary>
+    private static Task<HttpResponseMessage> PollUntilOk(HttpClient http, string path)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var response = await http.GetAsync(new Uri(path, UriKind.Relative));
-            if (response.IsSuccessStatusCode || DateTime.UtcNow > deadline)
+        HttpResponseMessage? last = null;
+        return Poll.UntilAsync(
+            async () =>
             {
-                return response;
-            }
-
-            response.Dispose();
-            await Task.Delay(100);
-        }
+                last?.Dispose();
+                return last = await http.GetAsync(new Uri(path, UriKind.Relative));
+            },
+            response => response.IsSuccessStatusCode,
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(100));
     }
 }

@@ -141,15 +141,8 @@ public sealed class BackpressureTests(SecuredSiloFixture silo)
     private static byte[] Lines(string prefix, int count) => Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, count).Select(i =>
         $"{{\"id\":\"{prefix}-{i}\",\"text\":\"document {i} of {prefix}, for the experts to share\"}}\n")));
 
-    private static async Task WaitFor(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitFor(Func<bool> condition, string what) =>
+        Poll.WaitForAsync(what, condition, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(10));
 
     /// <summary>A body of known length that sends its first half, then the rest once <paramref name="proceed"/> completes.</summary>
     private sealed class StalledContent(byte[] body, Task proceed) : HttpContent

@@ -39,9 +39,7 @@ public sealed class SecuredSiloFixture : IAsyncLifetime
         var metricsPort = FreePorts.Next();
         _app = SiloApp.Build(
         [
-            "--urls", $"http://127.0.0.1:{ApiPort}",
-            "--GlobalBrain:Cluster:SiloPort", Text(FreePorts.Next()),
-            "--GlobalBrain:Cluster:GatewayPort", Text(FreePorts.Next()),
+            .. SiloCommandLine.OnLoopback(ApiPort),
             "--GlobalBrain:Experts:Count", "4",
             "--GlobalBrain:Experts:FlowRate", "5",
             "--GlobalBrain:Metrics:Port", Text(metricsPort),

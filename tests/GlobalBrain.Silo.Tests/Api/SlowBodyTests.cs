@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -28,9 +27,7 @@ public sealed class SlowBodyTests : IAsyncLifetime
         _port = FreePorts.Next();
         _app = SiloApp.Build(
         [
-            "--urls", $"http://127.0.0.1:{_port}",
-            "--GlobalBrain:Cluster:SiloPort", Text(FreePorts.Next()),
-            "--GlobalBrain:Cluster:GatewayPort", Text(FreePorts.Next()),
+            .. SiloCommandLine.OnLoopback(_port),
             "--GlobalBrain:Experts:Count", "1",
             "--GlobalBrain:Api:Key", Key,
             "--GlobalBrain:Api:MaxConcurrentRequests", "2",
@@ -172,6 +169,4 @@ public sealed class SlowBodyTests : IAsyncLifetime
 
     private static string Head() =>
         $"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {Key}\r\nContent-Type: application/x-ndjson\r\n";
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -19,7 +19,7 @@ public sealed class SecretsNotLoggedTests
     public async Task BadRedis_StopsTheSilo_WithoutPrintingThePasswordOrTheKey(string problem, int exitCode, string mention)
     {
         var redis = problem.StartsWith("nothing", StringComparison.Ordinal)
-            ? $"127.0.0.1:{SiloProcesses.Invariant(FreePorts.Next())},password={RedisPassword}"
+            ? $"127.0.0.1:{SiloCommandLine.Invariant(FreePorts.Next())},password={RedisPassword}"
             : $"127.0.0.1:6379,password={RedisPassword},bogus=1";
         using var silo = SiloProcesses.StartSilo(problem, Settings(redis));
 
@@ -35,7 +35,7 @@ public sealed class SecretsNotLoggedTests
         var started = await SiloProcesses.StartRedisAsync("the-right-redis-password");
         Skip.If(started is null, "redis-server is not on PATH: run `bash .ci/setup` (or apt-get install redis-server)");
         using var redis = started.Value.Server;
-        using var silo = SiloProcesses.StartSilo("silo with a wrong Redis password", Settings($"127.0.0.1:{SiloProcesses.Invariant(started.Value.Port)},password={RedisPassword}"));
+        using var silo = SiloProcesses.StartSilo("silo with a wrong Redis password", Settings($"127.0.0.1:{SiloCommandLine.Invariant(started.Value.Port)},password={RedisPassword}"));
 
         Assert.Equal(1, await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
 
@@ -52,15 +52,15 @@ public sealed class SecretsNotLoggedTests
         using var redis = started.Value.Server;
         var api = FreePorts.Next();
         using var silo = SiloProcesses.StartSilo("silo on Redis at debug level", [
-            .. Settings($"127.0.0.1:{SiloProcesses.Invariant(started.Value.Port)},password={RedisPassword}"),
-            "--urls", $"http://127.0.0.1:{SiloProcesses.Invariant(api)}",
+            .. Settings($"127.0.0.1:{SiloCommandLine.Invariant(started.Value.Port)},password={RedisPassword}"),
+            "--urls", SiloCommandLine.Url(api),
             "--Logging:LogLevel:Default", "Debug",
             "--Logging:LogLevel:GlobalBrain", "Debug",
             "--Logging:LogLevel:Microsoft", "Debug",
             "--Logging:LogLevel:Polly", "Debug",
             "--Orleans:Membership:ProbeTimeout", "00:00:01",
         ]);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SiloProcesses.Invariant(api)}"), Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient { BaseAddress = new Uri(SiloCommandLine.Url(api)), Timeout = TimeSpan.FromSeconds(30) };
         await silo.WaitUntilReadyAsync(http, "/healthz/ready", TimeSpan.FromSeconds(120));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(http, null)).StatusCode);

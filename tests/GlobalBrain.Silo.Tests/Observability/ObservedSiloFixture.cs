@@ -26,10 +26,8 @@ public sealed class ObservedSiloFixture : IAsyncLifetime
             "the silo",
             "dotnet",
             [
-                Path.Combine(AppContext.BaseDirectory, "globalbrain-silo.dll"),
-                "--urls", $"http://127.0.0.1:{HttpPort}",
-                "--GlobalBrain:Cluster:SiloPort", ObservabilityTools.Invariant(FreePorts.Next()),
-                "--GlobalBrain:Cluster:GatewayPort", ObservabilityTools.Invariant(FreePorts.Next()),
+                SiloCommandLine.Dll,
+                .. SiloCommandLine.OnLoopback(HttpPort),
                 "--GlobalBrain:Experts:Count", "8",
                 "--GlobalBrain:Experts:FlowRate", "5",
                 "--GlobalBrain:Metrics:Interval", "00:00:01",

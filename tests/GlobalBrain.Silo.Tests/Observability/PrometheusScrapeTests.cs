@@ -40,29 +40,28 @@ public sealed partial class PrometheusScrapeTests(ObservedSiloFixture silo) : ID
 
         var pending = new HashSet<string>(queries, StringComparer.Ordinal);
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (pending.Count > 0 && DateTime.UtcNow < deadline)
-        {
-            await silo.IngestAsync();
-            foreach (var query in pending.ToList())
+        await Poll.UntilAsync(
+            async () =>
             {
-                var (ok, error) = await HasDataAsync(http, query);
-                if (ok)
+                await silo.IngestAsync();
+                foreach (var query in pending.ToList())
                 {
-                    pending.Remove(query);
-                    errors.Remove(query);
+                    var (ok, error) = await HasDataAsync(http, query);
+                    if (ok)
+                    {
+                        pending.Remove(query);
+                        errors.Remove(query);
+                    }
+                    else if (error is not null)
+                    {
+                        errors[query] = error;
+                    }
                 }
-                else if (error is not null)
-                {
-                    errors[query] = error;
-                }
-            }
 
-            if (pending.Count > 0)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
-        }
+                return pending.Count == 0;
+            },
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromSeconds(1));
 
         Assert.True(
             pending.Count == 0,
@@ -86,7 +85,7 @@ public sealed partial class PrometheusScrapeTests(ObservedSiloFixture silo) : ID
 
     internal static List<string> DashboardQueries()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(ObservabilityTools.RepoRoot, "deploy", "grafana", "globalbrain-dashboard.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "deploy", "grafana", "globalbrain-dashboard.json")));
         var queries = new List<string>();
         Collect(doc.RootElement.GetProperty("panels"));
         return queries;
@@ -153,7 +152,7 @@ public sealed partial class PrometheusScrapeTests(ObservedSiloFixture silo) : ID
 
         _prometheus = ServerProcess.Start(
             "prometheus",
-            ObservabilityTools.FindOnPath("prometheus")!,
+            ProcessRunner.FindOnPath("prometheus")!,
             [
                 $"--config.file={configPath}",
                 $"--storage.tsdb.path={Path.Combine(_tempDir, "data")}",

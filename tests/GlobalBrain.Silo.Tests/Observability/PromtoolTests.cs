@@ -9,7 +9,7 @@ public sealed class PromtoolTests(ObservedSiloFixture silo)
     {
         Skip.If(ObservabilityTools.PrometheusMissing, ObservabilityTools.MissingPrometheus);
 
-        var result = await ObservabilityTools.RunAsync("promtool", ["check", "config", Path.Combine(ObservabilityTools.PrometheusDir, "prometheus.yml")]);
+        var result = await ProcessRunner.RunAsync("promtool", ["check", "config", Path.Combine(ObservabilityTools.PrometheusDir, "prometheus.yml")]);
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("SUCCESS: 2 rule files found", result.Output, StringComparison.Ordinal);
@@ -20,7 +20,7 @@ public sealed class PromtoolTests(ObservedSiloFixture silo)
     {
         Skip.If(ObservabilityTools.PrometheusMissing, ObservabilityTools.MissingPrometheus);
 
-        var result = await ObservabilityTools.RunAsync("promtool", ["test", "rules", Path.Combine(ObservabilityTools.PrometheusDir, "tests", "rules-test.yml")]);
+        var result = await ProcessRunner.RunAsync("promtool", ["test", "rules", Path.Combine(ObservabilityTools.PrometheusDir, "tests", "rules-test.yml")]);
 
         Assert.True(result.ExitCode == 0, result.Output);
     }
@@ -32,20 +32,15 @@ public sealed class PromtoolTests(ObservedSiloFixture silo)
         await silo.IngestAsync();
 
         // The first scrape starts the gauges' refresh; wait until a scrape shows them.
-        var payload = await silo.ScrapeAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!payload.Contains("\nglobalbrain_reach_mean{", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            payload = await silo.ScrapeAsync();
-        }
+        var payload = await Poll.UntilAsync(
+            silo.ScrapeAsync, p => p.Contains("\nglobalbrain_reach_mean{", StringComparison.Ordinal), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
 
         Assert.Contains("globalbrain_ingest_documents_total", payload, StringComparison.Ordinal);
         Assert.Contains("\nglobalbrain_reach_mean{", payload, StringComparison.Ordinal);
 
         // Orleans' own metrics draw lint warnings (no help text, milliseconds); only ours must be clean.
         // promtool prints one "<metric> <problem>" line per finding.
-        var result = await ObservabilityTools.RunAsync("promtool", ["check", "metrics"], stdin: payload);
+        var result = await ProcessRunner.RunAsync("promtool", ["check", "metrics"], stdin: payload);
         var ours = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(line => line.Contains("globalbrain_", StringComparison.Ordinal))
             .ToList();

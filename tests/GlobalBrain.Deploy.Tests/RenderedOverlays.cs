@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using GlobalBrain.Silo.Tests.Observability;
 
-namespace GlobalBrain.Silo.Tests.Deploy;
+namespace GlobalBrain.Deploy.Tests;
 
 /// <summary>
 /// Every overlay under deploy/k8s/overlays rendered once with <c>kubectl kustomize</c> and parsed by
@@ -9,19 +8,19 @@ namespace GlobalBrain.Silo.Tests.Deploy;
 /// </summary>
 public sealed class RenderedOverlays : IAsyncLifetime
 {
-    public static string K8sDir => Path.Combine(ObservabilityTools.RepoRoot, "deploy", "k8s");
+    public static string K8sDir => Path.Combine(Repository.Root, "deploy", "k8s");
 
     public static string ValidatorDir => Path.Combine(K8sDir, "validate");
 
     /// <summary>Why the rendering tests cannot run here, or null.</summary>
-    public static string? KubectlMissing => ObservabilityTools.FindOnPath("kubectl") is null
+    public static string? KubectlMissing => ProcessRunner.FindOnPath("kubectl") is null
         ? "kubectl is not on PATH: the deploy tests render the kustomize overlays with `kubectl kustomize` (kubectl 1.27 or later, kustomize v5); `bash .ci/setup` installs it"
         : null;
 
     /// <summary>Why the validation tests cannot run here, or null.</summary>
     public static string? ValidatorMissing =>
         KubectlMissing
-        ?? (ObservabilityTools.FindOnPath("node") is null ? "node is not on PATH: the deploy tests validate the rendered manifests with deploy/k8s/validate (Node.js 20); `bash .ci/setup` installs it" : null)
+        ?? (ProcessRunner.FindOnPath("node") is null ? "node is not on PATH: the deploy tests validate the rendered manifests with deploy/k8s/validate (Node.js 20); `bash .ci/setup` installs it" : null)
         ?? (!Directory.Exists(Path.Combine(ValidatorDir, "node_modules"))
             ? "deploy/k8s/validate/node_modules is missing: run `bash .ci/setup` (or `npm ci --prefix deploy/k8s/validate`) to run the deploy validation tests"
             : null);
@@ -59,11 +58,11 @@ public sealed class RenderedOverlays : IAsyncLifetime
         return rendered;
     }
 
-    internal static Task<ToolResult> KustomizeAsync(string dir) => ObservabilityTools.RunAsync("kubectl", ["kustomize", dir]);
+    internal static Task<ProcessResult> KustomizeAsync(string dir) => ProcessRunner.RunAsync("kubectl", ["kustomize", dir]);
 
     /// <summary>Runs deploy/k8s/validate on YAML text: exit code 0 = valid, 1 = problems (one per line, or JSON with --json).</summary>
-    internal static Task<ToolResult> ValidateAsync(string yaml, string label, bool json) =>
-        ObservabilityTools.RunAsync(
+    internal static Task<ProcessResult> ValidateAsync(string yaml, string label, bool json) =>
+        ProcessRunner.RunAsync(
             "node",
             json
                 ? [Path.Combine(ValidatorDir, "validate.mjs"), "--json", "--label", label, "-"]
@@ -78,11 +77,11 @@ public sealed class RenderedOverlays : IAsyncLifetime
             return new RenderedOverlay(name, render, null, null, []);
         }
 
-        var validation = await ValidateAsync(render.StandardOutput, name, json: true);
+        var validation = await ValidateAsync(render.Stdout, name, json: true);
         JsonNode? report = null;
         try
         {
-            report = JsonNode.Parse(validation.StandardOutput);
+            report = JsonNode.Parse(validation.Stdout);
         }
         catch (System.Text.Json.JsonException)
         {
@@ -98,7 +97,7 @@ public sealed class RenderedOverlays : IAsyncLifetime
 }
 
 /// <summary>One overlay's rendering: kubectl's result, the objects and the validator's problems.</summary>
-internal sealed record RenderedOverlay(string Name, ToolResult Render, ToolResult? Validation, IReadOnlyList<K8sObject>? Objects, IReadOnlyList<string> Problems)
+internal sealed record RenderedOverlay(string Name, ProcessResult Render, ProcessResult? Validation, IReadOnlyList<K8sObject>? Objects, IReadOnlyList<string> Problems)
 {
     public IEnumerable<K8sObject> OfKind(string kind) => Objects!.Where(o => o.Kind == kind);
 

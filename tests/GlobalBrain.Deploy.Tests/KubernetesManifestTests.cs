@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace GlobalBrain.Silo.Tests.Deploy;
+namespace GlobalBrain.Deploy.Tests;
 
 /// <summary>
 /// What the rendered overlays must say for the silo to run on Kubernetes: Orleans' Kubernetes hosting, graceful

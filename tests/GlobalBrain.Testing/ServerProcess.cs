@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace GlobalBrain.Silo.Tests.Observability;
+namespace GlobalBrain.Testing;
 
 /// <summary>
 /// A server the tests start as its own process: its output kept for failure messages (and drained, so a
 /// chatty server never blocks on a full pipe), a wait for an HTTP readiness endpoint, and a stop by PID.
 /// </summary>
-internal sealed partial class ServerProcess : IDisposable
+public sealed partial class ServerProcess : IDisposable
 {
     private const int SigTerm = 15;
     private const int SigStop = 19;
@@ -70,38 +70,34 @@ internal sealed partial class ServerProcess : IDisposable
     }
 
     /// <summary>Polls <paramref name="path"/> until it answers with success; throws with the server's output if it exits or the time runs out.</summary>
-    public async Task WaitUntilReadyAsync(HttpClient http, string path, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
+    public Task WaitUntilReadyAsync(HttpClient http, string path, TimeSpan timeout) =>
+        Poll.WaitForAsync(
+            $"{_name} to answer {path}",
+            async () =>
             {
-                throw new InvalidOperationException($"{_name} exited with code {_process.ExitCode}:\n{Log}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
-                if (response.IsSuccessStatusCode)
+                if (_process.HasExited)
                 {
-                    return;
+                    await DrainOutputAsync();
+                    throw new InvalidOperationException($"{_name} exited with code {_process.ExitCode}:\n{Log}");
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Slow to answer on a loaded machine.
-            }
 
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"{_name} was not ready within {timeout.TotalSeconds:F0} s:\n{Log}");
-    }
+                try
+                {
+                    using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+                    return response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false; // Not listening yet.
+                }
+                catch (TaskCanceledException)
+                {
+                    return false; // Slow to answer on a loaded machine.
+                }
+            },
+            timeout,
+            TimeSpan.FromMilliseconds(250),
+            () => Log);
 
     /// <summary>Asks the server to stop (SIGTERM, as Kubernetes and systemd do) and waits for it to exit.</summary>
     /// <returns>The exit code.</returns>
@@ -178,6 +174,20 @@ internal sealed partial class ServerProcess : IDisposable
         }
 
         _process.Dispose();
+    }
+
+    // An exited process's last lines may still be on their way to Append: WaitForExitAsync also waits for the end of its output.
+    private async Task DrainOutputAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A child still holds the pipe: the output so far will do.
+        }
     }
 
     private void Append(string? line)

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using GlobalBrain.Silo.Tests.Observability;
 
-namespace GlobalBrain.Silo.Tests.Deploy;
+namespace GlobalBrain.Deploy.Tests;
 
 /// <summary>
 /// What can be checked of deploy/docker/Dockerfile without a Docker engine: the restore layer has every project the
@@ -11,7 +10,7 @@ namespace GlobalBrain.Silo.Tests.Deploy;
 /// </summary>
 public sealed partial class DockerfileTests
 {
-    private static string Dockerfile => File.ReadAllText(Path.Combine(ObservabilityTools.RepoRoot, "deploy", "docker", "Dockerfile"));
+    private static string Dockerfile => File.ReadAllText(Path.Combine(Repository.Root, "deploy", "docker", "Dockerfile"));
 
     /// <summary>The numeric user of the image (USER uid:gid), which the manifests' runAsUser must equal.</summary>
     public static long ImageUid()
@@ -52,7 +51,7 @@ public sealed partial class DockerfileTests
     [Fact]
     public void DockerIgnore_KeepsTheSiloSourcesAndDropsBuildOutput()
     {
-        var ignored = File.ReadAllLines(Path.Combine(ObservabilityTools.RepoRoot, ".dockerignore"))
+        var ignored = File.ReadAllLines(Path.Combine(Repository.Root, ".dockerignore"))
             .Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .ToHashSet(StringComparer.Ordinal);
@@ -73,11 +72,11 @@ public sealed partial class DockerfileTests
                 continue;
             }
 
-            var path = Path.Combine(ObservabilityTools.RepoRoot, project);
+            var path = Path.Combine(Repository.Root, project);
             foreach (var reference in XDocument.Load(path).Descendants("ProjectReference"))
             {
                 var full = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, reference.Attribute("Include")!.Value.Replace('\\', '/')));
-                pending.Push(Path.GetRelativePath(ObservabilityTools.RepoRoot, full).Replace('\\', '/'));
+                pending.Push(Path.GetRelativePath(Repository.Root, full).Replace('\\', '/'));
             }
         }
 

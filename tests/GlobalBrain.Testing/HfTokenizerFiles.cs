@@ -1,13 +1,13 @@
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace GlobalBrain.Tests.Shared;
+namespace GlobalBrain.Testing;
 
 /// <summary>
 /// Temporary copies of a HuggingFace tokenizer.json with settings changed, for HF's own tokenizer
-/// (through Tokenizers.DotNet) to use as a reference. Compiled into the parity tests and the benchmarks.
+/// (through Tokenizers.DotNet) to use as a reference. Used by the parity tests and the benchmarks.
 /// </summary>
-internal static class HfTokenizerFiles
+public static class HfTokenizerFiles
 {
     /// <summary>A copy with HF truncation and padding to <paramref name="length"/>, as <c>tokenizer(text, max_length=L, padding='max_length', truncation=True)</c> sets them.</summary>
     public static string FixedLengthCopy(string tokenizerJson, int length) => Copy(tokenizerJson, json =>

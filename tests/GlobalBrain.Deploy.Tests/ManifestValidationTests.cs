@@ -1,6 +1,4 @@
-using GlobalBrain.Silo.Tests.Observability;
-
-namespace GlobalBrain.Silo.Tests.Deploy;
+namespace GlobalBrain.Deploy.Tests;
 
 /// <summary>The kustomize overlays render, and every object they render passes the Kubernetes schemas strictly.</summary>
 public sealed class ManifestValidationTests(RenderedOverlays rendered) : IClassFixture<RenderedOverlays>, IDisposable
@@ -52,7 +50,7 @@ public sealed class ManifestValidationTests(RenderedOverlays rendered) : IClassF
         var result = rendered.Overlays[overlay].Render;
 
         Assert.True(result.ExitCode == 0, $"kubectl kustomize deploy/k8s/overlays/{overlay} failed ({RenderedOverlays.KustomizeVersionHint}):\n{result.Output}");
-        Assert.Contains("kind: Deployment", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("kind: Deployment", result.Stdout, StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -99,7 +97,7 @@ public sealed class ManifestValidationTests(RenderedOverlays rendered) : IClassF
         var result = await RenderAndValidateAsync(bad);
 
         Assert.Equal(1, result.ExitCode);
-        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("probe: Deployment/probe: spec.template.spec.containers[0].imagePullPolicyy: unknown field \"imagePullPolicyy\"", lines);
         Assert.Contains("probe: Deployment/probe: metadata.lables: unknown field \"lables\"", lines);
         Assert.Equal(2, lines.Length);
@@ -116,8 +114,8 @@ public sealed class ManifestValidationTests(RenderedOverlays rendered) : IClassF
         var result = await RenderAndValidateAsync(bad);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("probe: Deployment/probe: spec.replicas: must be integer", result.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("probe: Deployment/probe: spec.template.spec.containers[0].imagePullPolicy: must be equal to one of the allowed values", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("probe: Deployment/probe: spec.replicas: must be integer", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("probe: Deployment/probe: spec.template.spec.containers[0].imagePullPolicy: must be equal to one of the allowed values", result.Stdout, StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -134,7 +132,7 @@ public sealed class ManifestValidationTests(RenderedOverlays rendered) : IClassF
         var result = await RenderAndValidateAsync(widget);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("probe: Widget/gadget: (object): unknown kind", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("probe: Widget/gadget: (object): unknown kind", result.Stdout, StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -145,18 +143,18 @@ public sealed class ManifestValidationTests(RenderedOverlays rendered) : IClassF
         var result = await RenderedOverlays.ValidateAsync("", "empty", json: false);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("no objects in the input", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("no objects in the input", result.Stdout, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_tempDir, recursive: true);
 
     /// <summary>Through the same pipeline as the overlays: kubectl kustomize of a directory, then the validator.</summary>
-    private async Task<ToolResult> RenderAndValidateAsync(string manifest)
+    private async Task<ProcessResult> RenderAndValidateAsync(string manifest)
     {
         await File.WriteAllTextAsync(Path.Combine(_tempDir, "manifest.yaml"), manifest);
         await File.WriteAllTextAsync(Path.Combine(_tempDir, "kustomization.yaml"), "resources:\n  - manifest.yaml\n");
         var render = await RenderedOverlays.KustomizeAsync(_tempDir);
         Assert.True(render.ExitCode == 0, render.Output);
-        return await RenderedOverlays.ValidateAsync(render.StandardOutput, "probe", json: false);
+        return await RenderedOverlays.ValidateAsync(render.Stdout, "probe", json: false);
     }
 }

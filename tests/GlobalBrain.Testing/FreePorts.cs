@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace GlobalBrain.Silo.Tests;
+namespace GlobalBrain.Testing;
 
 /// <summary>Free loopback ports for the servers the tests start (never fixed ports: other processes share the machine).</summary>
-internal static class FreePorts
+public static class FreePorts
 {
     public static int Next()
     {
