@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.CommandLine.Parsing;
 using GlobalBrain.Client.Input;
+using GlobalBrain.Client.Output;
 using GlobalBrain.Domain.Documents;
 using GlobalBrain.Domain.Simulation;
 using GlobalBrain.Domain.Tokenization;
@@ -138,14 +139,14 @@ public static class GlobalBrainCli
         {
             Description = "Seconds to wait for the exchanges to spread the new knowledge (mean reach ≥ --target-reach); 0 = do not wait.",
             DefaultValueFactory = _ => 60,
-            CustomParser = Number("--wait-timeout", 0, 86_400),
+            CustomParser = OptionParsers.Number("--wait-timeout", 0, 86_400),
             HelpName = "SECONDS",
         };
         var targetReach = new Option<double>("--target-reach")
         {
             Description = "Mean reach to wait for after ingesting.",
             DefaultValueFactory = _ => Grains.Telemetry.ClusterMetricsCache.ConvergedReach,
-            CustomParser = Number("--target-reach", 0, 1),
+            CustomParser = OptionParsers.Number("--target-reach", 0, 1),
             HelpName = "R",
         };
 
@@ -246,7 +247,7 @@ public static class GlobalBrainCli
         {
             Description = "N, the number of experts (up to 16,000,000,000 for the rumor on the complete graph, 100,000,000 otherwise); a comma list (1000,10000) sweeps.",
             DefaultValueFactory = _ => [1_000],
-            CustomParser = r => SimulateCommand.ParseList(r, "--experts", SimulateCommand.ParseLong, item => System.Numerics.BigInteger.TryParse(item, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+            CustomParser = r => OptionParsers.List(r, "--experts", OptionParsers.Long, item => System.Numerics.BigInteger.TryParse(item, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
                 ? string.Create(CultureInfo.InvariantCulture, $"'{item}' is out of range: N is from 1 to {SimulationSpec.MaxCompactExperts:N0}")
                 : $"'{item}' is not a whole number"),
             HelpName = "N[,N…]",
@@ -256,47 +257,47 @@ public static class GlobalBrainCli
         {
             Description = "v, exchanges each expert starts per round (a fraction is the probability of one more); a comma list sweeps.",
             DefaultValueFactory = _ => [1],
-            CustomParser = r => SimulateCommand.ParseList(r, "--flow-rate", SimulateCommand.ParseDouble, item => $"'{item}' is not a number"),
+            CustomParser = r => OptionParsers.List(r, "--flow-rate", OptionParsers.Double, item => $"'{item}' is not a number"),
             HelpName = "V[,V…]",
             Arity = ArgumentArity.ExactlyOne,
         };
-        var rounds = new Option<int?>("--rounds") { Description = "Rounds to run (default 100; with --until-converged, the most to run: default 1,000,000).", HelpName = "R", CustomParser = OptionalWhole("--rounds", 1) };
+        var rounds = new Option<int?>("--rounds") { Description = "Rounds to run (default 100; with --until-converged, the most to run: default 1,000,000).", HelpName = "R", CustomParser = OptionParsers.OptionalWhole("--rounds", 1) };
         var mode = new Option<IReadOnlyList<ExchangeMode>>("--mode")
         {
             Description = "Who sends in an exchange (default push-pull); a comma list sweeps.",
-            CustomParser = r => SimulateCommand.ParseList(r, "--mode", SimulateCommand.ParseMode, item => $"Argument '{item}' not recognized; must be {SimulationNames.Modes.Or()}"),
+            CustomParser = r => OptionParsers.List(r, "--mode", OptionParsers.Mode, item => $"Argument '{item}' not recognized; must be {SimulationNames.Modes.Or()}"),
             HelpName = "push|pull|push-pull[,…]",
             Arity = ArgumentArity.ExactlyOne,
         };
         var topology = new Option<IReadOnlyList<TopologyKind>>("--topology")
         {
             Description = "Who can exchange with whom (default complete); a comma list sweeps.",
-            CustomParser = r => SimulateCommand.ParseList(r, "--topology", SimulateCommand.ParseTopology, item => $"Argument '{item}' not recognized; must be {SimulationNames.Topologies.Or()}"),
+            CustomParser = r => OptionParsers.List(r, "--topology", OptionParsers.Topology, item => $"Argument '{item}' not recognized; must be {SimulationNames.Topologies.Or()}"),
             HelpName = "complete|ring|small-world|scale-free[,…]",
             Arity = ArgumentArity.ExactlyOne,
         };
         // Checked whatever the topology: a bad value for a topology not run is still a mistake (a typo, a sweep half edited).
-        var k = new Option<int>("--k") { Description = "ring and small-world: neighbours on each side.", DefaultValueFactory = _ => 2, CustomParser = Whole("--k", 1) };
+        var k = new Option<int>("--k") { Description = "ring and small-world: neighbours on each side.", DefaultValueFactory = _ => 2, CustomParser = OptionParsers.Whole("--k", 1) };
         var beta = new Option<double>("--beta")
         {
             Description = "small-world: rewiring probability β.",
             DefaultValueFactory = _ => 0.1,
-            CustomParser = Number("--beta", 0, 1, "is a rewiring probability, from 0 to 1"),
+            CustomParser = OptionParsers.Number("--beta", 0, 1, "is a rewiring probability, from 0 to 1"),
         };
-        var m = new Option<int>("--m") { Description = "scale-free: edges each new expert attaches with.", DefaultValueFactory = _ => 3, CustomParser = Whole("--m", 1) };
+        var m = new Option<int>("--m") { Description = "scale-free: edges each new expert attaches with.", DefaultValueFactory = _ => 3, CustomParser = OptionParsers.Whole("--m", 1) };
         var scenario = new Option<string>("--scenario") { Description = "What the experts know at round 0: one item at expert 0 (rumor), k items each (items), or documents (corpus).", DefaultValueFactory = _ => "rumor", HelpName = "rumor|items|corpus" };
         scenario.AcceptOnlyFromAmong([.. SimulationNames.Scenarios.Names]);
-        var itemsPerExpert = new Option<int>("--items-per-expert") { Description = "items: distinct items each expert starts with.", DefaultValueFactory = _ => 1, HelpName = "K", CustomParser = Whole("--items-per-expert", 1) };
-        var cap = new Option<int?>("--exchange-cap") { Description = "Items one exchange may carry (a delta of what the receiver lacks); default: the whole shard.", HelpName = "C", CustomParser = OptionalWhole("--exchange-cap", 1) };
+        var itemsPerExpert = new Option<int>("--items-per-expert") { Description = "items: distinct items each expert starts with.", DefaultValueFactory = _ => 1, HelpName = "K", CustomParser = OptionParsers.Whole("--items-per-expert", 1) };
+        var cap = new Option<int?>("--exchange-cap") { Description = "Items one exchange may carry (a delta of what the receiver lacks); default: the whole shard.", HelpName = "C", CustomParser = OptionParsers.OptionalWhole("--exchange-cap", 1) };
         var docs = new Option<string?>("--docs") { Description = "corpus: files or directories of documents (.txt, .jsonl), tokenized with cl100k_base into 3-shingle items as ingest does.", HelpName = "PATH" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice: the same seed and parameters give the same output.", DefaultValueFactory = _ => 1, HelpName = "S", CustomParser = Seed };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice: the same seed and parameters give the same output.", DefaultValueFactory = _ => 1, HelpName = "S", CustomParser = OptionParsers.Unsigned("--seed") };
         var untilConverged = new Option<bool>("--until-converged") { Description = "Stop once min reach ≥ 1 − ε." };
         var epsilon = new Option<double>("--epsilon")
         {
             Description = "ε for --until-converged (0: everyone holds everything).",
             DefaultValueFactory = _ => 0,
             // The range, [0, 1), is the simulation's to say (SimulationSpec.Validate); here only that it is a number.
-            CustomParser = Number("--epsilon", double.NegativeInfinity, double.PositiveInfinity),
+            CustomParser = OptionParsers.Number("--epsilon", double.NegativeInfinity, double.PositiveInfinity),
         };
         var csv = new Option<string?>("--csv") { Description = "Also write every round to this CSV file (a sweep: one row per grid point and round, the grid columns first).", HelpName = "FILE" };
         var plot = new Option<string?>("--plot")
@@ -395,7 +396,7 @@ public static class GlobalBrainCli
             Description = "N, the number of experts (embedded cluster; a running cluster's N is set on its silos).",
             DefaultValueFactory = _ => new ExpertsOptions().Count,
             HelpName = "N",
-            CustomParser = Whole("--experts", 1, ExpertsOptions.MaxCount),
+            CustomParser = OptionParsers.Whole("--experts", 1, ExpertsOptions.MaxCount),
         };
         return option;
     }
@@ -407,7 +408,7 @@ public static class GlobalBrainCli
             Description = "v, exchanges each expert starts per second (0 = none).",
             DefaultValueFactory = _ => new ExpertsOptions().FlowRate,
             HelpName = "V",
-            CustomParser = Number("--flow-rate", 0, ExpertsOptions.MaxFlowRate),
+            CustomParser = OptionParsers.Number("--flow-rate", 0, ExpertsOptions.MaxFlowRate),
         };
         return option;
     }
@@ -422,80 +423,4 @@ public static class GlobalBrainCli
     {
         Description = "Print one JSON object on stdout (progress and messages go to stderr).",
     };
-
-    /// <summary>
-    /// A whole-number option read in invariant culture and held to [min, max]: anything else — not a
-    /// number, a fraction, NaN, a number beyond the type — is a usage error naming the option and the range.
-    /// </summary>
-    internal static Func<ArgumentResult, int> Whole(string name, int min, int max = int.MaxValue) =>
-        r => (int)(ReadWhole(r, name, min, max) ?? min);
-
-    /// <inheritdoc cref="Whole"/>
-    internal static Func<ArgumentResult, int?> OptionalWhole(string name, int min, int max = int.MaxValue) =>
-        r => (int?)ReadWhole(r, name, min, max);
-
-    /// <summary>A number option read in invariant culture (1.5, 1e-3), finite and held to [min, max].</summary>
-    /// <param name="range">How the range is said, when "must be a number from min to max" says too little.</param>
-    internal static Func<ArgumentResult, double> Number(string name, double min, double max, string? range = null) => r =>
-    {
-        if (Token(r) is not { } token)
-        {
-            return 0;
-        }
-
-        var within = double.IsFinite(min) || double.IsFinite(max)
-            ? string.Create(CultureInfo.InvariantCulture, $"a number from {min:G} to {max:G}")
-            : "a finite number";
-        if (!double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-        {
-            r.AddError($"{name} must be {within} (got '{token}')");
-        }
-        else if (value < min || value > max)
-        {
-            r.AddError($"{name} {range ?? "must be " + within} (got {token})");
-        }
-
-        return value;
-    };
-
-    private static ulong Seed(ArgumentResult r)
-    {
-        if (Token(r) is not { } token)
-        {
-            return 0;
-        }
-
-        if (!ulong.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
-        {
-            r.AddError($"--seed must be a whole number from 0 to {ulong.MaxValue} (got '{token}')");
-        }
-
-        return seed;
-    }
-
-    private static long? ReadWhole(ArgumentResult r, string name, int min, int max)
-    {
-        if (Token(r) is not { } token)
-        {
-            return null;
-        }
-
-        var range = max == int.MaxValue ? $"at least {min}" : $"from {min} to {max}";
-        if (!long.TryParse(token, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var value)
-            || value is < int.MinValue or > int.MaxValue)
-        {
-            r.AddError($"{name} must be a whole number {(max == int.MaxValue ? "of " : string.Empty)}{range} (got '{token}')");
-            return null;
-        }
-
-        if (value < min || value > max)
-        {
-            r.AddError($"{name} must be {range} (got {token})");
-        }
-
-        return value;
-    }
-
-    /// <summary>The option's one token, or null when it was not given.</summary>
-    private static string? Token(ArgumentResult r) => r.Tokens.Count == 0 ? null : r.Tokens[^1].Value;
 }

@@ -135,7 +135,7 @@ public sealed class TokenizerChoice
             Description = "Fixed record length L: [CLS] … [SEP], truncated or chunked, padded to L, with an attention mask (HuggingFace semantics). Default: full length.",
             HelpName = "L",
             // A whole number here; Load checks the tokenizer's own minimum.
-            CustomParser = GlobalBrainCli.OptionalWhole("--max-len", 1, RecordFramer.MaxLength),
+            CustomParser = OptionParsers.OptionalWhole("--max-len", 1, RecordFramer.MaxLength),
         };
 
         public Option<string> Overflow { get; } = new("--overflow")
