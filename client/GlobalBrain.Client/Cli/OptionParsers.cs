@@ -61,6 +61,19 @@ internal static class OptionParsers
         return value;
     };
 
+    /// <summary>An option that takes one name of <paramref name="names"/>; any other is a usage error listing them.</summary>
+    public static Func<ArgumentResult, T> OneOf<T>(string name, NameTable<T> names)
+        where T : struct, Enum => r =>
+    {
+        var token = r.Tokens.Single().Value;
+        if (!names.TryParse(token, out var value))
+        {
+            r.AddError($"{name}: '{token}' is not {names.Or()}");
+        }
+
+        return value;
+    };
+
     /// <summary>Parses a comma list of option values; every bad (<paramref name="complaint"/> says why), empty or repeated item is reported naming the option.</summary>
     public static IReadOnlyList<T> List<T>(ArgumentResult result, string option, Func<string, T?> parseItem, Func<string, string> complaint)
         where T : struct

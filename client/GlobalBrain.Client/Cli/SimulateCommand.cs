@@ -18,7 +18,7 @@ namespace GlobalBrain.Client.Cli;
 /// bytes depend only on the parameters and the seed; optionally a PNG of the reach curves. Comma lists
 /// for N, v, mode and topology run every point of their grid and print one summary over it.
 /// </summary>
-public sealed class SimulateCommand(CliContext context)
+public sealed partial class SimulateCommand(CliContext context)
 {
     private const int MaxListedErrors = 5;
 

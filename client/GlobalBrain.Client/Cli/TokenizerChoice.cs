@@ -158,7 +158,14 @@ public sealed class TokenizerChoice
             Overflow.AcceptOnlyFromAmong(TokenizerSpec.Truncate, TokenizerSpec.Chunk);
         }
 
-        public IEnumerable<Option> All => [Tokenizer, Vocab, MaxLength, Overflow];
+        /// <summary>Adds the four options to <paramref name="command"/>.</summary>
+        public void AddTo(Command command)
+        {
+            command.Add(Tokenizer);
+            command.Add(Vocab);
+            command.Add(MaxLength);
+            command.Add(Overflow);
+        }
 
         public TokenizerArguments Read(ParseResult parse) =>
             new(parse.GetValue(Tokenizer)!, parse.GetValue(Vocab), parse.GetValue(MaxLength), parse.GetValue(Overflow)!);
