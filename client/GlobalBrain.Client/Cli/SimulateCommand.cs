@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using GlobalBrain.Client.Input;
 using GlobalBrain.Client.Output;
-using GlobalBrain.Domain.Documents;
 using GlobalBrain.Domain.Simulation;
-using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Ingestion;
 using GlobalBrain.Grains.Simulation;
 
@@ -26,13 +23,55 @@ public sealed partial class SimulateCommand(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var grid = arguments.Grid ?? SimulationGrid.Of(arguments.Spec);
+        var specs = ExpandGrid(arguments, grid);
+        var compact = specs.Select(s => UsesCompactEngine(arguments, s)).ToList();
+        if (arguments.Checkpoint is { } checkpointPath)
+        {
+            if (specs.Count > 1 || !compact[0])
+            {
+                throw new CliException("--checkpoint saves a single run of the compact engine (--scenario rumor --topology complete, no comma lists, no --cluster, not --engine blocks)", ExitCodes.Usage);
+            }
+
+            OutputFile.RequireWritable("--checkpoint", checkpointPath);
+        }
+
+        var corpus = arguments.Spec.Scenario == ScenarioKind.Corpus ? await SimulationCorpus.ReadAsync(arguments.Docs!, context, cancellationToken) : null;
+        var assignments = corpus?.Assign(specs) ?? [];
+        var plotAxis = PlotAxisFor(arguments, grid);
+        OutputFile.RequireWritable("--csv", arguments.Csv);
+        OutputFile.RequireWritable("--plot", arguments.Plot);
+
+        // The experts live in block grains on the cluster (an embedded silo unless --cluster): the same
+        // grain code as a live cluster, about four blocks per core so that every core has work.
+        // The compact engine needs no cluster: a run of only compact points starts none.
+        await using var cluster = compact.All(c => c)
+            ? null
+            : arguments.Cluster is null
+                ? await ClusterConnection.StartEmbeddedAsync(null, null, cancellationToken)
+                : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var results = await RunPointsAsync(arguments, specs, compact, cluster, assignments, cancellationToken);
+        var seconds = clock.Elapsed.TotalSeconds;
+        await WriteOutputsAsync(arguments, grid, plotAxis, results, seconds, cancellationToken);
+        await ReportNotConvergedAsync(arguments.Spec, results);
+        if (corpus is { Rejected: > 0 })
+        {
+            await context.Error.WriteLineAsync($"globalbrain: {corpus.Rejected} input(s) of --docs rejected; the simulation used the valid documents");
+            return ExitCodes.Usage;
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Every grid point as a spec, all checked before any runs, so that a bad value late in the grid does not waste the ones before it.</summary>
+    private static IReadOnlyList<SimulationSpec> ExpandGrid(SimulateArguments arguments, SimulationGrid grid)
+    {
         if (grid.Count > SimulationGrid.MaxPoints)
         {
             throw new CliException(string.Create(CultureInfo.InvariantCulture,
                 $"the sweep has {grid.Count:N0} grid points ({grid.Experts.Count} --experts × {grid.FlowRates.Count} --flow-rate × {grid.Modes.Count} --mode × {grid.Topologies.Count} --topology); the most is {SimulationGrid.MaxPoints:N0}: shorten a list"), ExitCodes.Usage);
         }
 
-        // Every point is checked before any runs, so that a bad value late in the grid does not waste the ones before it.
         var specs = grid.Expand(arguments.Spec);
         var errors = specs.SelectMany(s => s.Validate()).Distinct(StringComparer.Ordinal).ToList();
         if (errors.Count > 0)
@@ -46,57 +85,23 @@ public sealed partial class SimulateCommand(CliContext context)
             throw new CliException("--docs is used by --scenario corpus only", ExitCodes.Usage);
         }
 
-        var compact = specs.Select(s => UsesCompactEngine(arguments, s)).ToList();
-        if (arguments.Checkpoint is { } checkpointPath)
-        {
-            if (specs.Count > 1 || !compact[0])
-            {
-                throw new CliException("--checkpoint saves a single run of the compact engine (--scenario rumor --topology complete, no comma lists, no --cluster, not --engine blocks)", ExitCodes.Usage);
-            }
+        return specs;
+    }
 
-            OutputFile.RequireWritable("--checkpoint", checkpointPath);
-        }
-
-        var corpus = arguments.Spec.Scenario == ScenarioKind.Corpus ? await ReadCorpusAsync(arguments.Docs!, cancellationToken) : null;
-        var assignments = new Dictionary<long, ItemAssignment>();
-        if (corpus is not null)
-        {
-            foreach (var spec in specs)
-            {
-                if (!assignments.TryGetValue(spec.Experts, out var assignment))
-                {
-                    assignments[spec.Experts] = assignment = ItemAssignment.FromDocuments(corpus.Documents, (int)spec.Experts); // validated: ≤ MaxExperts
-                }
-
-                try
-                {
-                    GossipSimulation.Validate(spec, assignment);
-                }
-                catch (ArgumentException e)
-                {
-                    throw new CliException(e.Message.Split(" (Parameter", 2)[0], ExitCodes.Usage);
-                }
-            }
-        }
-
-        var plotAxis = PlotAxisFor(arguments, grid);
-        OutputFile.RequireWritable("--csv", arguments.Csv);
-        OutputFile.RequireWritable("--plot", arguments.Plot);
-
-        // The experts live in block grains on the cluster (an embedded silo unless --cluster): the same
-        // grain code as a live cluster, about four blocks per core so that every core has work.
-        // The compact engine needs no cluster: a run of only compact points starts none.
-        await using var cluster = compact.All(c => c)
-            ? null
-            : arguments.Cluster is null
-                ? await ClusterConnection.StartEmbeddedAsync(null, null, cancellationToken)
-                : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
+    /// <summary>Runs the grid points in order, each on its engine, reporting progress on stderr.</summary>
+    private async Task<List<SimulationResult>> RunPointsAsync(
+        SimulateArguments arguments,
+        IReadOnlyList<SimulationSpec> specs,
+        List<bool> compact,
+        ClusterConnection? cluster,
+        Dictionary<long, ItemAssignment> assignments,
+        CancellationToken cancellationToken)
+    {
         var blocks = cluster is null ? 0 : (await IngestDispatcher.ConnectAsync(cluster.Client, cancellationToken: cancellationToken)).Fronts.Sum(f => f.Cores) * 4;
         var progress = context.Interactive ? new ProgressLine(context.Error, 0) : null;
         // A checkpointed run is a long one, often in the background: its progress goes to stderr a line a round.
         var log = progress is null && arguments.Checkpoint is not null ? context.Error : null;
         var lastDraw = Stopwatch.StartNew();
-        var clock = Stopwatch.StartNew();
         var results = new List<SimulationResult>(specs.Count);
         for (var i = 0; i < specs.Count; i++)
         {
@@ -125,10 +130,14 @@ public sealed partial class SimulateCommand(CliContext context)
             }
         }
 
-        var seconds = clock.Elapsed.TotalSeconds;
         progress?.Clear();
-        var sweep = specs.Count > 1;
+        return results;
+    }
 
+    /// <summary>--csv and --plot files, then the table or the JSON on stdout.</summary>
+    private async Task WriteOutputsAsync(SimulateArguments arguments, SimulationGrid grid, PlotAxis plotAxis, List<SimulationResult> results, double seconds, CancellationToken cancellationToken)
+    {
+        var sweep = results.Count > 1;
         if (arguments.Csv is { } csv)
         {
             await OutputFile.WriteAsync("--csv", csv, Encoding.UTF8.GetBytes(sweep ? SimulationCsv.Sweep(results) : SimulationCsv.Run(results[0])), cancellationToken);
@@ -147,17 +156,7 @@ public sealed partial class SimulateCommand(CliContext context)
         {
             await context.Out.WriteAsync(sweep ? SimulationTable.Sweep(results, seconds) : SimulationTable.Run(results[0], seconds));
         }
-
-        await ReportNotConvergedAsync(arguments.Spec, results);
-        if (corpus is { Rejected: > 0 })
-        {
-            await context.Error.WriteLineAsync($"globalbrain: {corpus.Rejected} input(s) of --docs rejected; the simulation used the valid documents");
-            return ExitCodes.Usage;
-        }
-
-        return ExitCodes.Success;
     }
-
 
     /// <summary>Whether <paramref name="spec"/> runs on the compact engine; throws a usage error when --engine asks for one that cannot run it.</summary>
     private static bool UsesCompactEngine(SimulateArguments arguments, SimulationSpec spec)
@@ -179,30 +178,6 @@ public sealed partial class SimulateCommand(CliContext context)
                 return spec.IsCompact && arguments.Cluster is null;
         }
     }
-
-    /// <summary>The documents of --docs, tokenized with the default tokenizer on all cores; bad inputs are reported and skipped, as in ingest.</summary>
-    private async Task<CorpusDocuments> ReadCorpusAsync(string docs, CancellationToken cancellationToken)
-    {
-        var source = new DocumentSource([docs], TextSplit.None, StdinFormat.Auto, context.OpenStdin);
-        var documents = source.ReadDocuments().ToList();
-        foreach (var rejection in source.Rejections.Take(20))
-        {
-            var where = rejection.Line is { } line ? $"{rejection.Source}:{line}" : rejection.Source;
-            await context.Error.WriteLineAsync($"globalbrain: rejected {where}: {rejection.Message}");
-        }
-
-        if (documents.Count == 0)
-        {
-            throw new CliException($"--docs {docs}: no documents to simulate with", ExitCodes.Usage);
-        }
-
-        var encoder = TextEncoders.Get(TextEncoders.Default);
-        var tokens = new int[documents.Count][];
-        Parallel.For(0, documents.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => tokens[i] = encoder.Encode(documents[i].Text));
-        return new CorpusDocuments([.. documents.Select((d, i) => (d.Id, tokens[i]))], source.Rejections.Count);
-    }
-
-    private sealed record CorpusDocuments(IReadOnlyList<(string Id, int[] TokenIds)> Documents, int Rejected);
 
     private static PlotAxis PlotAxisFor(SimulateArguments arguments, SimulationGrid grid)
     {
