@@ -26,7 +26,7 @@ public sealed record IngestArguments(
 public sealed record ExportArguments(string Directory, string Format, string Splits);
 
 /// <summary><c>globalbrain ingest</c>: read, ingest, wait for the knowledge to spread, report.</summary>
-public sealed class IngestCommand(CliContext context)
+public sealed partial class IngestCommand(CliContext context)
 {
     private const int MaxPrintedRejections = 20;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);

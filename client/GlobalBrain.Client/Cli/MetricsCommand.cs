@@ -1,3 +1,4 @@
+using System.CommandLine;
 using GlobalBrain.Client.Output;
 using GlobalBrain.Grains;
 
@@ -6,6 +7,16 @@ namespace GlobalBrain.Client.Cli;
 /// <summary><c>globalbrain metrics</c>: the aggregator's figures, as a table or JSON.</summary>
 public sealed class MetricsCommand(CliContext context)
 {
+    /// <summary>The <c>metrics</c> command, its options and its action.</summary>
+    internal static Command Define(CliContext context)
+    {
+        var cluster = SharedOptions.Cluster();
+        var json = SharedOptions.Json();
+        var command = new Command("metrics", "Print the cluster's collective-intelligence metrics.") { cluster, json };
+        command.SetAction((parse, cancellationToken) => new MetricsCommand(context).RunAsync(parse.GetValue(cluster), parse.GetValue(json), cancellationToken));
+        return command;
+    }
+
     public async Task<int> RunAsync(string? clusterAddress, bool json, CancellationToken cancellationToken)
     {
         await using var cluster = clusterAddress is null

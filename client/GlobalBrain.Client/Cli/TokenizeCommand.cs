@@ -20,7 +20,7 @@ public sealed record TokenizeOutputArguments(string Format, string? Output)
 /// <c>--overflow chunk</c>); or NumPy arrays, or a Parquet file. Blocks of about 1 MiB of lines are encoded
 /// and formatted on all cores and written back in order.
 /// </summary>
-public sealed class TokenizeCommand(CliContext context)
+public sealed partial class TokenizeCommand(CliContext context)
 {
     private const int MaxReportedLines = 10;
 

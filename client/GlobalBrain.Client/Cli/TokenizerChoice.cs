@@ -135,7 +135,7 @@ public sealed class TokenizerChoice
             Description = "Fixed record length L: [CLS] … [SEP], truncated or chunked, padded to L, with an attention mask (HuggingFace semantics). Default: full length.",
             HelpName = "L",
             // A whole number here; Load checks the tokenizer's own minimum.
-            CustomParser = GlobalBrainCli.OptionalWhole("--max-len", 1, RecordFramer.MaxLength),
+            CustomParser = OptionParsers.OptionalWhole("--max-len", 1, RecordFramer.MaxLength),
         };
 
         public Option<string> Overflow { get; } = new("--overflow")
@@ -158,7 +158,14 @@ public sealed class TokenizerChoice
             Overflow.AcceptOnlyFromAmong(TokenizerSpec.Truncate, TokenizerSpec.Chunk);
         }
 
-        public IEnumerable<Option> All => [Tokenizer, Vocab, MaxLength, Overflow];
+        /// <summary>Adds the four options to <paramref name="command"/>.</summary>
+        public void AddTo(Command command)
+        {
+            command.Add(Tokenizer);
+            command.Add(Vocab);
+            command.Add(MaxLength);
+            command.Add(Overflow);
+        }
 
         public TokenizerArguments Read(ParseResult parse) =>
             new(parse.GetValue(Tokenizer)!, parse.GetValue(Vocab), parse.GetValue(MaxLength), parse.GetValue(Overflow)!);

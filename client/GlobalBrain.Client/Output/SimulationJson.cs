@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GlobalBrain.Domain.Simulation;
+
+namespace GlobalBrain.Client.Output;
+
+/// <summary>
+/// The object <c>simulate --json</c> prints: flat camelCase parameters first, then the rounds of one run or a
+/// summary per grid point of a sweep. No timings, so that its bytes depend only on the parameters and the seed.
+/// </summary>
+internal static class SimulationJson
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    /// <summary>One run: its parameters, every round, and when everyone held everything.</summary>
+    public static string Run(SimulationResult result) => JsonSerializer.Serialize(RunReport.From(result), Options);
+
+    /// <summary>A sweep: one summary per grid point, in grid order.</summary>
+    public static string Sweep(IReadOnlyList<SimulationResult> results) => JsonSerializer.Serialize(new SweepReport([.. results.Select(SweepPoint.From)]), Options);
+
+    /// <summary>A run's parameters as its JSON reports them (topology and scenario parameters only where they apply).</summary>
+    private record RunParameters(
+        long Experts,
+        double FlowRate,
+        string Mode,
+        string Topology,
+        int? K,
+        double? Beta,
+        int? M,
+        string Scenario,
+        int? ItemsPerExpert,
+        int? ExchangeCap,
+        ulong Seed,
+        int MaxRounds,
+        bool UntilConverged,
+        double Epsilon,
+        long DistinctItems,
+        Int128 TopologyEdges)
+    {
+        public static RunParameters Of(SimulationResult result)
+        {
+            var spec = result.Spec;
+            var kind = spec.Topology.Kind;
+            return new RunParameters(
+                spec.Experts,
+                spec.FlowRate,
+                spec.Mode.Name(),
+                kind.Name(),
+                kind is TopologyKind.Ring or TopologyKind.SmallWorld ? spec.Topology.K : null,
+                kind == TopologyKind.SmallWorld ? spec.Topology.Beta : null,
+                kind == TopologyKind.ScaleFree ? spec.Topology.M : null,
+                spec.Scenario.Name(),
+                spec.Scenario == ScenarioKind.Items ? spec.ItemsPerExpert : null,
+                spec.ExchangeCap,
+                spec.Seed,
+                spec.MaxRounds,
+                spec.UntilConverged,
+                spec.Epsilon,
+                result.DistinctItems,
+                result.TopologyEdges);
+        }
+    }
+
+    /// <summary>The object of one run.</summary>
+    private sealed record RunReport : RunParameters
+    {
+        private RunReport(RunParameters parameters)
+            : base(parameters)
+        {
+        }
+
+        [JsonPropertyOrder(1)]
+        public IReadOnlyList<RoundStats> Rounds { get; init; } = [];
+
+        [JsonPropertyOrder(2)]
+        public int? RoundsToFullCoverage { get; init; }
+
+        public static RunReport From(SimulationResult result) => new(Of(result))
+        {
+            Rounds = result.Rounds,
+            RoundsToFullCoverage = result.RoundsToFullCoverage,
+        };
+    }
+
+    /// <summary>The object of a sweep.</summary>
+    private sealed record SweepReport(IReadOnlyList<SweepPoint> Sweep);
+
+    /// <summary>One grid point of a sweep: its parameters and the state after the last round.</summary>
+    private sealed record SweepPoint : RunParameters
+    {
+        private SweepPoint(RunParameters parameters)
+            : base(parameters)
+        {
+        }
+
+        [JsonPropertyOrder(1)]
+        public int RoundsRun { get; init; }
+
+        [JsonPropertyOrder(2)]
+        public int? RoundsToFullCoverage { get; init; }
+
+        [JsonPropertyOrder(3)]
+        public double FinalMeanReach { get; init; }
+
+        [JsonPropertyOrder(4)]
+        public double FinalMinReach { get; init; }
+
+        [JsonPropertyOrder(5)]
+        public double FinalCollectiveIntelligence { get; init; }
+
+        [JsonPropertyOrder(6)]
+        public long Exchanges { get; init; }
+
+        [JsonPropertyOrder(7)]
+        public long BytesExchanged { get; init; }
+
+        public static SweepPoint From(SimulationResult result)
+        {
+            var last = result.Rounds[^1];
+            return new SweepPoint(Of(result))
+            {
+                RoundsRun = result.Rounds.Count - 1,
+                RoundsToFullCoverage = result.RoundsToFullCoverage,
+                FinalMeanReach = last.MeanReach,
+                FinalMinReach = last.MinReach,
+                FinalCollectiveIntelligence = last.CollectiveIntelligence,
+                Exchanges = result.Rounds.Sum(r => r.Exchanges),
+                BytesExchanged = result.Rounds.Sum(r => r.BytesExchanged),
+            };
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using GlobalBrain.Domain.Simulation;
+
+namespace GlobalBrain.Client.Output;
+
+/// <summary>The table <c>simulate</c> prints without --json: the rounds of one run, or one row per grid point of a sweep.</summary>
+internal static class SimulationTable
+{
+    private const int MaxTableRows = 40;
+
+    /// <summary>One run: a row per round (every nth round when there are more than 40), coverage and speed.</summary>
+    public static string Run(SimulationResult result, double seconds)
+    {
+        var spec = result.Spec;
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture,
+            $"GlobalBrain simulation: N = {spec.Experts:N0}, v = {spec.FlowRate:G}, {spec.Mode.Name()}, {SimulationLabels.Topology(spec.Topology)}, {spec.Scenario.Name()} (I = {result.DistinctItems:N0}), seed {spec.Seed}\n");
+        text.Append("  round   mean reach   min reach   p50 reach   std reach   collective intelligence     exchanges   bytes exchanged\n");
+        var rounds = result.Rounds;
+        var step = Math.Max(1, (rounds.Count + MaxTableRows - 1) / MaxTableRows);
+        for (var i = 0; i < rounds.Count; i++)
+        {
+            if (i % step != 0 && i != rounds.Count - 1)
+            {
+                continue;
+            }
+
+            var r = rounds[i];
+            text.Append(CultureInfo.InvariantCulture,
+                $"  {r.Round,5}   {r.MeanReach,10:F4}   {r.MinReach,9:F4}   {r.P50Reach,9:F4}   {r.StdReach,9:F4}   {r.CollectiveIntelligence,23:N0}   {r.Exchanges,11:N0}   {r.BytesExchanged,15:N0}\n");
+        }
+
+        if (step > 1)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  (every {step}th round of {rounds.Count - 1:N0}; --csv FILE has them all)\n");
+        }
+
+        var exchanges = rounds.Sum(r => r.Exchanges);
+        text.Append(result.RoundsToFullCoverage is { } full
+            ? string.Create(CultureInfo.InvariantCulture, $"  everyone holds everything{(spec.Epsilon > 0 ? $" (min reach ≥ {1 - spec.Epsilon:G})" : string.Empty)} after {full:N0} rounds\n")
+            : "  not everyone holds everything yet\n");
+        text.Append(CultureInfo.InvariantCulture, $"  {seconds:F2} s, {exchanges / Math.Max(seconds, 1e-9):N0} exchanges/s\n");
+        return text.ToString();
+    }
+
+    /// <summary>A sweep: what every grid point shares in the heading, then a row per point with its state after the last round.</summary>
+    public static string Sweep(IReadOnlyList<SimulationResult> results, double seconds)
+    {
+        var spec = results[0].Spec;
+        // k, β and m are the same at every point: say them once, for the swept topologies that have them.
+        var topologyParameters = results
+            .Select(r => r.Spec.Topology.Kind)
+            .Distinct()
+            .Where(kind => kind != TopologyKind.Complete)
+            .Select(kind => SimulationLabels.Topology(spec.Topology with { Kind = kind }))
+            .ToList();
+        var scenario = spec.Scenario switch
+        {
+            ScenarioKind.Items => string.Create(CultureInfo.InvariantCulture, $"items ({spec.ItemsPerExpert} per expert)"),
+            _ => spec.Scenario.Name(),
+        };
+        var cap = spec.ExchangeCap is { } c ? string.Create(CultureInfo.InvariantCulture, $", exchange cap {c:N0}") : string.Empty;
+        var rounds = spec.UntilConverged
+            ? string.Create(CultureInfo.InvariantCulture, $"until min reach ≥ {1 - spec.Epsilon:G} (at most {spec.MaxRounds:N0} rounds)")
+            : string.Create(CultureInfo.InvariantCulture, $"{spec.MaxRounds:N0} rounds");
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture,
+            $"GlobalBrain simulation sweep: {results.Count:N0} grid points, {scenario}{cap}, {rounds}, seed {spec.Seed}{(topologyParameters.Count > 0 ? "; " + string.Join(", ", topologyParameters) : string.Empty)}\n");
+        text.Append("              N          v   mode        topology      rounds   full coverage   mean reach   collective intelligence       exchanges\n");
+        foreach (var result in results)
+        {
+            var s = result.Spec;
+            var last = result.Rounds[^1];
+            var full = result.RoundsToFullCoverage is { } f ? f.ToString("N0", CultureInfo.InvariantCulture) : "—";
+            text.Append(CultureInfo.InvariantCulture,
+                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {s.Mode.Name(),-9}   {s.Topology.Kind.Name(),-11}   {result.Rounds.Count - 1,6:N0}   {full,13}   {last.MeanReach,10:F4}   {last.CollectiveIntelligence,23:N0}   {result.Rounds.Sum(r => r.Exchanges),13:N0}\n");
+        }
+
+        var exchanges = results.Sum(r => r.Rounds.Sum(s => s.Exchanges));
+        text.Append(CultureInfo.InvariantCulture, $"  {seconds:F2} s, {exchanges / Math.Max(seconds, 1e-9):N0} exchanges/s\n");
+        return text.ToString();
+    }
+}
