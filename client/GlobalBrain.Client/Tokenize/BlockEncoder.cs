@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Domain.Tokenization.Bert;
@@ -31,6 +32,7 @@ internal sealed class BlockEncoder(ITextEncoder encoder, int? maxLength, Overflo
 
     private static int Hint(double ratio, int length) => (int)Math.Min(1 << 28, ratio * 1.1 * length);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Encode(InputBlock input, OutputBlock output)
     {
         var bytes = input.Bytes;
@@ -74,6 +76,7 @@ internal sealed class BlockEncoder(ITextEncoder encoder, int? maxLength, Overflo
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EncodeLine(ReadOnlySpan<char> text, int utf8Length, long line, OutputBlock output, ref int[] content, ref int[] record)
     {
         // A token covers at least one UTF-8 byte (tiktoken) or one character (bert), so the UTF-8 length bounds the count.

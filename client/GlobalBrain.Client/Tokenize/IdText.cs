@@ -35,6 +35,7 @@ internal static class IdText
     /// Writes "a,b,c" (no comma after the last) and returns the bytes written. <paramref name="destination"/>
     /// needs 12 bytes per id (an int's 11 characters and a comma) plus 8 of slack for the last 8-byte store.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Write(ReadOnlySpan<int> ids, Span<byte> destination)
     {
         if (ids.IsEmpty)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace GlobalBrain.Client.Tokenize;
@@ -27,6 +28,7 @@ internal sealed class JsonlTokenizeSink : TokenizeSink
         _padding = Repeat(_pad, 128);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Append(OutputBlock block, long line, int chunk, ReadOnlySpan<int> ids, int used)
     {
         // Per id at most 11 digits and a comma, and 2 bytes of mask; 64 for the keys and the chunk number.

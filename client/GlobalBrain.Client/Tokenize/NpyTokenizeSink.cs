@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -56,6 +57,7 @@ internal sealed class NpyTokenizeSink : TokenizeSink
         return sink;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Append(OutputBlock block, long line, int chunk, ReadOnlySpan<int> ids, int used)
     {
         var bytes = MemoryMarshal.AsBytes(ids);

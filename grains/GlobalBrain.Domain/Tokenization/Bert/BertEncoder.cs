@@ -81,6 +81,7 @@ public sealed class BertEncoder : ITextEncoder
     /// <summary>Encodes into <paramref name="destination"/> and stops once it is full (HF truncation: a word may be cut between pieces).</summary>
     public int Encode(ReadOnlySpan<char> text, Span<int> destination) => EncodeCore(text, destination);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int EncodeCore(ReadOnlySpan<char> text, Span<int> destination)
     {
         var output = new Output(destination);
@@ -149,6 +150,7 @@ public sealed class BertEncoder : ITextEncoder
         return (text.Length, 0, 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EncodeSegment(ReadOnlySpan<char> text, scoped Span<char> buffer, ref Output output)
     {
         var classes = _classes;
@@ -204,6 +206,7 @@ public sealed class BertEncoder : ITextEncoder
     /// clean_text deletes (without ending the word) and classifies surrogate pairs. Returns where the
     /// word ended (a BMP separator or punctuation is left for the caller).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int CopyingWord(ReadOnlySpan<char> text, int start, scoped Span<char> buffer, ref Output output)
     {
         var classes = _classes;
@@ -274,6 +277,7 @@ public sealed class BertEncoder : ITextEncoder
     }
 
     /// <summary>Greedy longest-match-first, as HF's WordPiece: a word with any unmatched rest is one [UNK].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WordPiece(scoped ReadOnlySpan<char> word, ref Output output)
     {
         var words = _vocabulary.Words;

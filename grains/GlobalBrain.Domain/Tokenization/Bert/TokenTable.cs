@@ -85,6 +85,7 @@ internal sealed class TokenTable
     /// The longest prefix of <paramref name="text"/> that is a token, never ending inside a surrogate
     /// pair: its length and id, or 0 when no token starts <paramref name="text"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int LongestPrefix(ReadOnlySpan<char> text, out int id)
     {
         var limit = Math.Min(text.Length, _maxLength);
