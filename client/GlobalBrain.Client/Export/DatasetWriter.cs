@@ -98,7 +98,7 @@ public sealed class DatasetWriter : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(tokenizer.Overflow, nameof(tokenizer));
         ArgumentOutOfRangeException.ThrowIfNegative(shardsPerSplit);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerGroup, 1);
-        var fullPath = PrepareDirectory(directory);
+        var fullPath = DatasetChecks.PrepareDirectory(directory);
         return new DatasetWriter(
             fullPath,
             format,
@@ -185,88 +185,13 @@ public sealed class DatasetWriter : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static string PrepareDirectory(string directory)
-    {
-        string fullPath;
-        try
-        {
-            fullPath = Path.GetFullPath(directory);
-        }
-        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new DatasetExportException($"'{directory}' is not a usable directory path: {exception.Message}", exception);
-        }
-
-        if (File.Exists(fullPath))
-        {
-            throw new DatasetExportException($"'{fullPath}' is a file; choose a new or empty directory for the dataset");
-        }
-
-        try
-        {
-            if (Directory.Exists(fullPath) && Directory.EnumerateFileSystemEntries(fullPath).Any())
-            {
-                throw new DatasetExportException($"'{fullPath}' already holds files; choose a new or empty directory");
-            }
-
-            Directory.CreateDirectory(fullPath);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            throw new DatasetExportException($"cannot create the dataset directory '{fullPath}': {exception.Message}", exception);
-        }
-
-        return fullPath;
-    }
-
-    private static void Validate(IReadOnlyList<EncodedRecord> records)
-    {
-        for (var index = 0; index < records.Count; index++)
-        {
-            var record = records[index];
-            if (record is null)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"record {index} of the batch is null"), nameof(records));
-            }
-
-            if (record.DocumentId is null)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"record {index} of the batch has no document id"), nameof(records));
-            }
-
-            if (record.InputIds is null || record.AttentionMask is null)
-            {
-                throw new ArgumentException($"the record of document '{record.DocumentId}' has no input ids or no attention mask", nameof(records));
-            }
-
-            if (record.InputIds.Length != record.AttentionMask.Length)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"the record of document '{record.DocumentId}' (chunk {record.Chunk}) has {record.InputIds.Length} input ids but {record.AttentionMask.Length} attention mask values; they must be the same length"),
-                    nameof(records));
-            }
-
-            if (record.AttentionMask.AsSpan().ContainsAnyExcept((byte)0, (byte)1))
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"the attention mask of document '{record.DocumentId}' (chunk {record.Chunk}) holds a value other than 0 or 1"), nameof(records));
-            }
-
-            if (record.Chunk < 0)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"the record of document '{record.DocumentId}' has chunk {record.Chunk}; chunks count from 0"), nameof(records));
-            }
-        }
-    }
-
     private static DatasetExportException Copy(DatasetExportException fault) =>
         fault.InnerException is { } cause ? new DatasetExportException(fault.Message, cause) : new DatasetExportException(fault.Message);
 
     /// <summary>Validates the whole batch, then groups it by shard (index = split × shards per split + shard).</summary>
     private List<EncodedRecord>?[] Route(IReadOnlyList<EncodedRecord> records)
     {
-        Validate(records);
+        DatasetChecks.Validate(records);
         var batches = new List<EncodedRecord>?[_shards.Length];
         foreach (var record in records)
         {

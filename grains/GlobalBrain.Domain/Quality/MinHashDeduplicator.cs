@@ -177,24 +177,7 @@ public sealed class MinHashDeduplicator
         }
     }
 
-    private static ulong HashWord(ReadOnlySpan<char> word)
-    {
-        var max = Encoding.UTF8.GetMaxByteCount(word.Length);
-        var rented = max > 256 ? ArrayPool<byte>.Shared.Rent(max) : null;
-        try
-        {
-            Span<byte> buffer = rented ?? stackalloc byte[256];
-            var written = Encoding.UTF8.GetBytes(word, buffer);
-            return XxHash3.HashToUInt64(buffer[..written]);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+    private static ulong HashWord(ReadOnlySpan<char> word) => Utf8Hash.XxHash3Of(word);
 
     private static ulong SplitMix64(ref ulong state)
     {

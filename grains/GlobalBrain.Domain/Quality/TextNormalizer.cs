@@ -83,24 +83,7 @@ public static class TextNormalizer
     /// </summary>
     public static UInt128 ExactHash(string text) => HashNormalized(Normalize(text));
 
-    public static UInt128 HashNormalized(string normalized)
-    {
-        var length = Encoding.UTF8.GetMaxByteCount(normalized.Length);
-        var rented = length > 1024 ? ArrayPool<byte>.Shared.Rent(length) : null;
-        try
-        {
-            Span<byte> buffer = rented ?? stackalloc byte[1024];
-            var written = Encoding.UTF8.GetBytes(normalized, buffer);
-            return XxHash128.HashToUInt128(buffer[..written]);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+    public static UInt128 HashNormalized(string normalized) => Utf8Hash.XxHash128Of(normalized);
 
     private static Rune Fold(Rune rune) => rune.Value switch
     {
