@@ -16,7 +16,7 @@ namespace GlobalBrain.Domain.Tokenization.Bert;
 /// bindings turn it into U+FFFD first) is deleted like U+FFFD is by clean_text.
 /// </remarks>
 [SkipLocalsInit]
-public sealed class BertEncoder : ITextEncoder
+public sealed partial class BertEncoder : ITextEncoder
 {
     public const string TokenizerName = "bert";
 
@@ -276,39 +276,6 @@ public sealed class BertEncoder : ITextEncoder
         }
     }
 
-    /// <summary>Greedy longest-match-first, as HF's WordPiece: a word with any unmatched rest is one [UNK].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WordPiece(scoped ReadOnlySpan<char> word, ref Output output)
-    {
-        var words = _vocabulary.Words;
-        if (word.Length <= _vocabulary.MaxWordLength && words.TryGetValue(word, out var whole))
-        {
-            output.Add(whole);
-            return;
-        }
-
-        Span<int> pieces = stackalloc int[word.Length];
-        var count = 0;
-        var start = 0;
-        while (start < word.Length)
-        {
-            var rest = word[start..];
-            var matched = start == 0
-                ? words.LongestPrefix(rest, out var id)
-                : _vocabulary.Pieces.LongestPrefix(rest, out id);
-            if (matched == 0)
-            {
-                output.Add(_vocabulary.UnknownId);
-                return;
-            }
-
-            pieces[count++] = id;
-            start += matched;
-        }
-
-        output.AddRange(pieces[..count]);
-    }
-
     /// <summary>strip_accents (NFD, drop Mn) and lowercase, for uncased vocabularies.</summary>
     private static string FoldCase(string text, BertNormalization normalization)
     {
@@ -318,31 +285,5 @@ public sealed class BertEncoder : ITextEncoder
         }
 
         return normalization.Lowercase ? text.ToLowerInvariant() : text;
-    }
-
-    /// <summary>Where ids go; silently full once the destination is (HF truncation keeps the first ids).</summary>
-    private ref struct Output(Span<int> destination)
-    {
-        private readonly Span<int> _destination = destination;
-
-        public int Count { get; private set; }
-
-        public readonly bool Full => Count >= _destination.Length;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Add(int id)
-        {
-            if (Count < _destination.Length)
-            {
-                _destination[Count++] = id;
-            }
-        }
-
-        public void AddRange(scoped ReadOnlySpan<int> ids)
-        {
-            var take = Math.Min(ids.Length, _destination.Length - Count);
-            ids[..take].CopyTo(_destination[Count..]);
-            Count += take;
-        }
     }
 }
