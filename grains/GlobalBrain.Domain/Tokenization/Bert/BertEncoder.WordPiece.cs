@@ -6,11 +6,14 @@ namespace GlobalBrain.Domain.Tokenization.Bert;
 public sealed partial class BertEncoder
 {
     /// <summary>Greedy longest-match-first, as HF's WordPiece: a word with any unmatched rest is one [UNK].</summary>
+    private void WordPiece(scoped ReadOnlySpan<char> word, ref Output output) => WordPiece(word, TokenTable.Hash(word), ref output);
+
+    /// <summary>The same, with the word's running hash (<see cref="TokenTable.Hash"/>) already computed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WordPiece(scoped ReadOnlySpan<char> word, ref Output output)
+    private void WordPiece(scoped ReadOnlySpan<char> word, uint hash, ref Output output)
     {
         var words = _vocabulary.Words;
-        if (word.Length <= _vocabulary.MaxWordLength && words.TryGetValue(word, out var whole))
+        if (word.Length <= _vocabulary.MaxWordLength && words.TryGetValueByHash(word, hash, out var whole))
         {
             output.Add(whole);
             return;

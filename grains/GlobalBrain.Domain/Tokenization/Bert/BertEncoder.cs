@@ -169,10 +169,13 @@ public sealed partial class BertEncoder : ITextEncoder
                 case BertCharClass.Word:
                     // Fast path: a word with nothing to delete is a slice of the text; anything else takes
                     // the copying path. Words are a few chars long, so a scalar walk over the table beats a
-                    // vectorized search (measured: its set-up cost more than the walk on English text).
+                    // vectorized search (measured: its set-up cost more than the walk on English text), and
+                    // the walk hashes the word for its lookup on the way.
+                    var hash = TokenTable.Step(TokenTable.EmptyHash, text[i]);
                     var end = i + 1;
                     while (end < text.Length && classes[text[end]] == BertCharClass.Word)
                     {
+                        hash = TokenTable.Step(hash, text[end]);
                         end++;
                     }
 
@@ -185,7 +188,7 @@ public sealed partial class BertEncoder : ITextEncoder
                         }
                         else
                         {
-                            WordPiece(word, ref output);
+                            WordPiece(word, hash, ref output);
                         }
 
                         i = end;

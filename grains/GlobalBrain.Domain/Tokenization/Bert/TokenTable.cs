@@ -69,17 +69,31 @@ internal sealed class TokenTable
         }
     }
 
+    /// <summary>The running hash of no chars; <see cref="Step"/> adds one.</summary>
+    public const uint EmptyHash = FnvBasis;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryGetValue(ReadOnlySpan<char> key, out int id)
+    public static uint Step(uint hash, char c) => (hash ^ c) * FnvPrime;
+
+    /// <summary>The running hash of <paramref name="key"/>, as <see cref="Step"/> builds it char by char.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Hash(ReadOnlySpan<char> key)
     {
         var hash = FnvBasis;
         foreach (var c in key)
         {
-            hash = (hash ^ c) * FnvPrime;
+            hash = Step(hash, c);
         }
 
-        return TryGetValue(key, Finish(hash), out id);
+        return hash;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGetValue(ReadOnlySpan<char> key, out int id) => TryGetValue(key, Finish(Hash(key)), out id);
+
+    /// <summary>Looks <paramref name="key"/> up by its running hash (<see cref="Hash"/>), computed by a caller that walked the chars anyway.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGetValueByHash(ReadOnlySpan<char> key, uint runningHash, out int id) => TryGetValue(key, Finish(runningHash), out id);
 
     /// <summary>
     /// The longest prefix of <paramref name="text"/> that is a token, never ending inside a surrogate
