@@ -15,7 +15,8 @@ internal sealed partial record ReachCurves
     {
         ArgumentNullException.ThrowIfNull(points);
         var template = points[0].Spec;
-        var seeds = string.Create(CultureInfo.InvariantCulture, $"{points[0].Runs.Count} seeds, mean and 95% interval");
+        var k = points[0].Runs.Count;
+        const string Band = "mean, 95% CI";
         if (axis == PlotAxis.FlowRate)
         {
             List<PlotSeries> lines = [.. points
@@ -37,7 +38,7 @@ internal sealed partial record ReachCurves
                 ? string.Create(CultureInfo.InvariantCulture, $"at the end (until converged, ≤ {template.MaxRounds:N0} rounds)")
                 : string.Create(CultureInfo.InvariantCulture, $"after {template.MaxRounds:N0} rounds");
             return new(
-                $"Mean reach {after} — {SimulationLabels.Fixed(grid, template, withFlowRate: false)}, {seeds}",
+                $"Mean reach {after} — {SimulationLabels.Fixed(grid, template, withFlowRate: false, k)} ({Band})",
                 "v (exchanges each expert starts per round)",
                 $"mean reach {after}",
                 lines,
@@ -49,19 +50,19 @@ internal sealed partial record ReachCurves
             var rounds = points[0].Rounds;
             double[] x = [.. rounds.Select(r => (double)r.Round)];
             return new(
-                $"{SimulationLabels.Fixed(grid, template, withFlowRate: true)}, {seeds}",
+                $"{SimulationLabels.Fixed(grid, template, withFlowRate: true, k)} ({Band})",
                 "round",
                 "reach (share of all items an expert holds)",
-                [Band("mean reach", x, [.. rounds.Select(r => r.MeanReach)], dashed: false), Band("min reach", x, [.. rounds.Select(r => r.MinReach)], dashed: true)],
+                [Banded("mean reach", x, [.. rounds.Select(r => r.MeanReach)], dashed: false), Banded("min reach", x, [.. rounds.Select(r => r.MinReach)], dashed: true)],
                 IntegerX: true,
                 LegendOutside: true);
         }
 
         return new(
-            $"Mean reach by round — {SimulationLabels.Fixed(grid, template, withFlowRate: true)}, {seeds}",
+            $"Mean reach by round — {SimulationLabels.Fixed(grid, template, withFlowRate: true, k)} ({Band})",
             "round",
             "mean reach",
-            [.. points.Select((p, i) => Band(
+            [.. points.Select((p, i) => Banded(
                 SimulationLabels.Varied(grid, p.Spec, withFlowRate: true),
                 [.. p.Rounds.Select(s => (double)s.Round)],
                 [.. p.Rounds.Select(s => s.MeanReach)],
@@ -71,7 +72,7 @@ internal sealed partial record ReachCurves
             LegendOutside: true);
     }
 
-    private static PlotSeries Band(string label, double[] x, List<SampleSummary> y, bool dashed, int colorIndex = 0) => new(
+    private static PlotSeries Banded(string label, double[] x, List<SampleSummary> y, bool dashed, int colorIndex = 0) => new(
         label,
         x,
         [.. y.Select(s => s.Mean!.Value)],
