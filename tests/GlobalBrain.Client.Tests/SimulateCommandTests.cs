@@ -88,7 +88,6 @@ public sealed class SimulateCommandTests(ITestOutputHelper output)
     [InlineData("--experts 3,000,000,000: block grains on --cluster hold at most 100,000,000 experts", "--experts", "3000000000", "--cluster", "127.0.0.1:1")]
     [InlineData("--checkpoint saves a single run of the compact engine", "--checkpoint", "state.bin", "--experts", "100,200")]
     [InlineData("--checkpoint saves a single run of the compact engine", "--checkpoint", "state.bin", "--scenario", "items")]
-    [InlineData("--checkpoint saves a single run of the compact engine (--scenario rumor --topology complete, no comma lists, no --seeds", "--checkpoint", "state.bin", "--seeds", "3")]
     public async Task BadUsage_IsOneClearLine_WithExitCode2(string message, params string[] options)
     {
         var result = await CliRunner.RunAsync(output, ["simulate", .. options]);

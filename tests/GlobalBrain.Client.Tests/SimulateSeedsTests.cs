@@ -145,6 +145,17 @@ public sealed class SimulateSeedsTests(ITestOutputHelper output)
         Assert.True(new FileInfo(png).Length > 1000);
     }
 
+    [Fact]
+    public async Task Checkpoint_WithSeveralSeeds_IsBadUsage()
+    {
+        var result = await CliRunner.RunAsync(output, "simulate", "--checkpoint", "state.bin", "--seeds", "3");
+
+        Assert.Equal(2, result.ExitCode);
+        result.AssertNoStackTrace();
+        Assert.Equal(string.Empty, result.Stdout);
+        Assert.Contains("--checkpoint saves a single run of the compact engine (--scenario rumor --topology complete, no comma lists, no --seeds", result.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>mean, sd (n − 1) and mean ± t(0.975, 4)·sd/√5, computed here from the single runs.</summary>
     private static void AssertStatistic(JsonElement statistic, double[] values)
     {
