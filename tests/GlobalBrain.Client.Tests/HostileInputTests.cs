@@ -100,6 +100,12 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Usage("simulate --epsilon NaN", ["simulate", "--epsilon", "NaN"], "--epsilon must be a finite number (got 'NaN')"),
         Usage("simulate --epsilon negative", ["simulate", "--epsilon", "-1"], "--epsilon must be from 0 (everyone holds everything) up to, not including, 1 (got -1)"),
         Usage("simulate --epsilon one", ["simulate", "--epsilon", "1"], "(got 1)"),
+        Usage("simulate --seeds zero", ["simulate", "--seeds", "0"], "--seeds must be from 1 to 10000 (got 0)"),
+        Usage("simulate --seeds negative", ["simulate", "--seeds", "-1"], "--seeds must be from 1 to 10000 (got -1)"),
+        Usage("simulate --seeds above 10,000", ["simulate", "--seeds", "10001"], "--seeds must be from 1 to 10000 (got 10001)"),
+        Usage("simulate --seeds not a number", ["simulate", "--seeds", "x"], "--seeds must be a whole number from 1 to 10000 (got 'x')"),
+        Usage("simulate --seeds a fraction", ["simulate", "--seeds", "2.5"], "--seeds must be a whole number from 1 to 10000 (got '2.5')"),
+        Usage("simulate --seeds past the last seed", ["simulate", "--seed", "18446744073709551615", "--seeds", "2"], "--seed 18446744073709551615 with --seeds 2 would run seeds past 18446744073709551615"),
 
         // Hostile documents, next to a valid one: reported with their file and line, the rest ingested.
         Input("invalid UTF-8", t => [t.Write("bad.txt", [.. "valid first line\nthen a bad byte "u8, 0xC3, 0x28, .. "\n"u8])], 2, "rejected bad.txt:2: invalid UTF-8 at byte", 1),

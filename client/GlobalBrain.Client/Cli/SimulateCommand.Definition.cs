@@ -63,6 +63,13 @@ public sealed partial class SimulateCommand
         var cap = new Option<int?>("--exchange-cap") { Description = "Items one exchange may carry (a delta of what the receiver lacks); default: the whole shard.", HelpName = "C", CustomParser = OptionParsers.OptionalWhole("--exchange-cap", 1) };
         var docs = new Option<string?>("--docs") { Description = "corpus: files or directories of documents (.txt, .jsonl), tokenized with cl100k_base into 3-shingle items as ingest does.", HelpName = "PATH" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice: the same seed and parameters give the same output.", DefaultValueFactory = _ => 1, HelpName = "S", CustomParser = OptionParsers.Unsigned("--seed") };
+        var seeds = new Option<int>("--seeds")
+        {
+            Description = "K: run every grid point with seeds S, S+1, …, S+K−1 (S = --seed) and report mean, standard deviation and 95% confidence interval over them (1 to 10,000; default 1, a single run).",
+            DefaultValueFactory = _ => 1,
+            HelpName = "K",
+            CustomParser = OptionParsers.Whole("--seeds", 1, MaxSeeds),
+        };
         var untilConverged = new Option<bool>("--until-converged") { Description = "Stop once min reach ≥ 1 − ε." };
         var epsilon = new Option<double>("--epsilon")
         {
@@ -98,7 +105,7 @@ public sealed partial class SimulateCommand
         var simulateCluster = SharedOptions.Cluster();
         var command = new Command("simulate", "Simulate gossip among N experts in synchronous rounds and print how knowledge spreads; comma lists for --experts, --flow-rate, --mode and --topology sweep their grid.")
         {
-            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, untilConverged, epsilon, csv, plot, plotX, engine, checkpoint, json, simulateCluster,
+            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, seeds, untilConverged, epsilon, csv, plot, plotX, engine, checkpoint, json, simulateCluster,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -123,7 +130,7 @@ public sealed partial class SimulateCommand
                 parse.GetValue(epsilon),
                 parse.GetValue(itemsPerExpert),
                 parse.GetValue(cap));
-            var arguments = new SimulateArguments(template, docsPath, parse.GetValue(csv), parse.GetValue(json), grid, parse.GetValue(plot), parse.GetValue(plotX), parse.GetValue(simulateCluster), parse.GetValue(engine), parse.GetValue(checkpoint));
+            var arguments = new SimulateArguments(template, docsPath, parse.GetValue(csv), parse.GetValue(json), grid, parse.GetValue(plot), parse.GetValue(plotX), parse.GetValue(simulateCluster), parse.GetValue(engine), parse.GetValue(checkpoint), parse.GetValue(seeds));
             return new SimulateCommand(context).RunAsync(arguments, cancellationToken);
         });
         return command;

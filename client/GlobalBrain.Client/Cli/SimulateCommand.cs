@@ -23,13 +23,14 @@ public sealed partial class SimulateCommand(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var grid = arguments.Grid ?? SimulationGrid.Of(arguments.Spec);
+        CheckSeeds(arguments);
         var specs = ExpandGrid(arguments, grid);
         var compact = specs.Select(s => UsesCompactEngine(arguments, s)).ToList();
         if (arguments.Checkpoint is { } checkpointPath)
         {
-            if (specs.Count > 1 || !compact[0])
+            if (specs.Count > 1 || !compact[0] || arguments.Seeds > 1)
             {
-                throw new CliException("--checkpoint saves a single run of the compact engine (--scenario rumor --topology complete, no comma lists, no --cluster, not --engine blocks)", ExitCodes.Usage);
+                throw new CliException("--checkpoint saves a single run of the compact engine (--scenario rumor --topology complete, no comma lists, no --seeds, no --cluster, not --engine blocks)", ExitCodes.Usage);
             }
 
             OutputFile.RequireWritable("--checkpoint", checkpointPath);
@@ -50,10 +51,20 @@ public sealed partial class SimulateCommand(CliContext context)
                 ? await ClusterConnection.StartEmbeddedAsync(null, null, cancellationToken)
                 : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
         var clock = Stopwatch.StartNew();
-        var results = await RunPointsAsync(arguments, specs, compact, cluster, assignments, cancellationToken);
-        var seconds = clock.Elapsed.TotalSeconds;
-        await WriteOutputsAsync(arguments, grid, plotAxis, results, seconds, cancellationToken);
-        await ReportNotConvergedAsync(arguments.Spec, results);
+        if (arguments.Seeds > 1)
+        {
+            var points = await RunSeedsAsync(arguments, specs, compact, cluster, assignments, cancellationToken);
+            await WriteSeedOutputsAsync(arguments, grid, plotAxis, points, clock.Elapsed.TotalSeconds, cancellationToken);
+            await ReportSeedsNotConvergedAsync(arguments.Spec, points);
+        }
+        else
+        {
+            var results = await RunPointsAsync(arguments, specs, compact, cluster, assignments, cancellationToken);
+            var seconds = clock.Elapsed.TotalSeconds;
+            await WriteOutputsAsync(arguments, grid, plotAxis, results, seconds, cancellationToken);
+            await ReportNotConvergedAsync(arguments.Spec, results);
+        }
+
         if (corpus is { Rejected: > 0 })
         {
             await context.Error.WriteLineAsync($"globalbrain: {corpus.Rejected} input(s) of --docs rejected; the simulation used the valid documents");
@@ -97,7 +108,7 @@ public sealed partial class SimulateCommand(CliContext context)
         Dictionary<long, ItemAssignment> assignments,
         CancellationToken cancellationToken)
     {
-        var blocks = cluster is null ? 0 : (await IngestDispatcher.ConnectAsync(cluster.Client, cancellationToken: cancellationToken)).Fronts.Sum(f => f.Cores) * 4;
+        var blocks = await BlockCountAsync(cluster, cancellationToken);
         var progress = context.Interactive ? new ProgressLine(context.Error, 0) : null;
         // A checkpointed run is a long one, often in the background: its progress goes to stderr a line a round.
         var log = progress is null && arguments.Checkpoint is not null ? context.Error : null;
@@ -145,7 +156,7 @@ public sealed partial class SimulateCommand(CliContext context)
 
         if (arguments.Plot is { } plot)
         {
-            await WritePlotAsync(plot, plotAxis, grid, results, cancellationToken);
+            await WritePlotAsync(plot, ReachCurves.Of(plotAxis, grid, results), cancellationToken);
         }
 
         if (arguments.Json)
@@ -199,9 +210,8 @@ public sealed partial class SimulateCommand(CliContext context)
         };
     }
 
-    private async Task WritePlotAsync(string path, PlotAxis axis, SimulationGrid grid, List<SimulationResult> results, CancellationToken cancellationToken)
+    private async Task WritePlotAsync(string path, ReachCurves curves, CancellationToken cancellationToken)
     {
-        var curves = ReachCurves.Of(axis, grid, results);
         if (curves.Series.Count > SimulationPlot.MaxLegendEntries)
         {
             await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,

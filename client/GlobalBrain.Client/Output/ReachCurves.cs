@@ -5,7 +5,7 @@ using GlobalBrain.Domain.Simulation;
 namespace GlobalBrain.Client.Output;
 
 /// <summary>What <c>simulate --plot</c> draws: the reach curves of the results, with their title and axis labels.</summary>
-internal sealed record ReachCurves(string Title, string XLabel, string YLabel, IReadOnlyList<PlotSeries> Series)
+internal sealed partial record ReachCurves(string Title, string XLabel, string YLabel, IReadOnlyList<PlotSeries> Series, bool IntegerX = false, bool LegendOutside = false)
 {
     /// <summary>
     /// Against v (<see cref="PlotAxis.FlowRate"/>): the final mean reach, one line per combination of the other
@@ -64,5 +64,5 @@ internal sealed record ReachCurves(string Title, string XLabel, string YLabel, I
     }
 
     /// <summary>The PNG of <see cref="SimulationPlot"/>.</summary>
-    public byte[] RenderPng() => SimulationPlot.RenderPng(Title, XLabel, YLabel, Series);
+    public byte[] RenderPng() => SimulationPlot.RenderPng(Title, XLabel, YLabel, Series, IntegerX, LegendOutside);
 }

@@ -5,7 +5,7 @@ using GlobalBrain.Domain.Simulation;
 namespace GlobalBrain.Client.Output;
 
 /// <summary>The file of <c>simulate --csv</c>: every round, in invariant culture, round-trip precision.</summary>
-internal static class SimulationCsv
+internal static partial class SimulationCsv
 {
     private const string RoundHeader = "round,meanReach,minReach,p50Reach,stdReach,collectiveIntelligence,exchanges,bytesExchanged";
 

@@ -8,7 +8,7 @@ namespace GlobalBrain.Client.Output;
 /// The object <c>simulate --json</c> prints: flat camelCase parameters first, then the rounds of one run or a
 /// summary per grid point of a sweep. No timings, so that its bytes depend only on the parameters and the seed.
 /// </summary>
-internal static class SimulationJson
+internal static partial class SimulationJson
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 

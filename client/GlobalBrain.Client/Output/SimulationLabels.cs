@@ -44,7 +44,8 @@ internal static class SimulationLabels
     }
 
     /// <summary>The values every grid point shares, for a title.</summary>
-    public static string Fixed(SimulationGrid grid, SimulationSpec spec, bool withFlowRate)
+    /// <param name="seeds">K of --seeds: "seeds S–S+K−1" in place of "seed S".</param>
+    public static string Fixed(SimulationGrid grid, SimulationSpec spec, bool withFlowRate, int seeds = 1)
     {
         var parts = new List<string>();
         if (grid.Experts.Count == 1)
@@ -68,7 +69,9 @@ internal static class SimulationLabels
         }
 
         parts.Add(spec.Scenario.Name());
-        parts.Add(string.Create(CultureInfo.InvariantCulture, $"seed {spec.Seed}"));
+        parts.Add(seeds > 1
+            ? string.Create(CultureInfo.InvariantCulture, $"seeds {spec.Seed}–{spec.Seed + (ulong)(seeds - 1)}")
+            : string.Create(CultureInfo.InvariantCulture, $"seed {spec.Seed}"));
         return string.Join(", ", parts);
     }
 }

@@ -2,8 +2,8 @@ using ScottPlot;
 
 namespace GlobalBrain.Client.Output;
 
-/// <summary>One line of a <see cref="SimulationPlot"/>: points joined in order, optionally dashed and with markers.</summary>
-public sealed record PlotSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y, bool Dashed = false, bool Markers = false, int? ColorIndex = null);
+/// <summary>One line of a <see cref="SimulationPlot"/>: points joined in order, optionally dashed and with markers, and optionally a shaded band from <paramref name="Low"/> to <paramref name="High"/> (a 95% interval).</summary>
+public sealed record PlotSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y, bool Dashed = false, bool Markers = false, int? ColorIndex = null, IReadOnlyList<double>? Low = null, IReadOnlyList<double>? High = null);
 
 /// <summary>
 /// Line charts of <c>globalbrain simulate --plot</c>, rendered to PNG bytes in memory (ScottPlot over SkiaSharp,
@@ -33,7 +33,9 @@ public static class SimulationPlot
     public static bool HasFonts => SkiaSharp.SKFontManager.Default.FontFamilies.Any(f => f.Length > 0);
 
     /// <summary>Renders the series as a PNG of <see cref="Width"/> × <see cref="Height"/> pixels; y (a reach) runs from 0 to 1.</summary>
-    public static byte[] RenderPng(string title, string xLabel, string yLabel, IReadOnlyList<PlotSeries> series)
+    /// <param name="integerX">Ticks on the x axis at whole numbers only (rounds).</param>
+    /// <param name="legendOutside">The legend right of the data area, where it cannot cover a curve or a band.</param>
+    public static byte[] RenderPng(string title, string xLabel, string yLabel, IReadOnlyList<PlotSeries> series, bool integerX = false, bool legendOutside = false)
     {
         ArgumentNullException.ThrowIfNull(series);
         var plot = new Plot();
@@ -48,6 +50,14 @@ public static class SimulationPlot
         {
             var s = series[i];
             var colorIndex = s.ColorIndex ?? i;
+            if (s is { Low: { } low, High: { } high })
+            {
+                // Drawn first, translucent and without an outline or a legend entry, so that the mean line stays on top.
+                var band = plot.Add.FillY(s.X.ToArray(), low.ToArray(), high.ToArray());
+                band.FillColor = palette.GetColor(colorIndex).WithAlpha(0.22);
+                band.LineWidth = 0;
+            }
+
             var line = plot.Add.ScatterLine(s.X.ToArray(), s.Y.ToArray(), palette.GetColor(colorIndex));
             line.LineWidth = 2;
             line.LegendText = s.Label;
@@ -68,9 +78,21 @@ public static class SimulationPlot
         var (xMin, xMax) = (xs.Min(), xs.Max());
         var margin = Math.Max(xMax - xMin, 1) * 0.02;
         plot.Axes.SetLimits(xMin - margin, xMax + margin, -0.02, 1.04);
+        if (integerX)
+        {
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        }
+
         if (series.Count is > 0 and <= MaxLegendEntries && series.Any(s => s.Label.Length > 0))
         {
-            plot.ShowLegend(Alignment.LowerRight);
+            if (legendOutside)
+            {
+                plot.ShowLegend(Edge.Right);
+            }
+            else
+            {
+                plot.ShowLegend(Alignment.LowerRight);
+            }
         }
 
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);

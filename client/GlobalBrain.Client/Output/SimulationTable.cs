@@ -5,7 +5,7 @@ using GlobalBrain.Domain.Simulation;
 namespace GlobalBrain.Client.Output;
 
 /// <summary>The table <c>simulate</c> prints without --json: the rounds of one run, or one row per grid point of a sweep.</summary>
-internal static class SimulationTable
+internal static partial class SimulationTable
 {
     private const int MaxTableRows = 40;
 
