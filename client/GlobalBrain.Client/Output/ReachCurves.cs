@@ -36,7 +36,8 @@ internal sealed partial record ReachCurves(string Title, string XLabel, string Y
                 $"Mean reach {after} — {SimulationLabels.Fixed(grid, template, withFlowRate: false)}",
                 "v (exchanges each expert starts per round)",
                 $"mean reach {after}",
-                lines);
+                lines,
+                LegendOutside: true);
         }
 
         if (results.Count == 1)
@@ -50,7 +51,9 @@ internal sealed partial record ReachCurves(string Title, string XLabel, string Y
                 [
                     new PlotSeries("mean reach", x, [.. rounds.Select(r => r.MeanReach)], ColorIndex: 0),
                     new PlotSeries("min reach", x, [.. rounds.Select(r => r.MinReach)], Dashed: true, ColorIndex: 0),
-                ]);
+                ],
+                IntegerX: true,
+                LegendOutside: true);
         }
 
         return new(
@@ -60,7 +63,9 @@ internal sealed partial record ReachCurves(string Title, string XLabel, string Y
             [.. results.Select(r => new PlotSeries(
                 SimulationLabels.Varied(grid, r.Spec, withFlowRate: true),
                 [.. r.Rounds.Select(s => (double)s.Round)],
-                [.. r.Rounds.Select(s => s.MeanReach)]))]);
+                [.. r.Rounds.Select(s => s.MeanReach)]))],
+            IntegerX: true,
+            LegendOutside: true);
     }
 
     /// <summary>The PNG of <see cref="SimulationPlot"/>.</summary>
