@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using GlobalBrain.Client.Output;
 using GlobalBrain.Client.Statistics;
 using GlobalBrain.Domain.Simulation;
@@ -74,28 +73,15 @@ public sealed partial class SimulateCommand
     private static async Task<int> BlockCountAsync(ClusterConnection? cluster, CancellationToken cancellationToken) =>
         cluster is null ? 0 : (await IngestDispatcher.ConnectAsync(cluster.Client, cancellationToken: cancellationToken)).Fronts.Sum(f => f.Cores) * 4;
 
-    /// <summary>--csv and --plot files, then the table or the JSON on stdout, as statistics over the seeds.</summary>
-    private async Task WriteSeedOutputsAsync(SimulateArguments arguments, SimulationGrid grid, PlotAxis plotAxis, List<SeedRuns> points, double seconds, CancellationToken cancellationToken)
+    /// <summary>The outputs as statistics over the seeds.</summary>
+    private static Outputs SeedOutputs(SimulationGrid grid, PlotAxis plotAxis, List<SeedRuns> points, double seconds)
     {
         var sweep = points.Count > 1;
-        if (arguments.Csv is { } csv)
-        {
-            await OutputFile.WriteAsync("--csv", csv, Encoding.UTF8.GetBytes(sweep ? SimulationCsv.SeedsSweep(points) : SimulationCsv.Seeds(points[0])), cancellationToken);
-        }
-
-        if (arguments.Plot is { } plot)
-        {
-            await WritePlotAsync(plot, ReachCurves.Seeds(plotAxis, grid, points), cancellationToken);
-        }
-
-        if (arguments.Json)
-        {
-            await context.Out.WriteLineAsync(sweep ? SimulationJson.SeedsSweep(points) : SimulationJson.Seeds(points[0]));
-        }
-        else
-        {
-            await context.Out.WriteAsync(sweep ? SimulationTable.SeedsSweep(points, seconds) : SimulationTable.Seeds(points[0], seconds));
-        }
+        return new Outputs(
+            () => sweep ? SimulationCsv.SeedsSweep(points) : SimulationCsv.Seeds(points[0]),
+            () => ReachCurves.Seeds(plotAxis, grid, points),
+            () => sweep ? SimulationJson.SeedsSweep(points) : SimulationJson.Seeds(points[0]),
+            () => sweep ? SimulationTable.SeedsSweep(points, seconds) : SimulationTable.Seeds(points[0], seconds));
     }
 
     private async Task ReportSeedsNotConvergedAsync(SimulationSpec template, List<SeedRuns> points)

@@ -54,14 +54,22 @@ public sealed partial class SimulateCommand(CliContext context)
         if (arguments.Seeds > 1)
         {
             var points = await RunSeedsAsync(arguments, specs, compact, cluster, assignments, cancellationToken);
-            await WriteSeedOutputsAsync(arguments, grid, plotAxis, points, clock.Elapsed.TotalSeconds, cancellationToken);
+            await WriteOutputsAsync(arguments, SeedOutputs(grid, plotAxis, points, clock.Elapsed.TotalSeconds), cancellationToken);
             await ReportSeedsNotConvergedAsync(arguments.Spec, points);
         }
         else
         {
             var results = await RunPointsAsync(arguments, specs, compact, cluster, assignments, cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
-            await WriteOutputsAsync(arguments, grid, plotAxis, results, seconds, cancellationToken);
+            var sweep = results.Count > 1;
+            await WriteOutputsAsync(
+                arguments,
+                new Outputs(
+                    () => sweep ? SimulationCsv.Sweep(results) : SimulationCsv.Run(results[0]),
+                    () => ReachCurves.Of(plotAxis, grid, results),
+                    () => sweep ? SimulationJson.Sweep(results) : SimulationJson.Run(results[0]),
+                    () => sweep ? SimulationTable.Sweep(results, seconds) : SimulationTable.Run(results[0], seconds)),
+                cancellationToken);
             await ReportNotConvergedAsync(arguments.Spec, results);
         }
 
@@ -145,27 +153,26 @@ public sealed partial class SimulateCommand(CliContext context)
         return results;
     }
 
-    /// <summary>--csv and --plot files, then the table or the JSON on stdout.</summary>
-    private async Task WriteOutputsAsync(SimulateArguments arguments, SimulationGrid grid, PlotAxis plotAxis, List<SimulationResult> results, double seconds, CancellationToken cancellationToken)
+    /// <summary>--csv and --plot files, then the table or the JSON on stdout, each rendered only when asked for.</summary>
+    private async Task WriteOutputsAsync(SimulateArguments arguments, Outputs outputs, CancellationToken cancellationToken)
     {
-        var sweep = results.Count > 1;
         if (arguments.Csv is { } csv)
         {
-            await OutputFile.WriteAsync("--csv", csv, Encoding.UTF8.GetBytes(sweep ? SimulationCsv.Sweep(results) : SimulationCsv.Run(results[0])), cancellationToken);
+            await OutputFile.WriteAsync("--csv", csv, Encoding.UTF8.GetBytes(outputs.Csv()), cancellationToken);
         }
 
         if (arguments.Plot is { } plot)
         {
-            await WritePlotAsync(plot, ReachCurves.Of(plotAxis, grid, results), cancellationToken);
+            await WritePlotAsync(plot, outputs.Plot(), cancellationToken);
         }
 
         if (arguments.Json)
         {
-            await context.Out.WriteLineAsync(sweep ? SimulationJson.Sweep(results) : SimulationJson.Run(results[0]));
+            await context.Out.WriteLineAsync(outputs.Json());
         }
         else
         {
-            await context.Out.WriteAsync(sweep ? SimulationTable.Sweep(results, seconds) : SimulationTable.Run(results[0], seconds));
+            await context.Out.WriteAsync(outputs.Table());
         }
     }
 
@@ -246,4 +253,7 @@ public sealed partial class SimulateCommand(CliContext context)
             : string.Create(CultureInfo.InvariantCulture,
                 $"globalbrain: {open.Count} of {results.Count} grid points not converged after {spec.MaxRounds:N0} rounds (— in the table, null in --json); raise --rounds or --flow-rate"));
     }
+
+    /// <summary>The outputs of one invocation (a run, a sweep, or either over seeds), rendered on demand.</summary>
+    private sealed record Outputs(Func<string> Csv, Func<ReachCurves> Plot, Func<string> Json, Func<string> Table);
 }

@@ -33,18 +33,7 @@ internal static partial class SimulationCsv
     public static string SeedsSweep(IReadOnlyList<SeedRuns> points)
     {
         ArgumentNullException.ThrowIfNull(points);
-        var text = new StringBuilder("experts,flowRate,mode,topology," + SeedsHeader + "\n");
-        foreach (var point in points)
-        {
-            var spec = point.Spec;
-            foreach (var r in point.Rounds)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"{spec.Experts},{spec.FlowRate:R},{spec.Mode.Name()},{spec.Topology.Kind.Name()},");
-                AppendRound(text, r);
-            }
-        }
-
-        return text.ToString();
+        return SweepRows(SeedsHeader, points, p => p.Spec, p => p.Rounds, AppendRound);
     }
 
     private static void AppendRound(StringBuilder text, RoundSummary r)

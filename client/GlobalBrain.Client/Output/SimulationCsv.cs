@@ -24,14 +24,20 @@ internal static partial class SimulationCsv
     /// <summary>A sweep: one row per grid point and round, the grid columns first.</summary>
     public static string Sweep(IReadOnlyList<SimulationResult> results)
     {
-        var text = new StringBuilder("experts,flowRate,mode,topology," + RoundHeader + "\n");
-        foreach (var result in results)
+        return SweepRows(RoundHeader, results, r => r.Spec, r => r.Rounds, AppendRound);
+    }
+
+    /// <summary>A row per grid point and round: the grid columns, then the round's.</summary>
+    private static string SweepRows<TPoint, TRound>(string header, IEnumerable<TPoint> points, Func<TPoint, SimulationSpec> specOf, Func<TPoint, IEnumerable<TRound>> roundsOf, Action<StringBuilder, TRound> appendRound)
+    {
+        var text = new StringBuilder("experts,flowRate,mode,topology," + header + "\n");
+        foreach (var point in points)
         {
-            var spec = result.Spec;
-            foreach (var r in result.Rounds)
+            var spec = specOf(point);
+            foreach (var r in roundsOf(point))
             {
                 text.Append(CultureInfo.InvariantCulture, $"{spec.Experts},{spec.FlowRate:R},{spec.Mode.Name()},{spec.Topology.Kind.Name()},");
-                AppendRound(text, r);
+                appendRound(text, r);
             }
         }
 

@@ -23,23 +23,8 @@ internal static partial class SimulationTable
         text.Append("  mean ± half-width of its 95% confidence interval (Student t) over the seeds\n");
         text.Append("  round   seeds          mean reach           min reach      collective intelligence                exchanges\n");
         var rounds = point.Rounds;
-        var step = Math.Max(1, (rounds.Count + MaxTableRows - 1) / MaxTableRows);
-        for (var i = 0; i < rounds.Count; i++)
-        {
-            if (i % step != 0 && i != rounds.Count - 1)
-            {
-                continue;
-            }
-
-            var r = rounds[i];
-            text.Append(CultureInfo.InvariantCulture,
-                $"  {r.Round,5}   {r.N,5}   {Figure(r.MeanReach, "F4"),17}   {Figure(r.MinReach, "F4"),17}   {Figure(r.CollectiveIntelligence, "N0"),26}   {Figure(r.Exchanges, "N0"),22}\n");
-        }
-
-        if (step > 1)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"  (every {step}th round of {rounds.Count - 1:N0}; --csv FILE has them all)\n");
-        }
+        AppendRounds(text, rounds, r => string.Create(CultureInfo.InvariantCulture,
+            $"  {r.Round,5}   {r.N,5}   {Figure(r.MeanReach, "F4"),17}   {Figure(r.MinReach, "F4"),17}   {Figure(r.CollectiveIntelligence, "N0"),26}   {Figure(r.Exchanges, "N0"),22}\n"));
 
         var full = point.Summary.RoundsToFullCoverage;
         var epsilon = spec.Epsilon > 0 ? string.Create(CultureInfo.InvariantCulture, $" (min reach ≥ {1 - spec.Epsilon:G})") : string.Empty;

@@ -9,6 +9,24 @@ internal static partial class SimulationTable
 {
     private const int MaxTableRows = 40;
 
+    /// <summary>A row per round, every nth past <see cref="MaxTableRows"/> (the last always), and a line saying so.</summary>
+    private static void AppendRounds<T>(StringBuilder text, IReadOnlyList<T> rounds, Func<T, string> row)
+    {
+        var step = Math.Max(1, (rounds.Count + MaxTableRows - 1) / MaxTableRows);
+        for (var i = 0; i < rounds.Count; i++)
+        {
+            if (i % step == 0 || i == rounds.Count - 1)
+            {
+                text.Append(row(rounds[i]));
+            }
+        }
+
+        if (step > 1)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  (every {step}th round of {rounds.Count - 1:N0}; --csv FILE has them all)\n");
+        }
+    }
+
     /// <summary>One run: a row per round (every nth round when there are more than 40), coverage and speed.</summary>
     public static string Run(SimulationResult result, double seconds)
     {
@@ -18,23 +36,8 @@ internal static partial class SimulationTable
             $"GlobalBrain simulation: N = {spec.Experts:N0}, v = {spec.FlowRate:G}, {spec.Mode.Name()}, {SimulationLabels.Topology(spec.Topology)}, {spec.Scenario.Name()} (I = {result.DistinctItems:N0}), seed {spec.Seed}\n");
         text.Append("  round   mean reach   min reach   p50 reach   std reach   collective intelligence     exchanges   bytes exchanged\n");
         var rounds = result.Rounds;
-        var step = Math.Max(1, (rounds.Count + MaxTableRows - 1) / MaxTableRows);
-        for (var i = 0; i < rounds.Count; i++)
-        {
-            if (i % step != 0 && i != rounds.Count - 1)
-            {
-                continue;
-            }
-
-            var r = rounds[i];
-            text.Append(CultureInfo.InvariantCulture,
-                $"  {r.Round,5}   {r.MeanReach,10:F4}   {r.MinReach,9:F4}   {r.P50Reach,9:F4}   {r.StdReach,9:F4}   {r.CollectiveIntelligence,23:N0}   {r.Exchanges,11:N0}   {r.BytesExchanged,15:N0}\n");
-        }
-
-        if (step > 1)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"  (every {step}th round of {rounds.Count - 1:N0}; --csv FILE has them all)\n");
-        }
+        AppendRounds(text, rounds, r => string.Create(CultureInfo.InvariantCulture,
+            $"  {r.Round,5}   {r.MeanReach,10:F4}   {r.MinReach,9:F4}   {r.P50Reach,9:F4}   {r.StdReach,9:F4}   {r.CollectiveIntelligence,23:N0}   {r.Exchanges,11:N0}   {r.BytesExchanged,15:N0}\n"));
 
         var exchanges = rounds.Sum(r => r.Exchanges);
         text.Append(result.RoundsToFullCoverage is { } full
