@@ -35,9 +35,13 @@ public interface IExpertGrain : IGrainWithIntegerKey
     [Alias("Learn")]
     Task LearnAsync(KnowledgeDelta delta);
 
-    /// <summary>Push-pull: merges the caller's shard and answers with this expert's (merged) shard.</summary>
+    /// <summary>Push-pull in one call: merges the caller's shard and answers with what the caller lacks (an empty shard when nothing).</summary>
     [Alias("Exchange")]
     Task<ShardSnapshot> ExchangeAsync(ShardSnapshot incoming);
+
+    /// <summary>This expert's shard unless its digest equals <paramref name="digest"/> (then null: the caller knows the same).</summary>
+    [Alias("Offer")]
+    Task<ShardSnapshot?> OfferAsync(ulong digest);
 
     /// <summary>Push: merges the caller's shard.</summary>
     [Alias("Receive")]

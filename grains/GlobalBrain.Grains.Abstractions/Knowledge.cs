@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using GlobalBrain.Domain.Knowledge;
+
 namespace GlobalBrain.Grains;
 
 /// <summary>Knowledge ingested at one expert: exact counts, the UTF-8 bytes and the item hashes of its documents.</summary>
@@ -14,13 +17,39 @@ public sealed record KnowledgeDelta(
 public readonly record struct OriginCount(
     [property: Id(0)] int Origin,
     [property: Id(1)] long Documents,
-    [property: Id(2)] long Tokens);
-
-/// <summary>A copy of an expert's knowledge shard, as exchanged between experts.</summary>
-[GenerateSerializer, Immutable, Alias("GlobalBrain.ShardSnapshot")]
-public sealed record ShardSnapshot([property: Id(0)] byte[] Registers, [property: Id(1)] OriginCount[] Origins)
+    [property: Id(2)] long Tokens)
 {
-    public int WireSize => Registers.Length + (20 * Origins.Length);
+    /// <summary>The origins of <paramref name="shard"/>, in order.</summary>
+    public static OriginCount[] Of(KnowledgeShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        var origins = shard.Origins;
+        var counts = new OriginCount[origins.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = new OriginCount(origins[i].Origin, origins[i].Totals.Documents, origins[i].Totals.Tokens);
+        }
+
+        return counts;
+    }
+
+    /// <summary>The shard of a sketch and these origins (checked: negative totals throw).</summary>
+    public static KnowledgeShard ToShard(HyperLogLog items, OriginCount[] origins)
+    {
+        ArgumentNullException.ThrowIfNull(origins);
+        return KnowledgeShard.FromParts(items, origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
+    }
+}
+
+/// <summary>
+/// An expert's knowledge shard as exchanged between experts: within a silo the immutable shard itself
+/// (no copy), between silos its sparse or dense registers and origin totals (<see cref="KnowledgeShardConverter"/>).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("GlobalBrain.ShardSnapshot")]
+public sealed record ShardSnapshot([property: Id(0)] KnowledgeShard Shard)
+{
+    /// <summary>Bytes the shard occupies on the wire.</summary>
+    public int WireSize => Shard.WireSize;
 }
 
 /// <summary>An expert's view of itself, for the aggregator.</summary>
@@ -30,12 +59,47 @@ public sealed record ExpertReport(
     [property: Id(1)] double Knowledge,
     [property: Id(2)] long OwnDocuments,
     [property: Id(3)] long OwnTokens,
-    [property: Id(4)] byte[]? Registers,
+    [property: Id(4)] HyperLogLog? Items,
     [property: Id(5)] long ExchangesStarted,
     [property: Id(6)] long BytesExchanged,
     [property: Id(7)] string Silo,
     [property: Id(8)] Guid Incarnation,
     [property: Id(9)] long Version);
+
+/// <summary>A HyperLogLog on the wire and in storage: its precision and either its sparse entries, sorted by index ((index &lt;&lt; 6) | rank), or its dense registers.</summary>
+[GenerateSerializer, Immutable, Alias("GlobalBrain.HyperLogLogSurrogate")]
+public readonly record struct HyperLogLogSurrogate(
+    [property: Id(0)] int Precision,
+    [property: Id(1)] ImmutableArray<uint> Entries,
+    [property: Id(2)] ImmutableArray<byte> Registers);
+
+/// <summary>Converts a sketch to its wire form and back; what arrives is checked (a bad entry or register throws).</summary>
+[RegisterConverter]
+public sealed class HyperLogLogConverter : IConverter<HyperLogLog, HyperLogLogSurrogate>
+{
+    public HyperLogLog ConvertFromSurrogate(in HyperLogLogSurrogate surrogate) =>
+        surrogate.Registers.IsDefaultOrEmpty
+            ? HyperLogLog.FromEntries(surrogate.Precision, surrogate.Entries.IsDefault ? [] : surrogate.Entries)
+            : HyperLogLog.FromRegisters(surrogate.Registers);
+
+    public HyperLogLogSurrogate ConvertToSurrogate(in HyperLogLog value) =>
+        new(value.Precision, value.SparseEntries, value.DenseRegisters);
+}
+
+/// <summary>A knowledge shard on the wire: its sketch and its origins' totals.</summary>
+[GenerateSerializer, Immutable, Alias("GlobalBrain.KnowledgeShardSurrogate")]
+public readonly record struct KnowledgeShardSurrogate(
+    [property: Id(0)] HyperLogLog Items,
+    [property: Id(1)] OriginCount[] Origins);
+
+[RegisterConverter]
+public sealed class KnowledgeShardConverter : IConverter<KnowledgeShard, KnowledgeShardSurrogate>
+{
+    public KnowledgeShard ConvertFromSurrogate(in KnowledgeShardSurrogate surrogate) => OriginCount.ToShard(surrogate.Items, surrogate.Origins ?? []);
+
+    public KnowledgeShardSurrogate ConvertToSurrogate(in KnowledgeShard value) =>
+        new(value.Items, OriginCount.Of(value));
+}
 
 /// <summary>The cluster's collective-intelligence metrics (DESIGN.md, "Metrics").</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.ClusterMetrics")]

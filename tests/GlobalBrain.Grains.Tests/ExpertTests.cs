@@ -7,24 +7,49 @@ namespace GlobalBrain.Grains.Tests;
 public sealed class ExpertTests(ClusterFixture fixture)
 {
     [Fact]
-    public async Task Exchange_MergesBothWays_AndIsIdempotent()
+    public async Task Exchange_MergesWhatTheCallerSent_RepliesWithWhatItLacks_AndIsIdempotent()
     {
+        // Through the client: the shards cross the wire in their sparse form and come back checked.
+        // The experts gossip meanwhile (v = 10), so what an expert holds may only grow between two looks.
         var expert = fixture.Client.GetGrain<IExpertGrain>(ClusterFixture.Experts - 1);
         var precision = (await fixture.Client.GetGrain<IAggregatorGrain>(0).GetSettingsAsync()).Precision;
-        var incoming = new KnowledgeShard(precision);
-        incoming.Learn(origin: 1000, documents: 3, tokens: 42, KnowledgeItems.Hash([1, 2, 3, 4, 5, 6, 7]));
-        var snapshot = new ShardSnapshot(incoming.Items.Registers, [new OriginCount(1000, 3, 42)]);
+        var incoming = KnowledgeShard.Empty(precision).Learn(origin: 1000, documents: 3, tokens: 42, KnowledgeItems.Hash([1, 2, 3, 4, 5, 6, 7]));
+        Assert.True(incoming.Items.IsSparse);
+        var before = (await expert.ShareAsync()).Shard;
 
-        var reply = await expert.ExchangeAsync(snapshot);
-        var again = await expert.ExchangeAsync(snapshot);
+        var reply = (await expert.ExchangeAsync(new ShardSnapshot(incoming))).Shard;
+        var again = (await expert.ExchangeAsync(new ShardSnapshot(incoming))).Shard;
+        var after = (await expert.ShareAsync()).Shard;
 
-        // The reply holds what the caller sent (push) and is the expert's whole shard (pull).
-        Assert.Contains(reply.Origins, o => o == new OriginCount(1000, 3, 42));
-        var replied = KnowledgeShard.FromParts(reply.Registers, reply.Origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
-        Assert.True(replied.Clone().Merge(incoming) is false, "the reply must already contain the pushed items");
-        var repeated = KnowledgeShard.FromParts(again.Registers, again.Origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
-        Assert.True(replied.ContentEquals(repeated) || repeated.Clone().Merge(replied) is false, "a repeated exchange must not lose or double anything");
-        Assert.Equal(replied.TotalsOf(1000), repeated.TotalsOf(1000));
+        // The expert holds what the caller sent, counted once however often it was sent.
+        Assert.Same(after, after.Merge(incoming));
+        Assert.Equal(new OriginTotals(3, 42), after.TotalsOf(1000));
+
+        // The reply is what the caller lacked: with it the caller knows at least what the expert knew before.
+        var caller = incoming.Merge(reply);
+        Assert.Same(caller, caller.Merge(before));
+        Assert.Same(after, after.Merge(caller));
+        Assert.True(reply.TotalsOf(1000) == default, "the reply repeats what the caller sent");
+        Assert.True(again.WireSize <= reply.WireSize, $"the second reply ({again.WireSize} bytes) carries more than the first ({reply.WireSize})");
+    }
+
+    [Fact]
+    public async Task Offer_AnswersNothingForTheSameDigest_AndTheShardOtherwise()
+    {
+        var expert = fixture.Client.GetGrain<IExpertGrain>(ClusterFixture.Experts - 2);
+        var precision = (await fixture.Client.GetGrain<IAggregatorGrain>(0).GetSettingsAsync()).Precision;
+        var stranger = KnowledgeShard.Empty(precision).Learn(origin: 1001, documents: 1, tokens: 7, KnowledgeItems.Hash([9, 8, 7, 6, 5]));
+
+        var offered = await expert.OfferAsync(stranger.Digest);
+        Assert.NotNull(offered);
+
+        // Equal digests mean equal shards; the expert may have learned more since (v = 10): then it answers with that.
+        var again = await expert.OfferAsync(offered.Shard.Digest);
+        Assert.True(again is null || !again.Shard.ContentEquals(offered.Shard), "an offer with the expert's own digest carried the same shard back");
+        if (again is not null)
+        {
+            Assert.Same(again.Shard, again.Shard.Merge(offered.Shard));
+        }
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class LedgerImage
 /// (<see cref="IsStored"/>). (2) The expert's own totals are its alone: gossip about it never raises
 /// them (<see cref="Merge"/> skips its origin), so a batch counted in memory, gossiped and then lost
 /// with a failed write is counted again only when it is learned again. (3) What it gossips of itself is
-/// only what is stored (<see cref="GossipOrigins"/>), so no peer holds a count of it that storage may
+/// only what is stored (<see cref="GossipShard"/>), so no peer holds a count of it that storage may
 /// still lose. Storage itself decides between a write that timed out and a later one: the expert's writes
 /// carry the version they replace, and a stale one is refused (the expert then starts again from storage).
 /// </remarks>
@@ -50,6 +50,9 @@ public sealed class ExpertLedger
     private readonly Dictionary<Guid, long> _unstored = [];
     private long _change;
     private long _storedChange;
+    private KnowledgeShard? _gossip;
+    private long _gossipChange;
+    private OriginTotals _gossipOwn;
 
     /// <param name="shard">The stored shard (its own origin is the stored own totals).</param>
     public ExpertLedger(int self, KnowledgeShard shard, BatchWindow window)
@@ -64,7 +67,8 @@ public sealed class ExpertLedger
 
     public int Self { get; }
 
-    public KnowledgeShard Shard { get; }
+    /// <summary>The shard as known now (immutable: each change replaces it).</summary>
+    public KnowledgeShard Shard { get; private set; }
 
     public BatchWindow Window { get; }
 
@@ -88,7 +92,7 @@ public sealed class ExpertLedger
             return _unstored.ContainsKey(batch) ? LearnOutcome.Pending : LearnOutcome.Stored;
         }
 
-        Shard.Learn(Self, documents, tokens, itemHashes);
+        Shard = Shard.Learn(Self, documents, tokens, itemHashes);
         Window.Add(batch, nowTicks);
         _change++;
         _unstored[batch] = _change;
@@ -102,29 +106,31 @@ public sealed class ExpertLedger
     public bool Merge(KnowledgeShard incoming)
     {
         ArgumentNullException.ThrowIfNull(incoming);
-        if (!Shard.Merge(incoming, except: Self))
+        var merged = Shard.Merge(incoming, except: Self);
+        if (ReferenceEquals(merged, Shard))
         {
             return false;
         }
 
+        Shard = merged;
         _change++;
         return true;
     }
 
-    /// <summary>The origins to gossip: every origin as known, this expert's own as stored.</summary>
-    public IEnumerable<KeyValuePair<int, OriginTotals>> GossipOrigins()
+    /// <summary>
+    /// What peers get: the shard with this expert's own totals as stored (the shard itself when they are
+    /// the same, which is always so for an expert that ingested nothing).
+    /// </summary>
+    public KnowledgeShard GossipShard()
     {
-        foreach (var (origin, totals) in Shard.Origins)
+        if (_gossip is null || _gossipChange != _change || _gossipOwn != StoredOwn)
         {
-            if (origin != Self)
-            {
-                yield return KeyValuePair.Create(origin, totals);
-            }
-            else if (StoredOwn != default)
-            {
-                yield return KeyValuePair.Create(origin, StoredOwn);
-            }
+            _gossip = Shard.WithOrigin(Self, StoredOwn);
+            _gossipChange = _change;
+            _gossipOwn = StoredOwn;
         }
+
+        return _gossip;
     }
 
     /// <summary>

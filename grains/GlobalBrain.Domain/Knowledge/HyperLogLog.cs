@@ -1,211 +1,376 @@
+using System.Collections.Immutable;
+using System.IO.Hashing;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace GlobalBrain.Domain.Knowledge;
 
 /// <summary>
-/// A HyperLogLog sketch over 64-bit hashes with Ertl's (2017) improved estimator, which is
+/// An immutable HyperLogLog sketch over 64-bit hashes with Ertl's (2017) improved estimator, which is
 /// unbiased over the whole range without empirical bias tables or a linear-counting switch.
 /// </summary>
 /// <remarks>
-/// The registers live in a plain byte array that the owner may hand to storage or to the wire
-/// (<see cref="Wrap"/>), so a grain keeps one copy of its shard and never converts it.
-/// Merge is the register-wise maximum: commutative, associative and idempotent.
+/// <para>Sized by what it holds, as Redis and HLL++ do: <b>sparse</b> while fewer than m/4 registers are
+/// set — a sorted array of packed entries, 4 bytes each (index in the high bits, rank in the low 6) —
+/// and <b>dense</b> (one byte per register, m bytes) from then on. The form is a function of the content
+/// (sparse exactly when fewer than m/4 registers are set), so equal sketches have equal forms, and
+/// the estimate is computed from the same register histogram in both: sparse and dense give identical
+/// estimates and merges.</para>
+/// <para>Immutable: adding and merging return a new sketch, or one of the operands when the result
+/// equals it (<see cref="Union"/> returns <paramref name="other"/> itself when it covers this one), so
+/// experts that know the same thing share one object, and the arrays may be handed to storage or the
+/// wire without copying. Merge is the register-wise maximum: commutative, associative and idempotent.</para>
 /// </remarks>
-public sealed class HyperLogLog
+public sealed partial class HyperLogLog
 {
     public const int MinPrecision = 4;
     public const int MaxPrecision = 18;
 
-    private readonly byte[] _registers;
+    /// <summary>Bits of a sparse entry that hold the rank (ranks go up to 64 − p + 1 ≤ 61).</summary>
+    internal const int RankBits = 6;
+    private const uint RankMask = (1u << RankBits) - 1;
 
-    public HyperLogLog(int precision)
+    private static readonly HyperLogLog?[] Empties = new HyperLogLog?[MaxPrecision + 1];
+
+    // Exactly one of the two is set: the sparse entries, sorted by index, or the dense registers.
+    private readonly uint[]? _sparse;
+    private readonly byte[]? _dense;
+
+    // Computed on first use (a race computes the same value twice, harmlessly).
+    private double _estimate = double.NaN;
+    private ulong _digest;
+    private bool _hasDigest;
+
+    private HyperLogLog(int precision, uint[]? sparse, byte[]? dense, int count)
     {
-        ValidatePrecision(precision);
         Precision = precision;
-        _registers = new byte[1 << precision];
+        _sparse = sparse;
+        _dense = dense;
+        Count = count;
     }
 
-    private HyperLogLog(byte[] registers, int precision)
+    /// <summary>The empty sketch of precision <paramref name="precision"/> (one shared instance per precision).</summary>
+    public static HyperLogLog Empty(int precision)
     {
-        _registers = registers;
-        Precision = precision;
+        ValidatePrecision(precision);
+        return Empties[precision] ??= new HyperLogLog(precision, [], null, 0);
     }
 
     /// <summary>Number of index bits p; the sketch has m = 2^p registers.</summary>
     public int Precision { get; }
 
-    public int RegisterCount => _registers.Length;
+    public int RegisterCount => 1 << Precision;
 
-    /// <summary>The live registers (not a copy).</summary>
-    public byte[] Registers => _registers;
+    /// <summary>Registers that are set (non-zero).</summary>
+    public int Count { get; }
+
+    public bool IsSparse => _sparse is not null;
+
+    /// <summary>Bytes the registers occupy (4 per entry when sparse, m when dense): in memory, in storage and on the wire.</summary>
+    public int ByteSize => _sparse is { } s ? s.Length * sizeof(uint) : _dense!.Length;
+
+    /// <summary>The sparse entries, sorted by index (empty when dense): (index &lt;&lt; 6) | rank.</summary>
+    public ImmutableArray<uint> SparseEntries => _sparse is { } s ? ImmutableCollectionsMarshal.AsImmutableArray(s) : [];
+
+    /// <summary>The dense registers (empty when sparse).</summary>
+    public ImmutableArray<byte> DenseRegisters => _dense is { } d ? ImmutableCollectionsMarshal.AsImmutableArray(d) : [];
 
     /// <summary>Relative standard error of the estimate, 1.04/√m.</summary>
     public static double StandardError(int precision) => 1.04 / Math.Sqrt(1 << precision);
 
-    /// <summary>Wraps existing registers without copying them; their length must be a power of two.</summary>
-    public static HyperLogLog Wrap(byte[] registers)
-    {
-        ArgumentNullException.ThrowIfNull(registers);
-        if (registers.Length == 0 || !BitOperations.IsPow2(registers.Length))
-        {
-            throw new ArgumentException($"A HyperLogLog needs a power-of-two number of registers, not {registers.Length}.", nameof(registers));
-        }
+    /// <summary>Largest number of set registers the sparse form holds: from m/4 on, dense is no larger.</summary>
+    public static int SparseLimit(int precision) => (1 << precision) / 4;
 
-        var precision = BitOperations.Log2((uint)registers.Length);
-        ValidatePrecision(precision);
-        var maxRank = 64 - precision + 1;
-        foreach (var r in registers)
+    /// <summary>The register at <paramref name="index"/>.</summary>
+    public byte this[int index]
+    {
+        get
         {
-            if (r > maxRank)
+            ArgumentOutOfRangeException.ThrowIfNegative(index);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, RegisterCount);
+            if (_dense is { } dense)
             {
-                throw new ArgumentException($"Register value {r} exceeds the maximum rank {maxRank} for precision {precision}.", nameof(registers));
+                return dense[index];
+            }
+
+            var found = BinarySearch(_sparse!, (uint)index);
+            return found >= 0 ? (byte)(_sparse![found] & RankMask) : (byte)0;
+        }
+    }
+
+    /// <summary>A sketch of these registers (one byte each, length 2^p); dense or sparse by their content. The array is copied.</summary>
+    public static HyperLogLog FromRegisters(ReadOnlySpan<byte> registers) => FromRegisters(registers.ToArray(), nameof(registers));
+
+    /// <summary>A sketch of these dense registers, which it keeps without copying when it stays dense (the caller must not change them).</summary>
+    public static HyperLogLog FromRegisters(ImmutableArray<byte> registers) =>
+        FromRegisters(ImmutableCollectionsMarshal.AsArray(registers) ?? [], nameof(registers));
+
+    /// <summary>A sketch of these sparse entries (sorted by index, one per index), kept without copying when they stay sparse.</summary>
+    public static HyperLogLog FromEntries(int precision, ImmutableArray<uint> entries)
+    {
+        ValidatePrecision(precision);
+        var array = ImmutableCollectionsMarshal.AsArray(entries) ?? [];
+        var maxRank = MaxRank(precision);
+        var m = 1u << precision;
+        for (var i = 0; i < array.Length; i++)
+        {
+            var e = array[i];
+            var rank = e & RankMask;
+            if (rank == 0 || rank > maxRank || (e >> RankBits) >= m)
+            {
+                throw new ArgumentException($"Sparse entry {i} (0x{e:X}) is not an index below {m} with a rank from 1 to {maxRank}.", nameof(entries));
+            }
+
+            if (i > 0 && (array[i - 1] >> RankBits) >= (e >> RankBits))
+            {
+                throw new ArgumentException($"Sparse entries must be sorted by index, one per index: entry {i} (index {e >> RankBits}) follows index {array[i - 1] >> RankBits}.", nameof(entries));
             }
         }
 
-        return new HyperLogLog(registers, precision);
+        return array.Length == 0 ? Empty(precision) : Canonical(precision, array, array.Length);
     }
 
-    public HyperLogLog Clone() => new((byte[])_registers.Clone(), Precision);
-
-    /// <summary>Adds one item by its 64-bit hash. Returns true when a register changed.</summary>
-    public bool Add(ulong hash)
+    /// <summary>Adds items by their 64-bit hashes: this sketch when none raises a register, a new one otherwise.</summary>
+    public HyperLogLog Add(ReadOnlySpan<ulong> hashes)
     {
+        if (hashes.IsEmpty)
+        {
+            return this;
+        }
+
         var p = Precision;
-        var index = (int)(hash >> (64 - p));
-        // The rank of the remaining q = 64 - p bits: position of the first 1, or q + 1 if none.
-        var rest = hash << p;
-        var rank = rest == 0 ? 64 - p + 1 : BitOperations.LeadingZeroCount(rest) + 1;
-        ref var register = ref _registers[index];
-        if (rank > register)
+        if (_dense is { } dense)
         {
-            register = (byte)rank;
-            return true;
+            var i = 0;
+            while (i < hashes.Length && RankOf(hashes[i], p) <= dense[IndexOf(hashes[i], p)])
+            {
+                i++;
+            }
+
+            if (i == hashes.Length)
+            {
+                return this;
+            }
+
+            var raised = (byte[])dense.Clone();
+            var count = Count;
+            for (; i < hashes.Length; i++)
+            {
+                ref var register = ref raised[IndexOf(hashes[i], p)];
+                var rank = RankOf(hashes[i], p);
+                if (rank > register)
+                {
+                    count += register == 0 ? 1 : 0;
+                    register = rank;
+                }
+            }
+
+            return new HyperLogLog(p, null, raised, count);
         }
 
-        return false;
-    }
-
-    public void AddRange(ReadOnlySpan<ulong> hashes)
-    {
-        foreach (var h in hashes)
+        // Sparse: the new entries sorted, one per index with its highest rank, then joined with these.
+        var added = new uint[hashes.Length];
+        for (var i = 0; i < hashes.Length; i++)
         {
-            Add(h);
-        }
-    }
-
-    /// <summary>Register-wise maximum with <paramref name="other"/>. Returns true when this sketch changed.</summary>
-    public bool Merge(ReadOnlySpan<byte> other)
-    {
-        if (other.Length != _registers.Length)
-        {
-            throw new ArgumentException(
-                $"Cannot merge a sketch of {other.Length} registers into one of {_registers.Length}: both sides need the same precision.",
-                nameof(other));
+            added[i] = ((uint)IndexOf(hashes[i], p) << RankBits) | RankOf(hashes[i], p);
         }
 
-        return MaxInto(_registers, other);
+        Array.Sort(added);
+        var unique = 0;
+        for (var i = 0; i < added.Length; i++)
+        {
+            // Sorted by (index, rank): the last entry of an index holds its highest rank.
+            if (unique > 0 && (added[unique - 1] >> RankBits) == (added[i] >> RankBits))
+            {
+                added[unique - 1] = added[i];
+            }
+            else
+            {
+                added[unique++] = added[i];
+            }
+        }
+
+        return Union(FromSortedUnique(p, added, unique));
     }
 
-    public bool Merge(HyperLogLog other)
+    /// <summary>Adds one item by its 64-bit hash.</summary>
+    public HyperLogLog Add(ulong hash) => Add([hash]);
+
+    /// <summary>The register-wise maximum of both: this sketch when it covers <paramref name="other"/>, <paramref name="other"/> when that covers this one, a new one otherwise.</summary>
+    public HyperLogLog Union(HyperLogLog other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return Merge(other._registers);
+        RequireSamePrecision(other);
+        if (ReferenceEquals(this, other) || other.Count == 0)
+        {
+            return this;
+        }
+
+        if (Count == 0)
+        {
+            return other;
+        }
+
+        return (_sparse, other._sparse) switch
+        {
+            ({ } a, { } b) => UnionSparse(a, b, other),
+            (null, null) => UnionDense(_dense!, other._dense!, other),
+            ({ } a, null) => UnionSparseDense(a, other),
+            (null, { } b) => UnionSparseDense(b, this),
+        };
+    }
+
+    /// <summary>True when every register of <paramref name="other"/> is at most this one's: merging it changes nothing.</summary>
+    public bool Covers(HyperLogLog other) => ReferenceEquals(Union(other), this);
+
+    /// <summary>
+    /// What <paramref name="peer"/> lacks: the registers where this sketch is higher (others empty), so
+    /// that <c>peer.Union(Missing(peer))</c> equals <c>peer.Union(this)</c>. Empty when the peer covers this.
+    /// </summary>
+    public HyperLogLog Missing(HyperLogLog peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        RequireSamePrecision(peer);
+        if (_dense is { } dense)
+        {
+            var entries = new List<uint>();
+            for (var i = 0; i < dense.Length; i++)
+            {
+                if (dense[i] != 0 && dense[i] > peer[i])
+                {
+                    entries.Add(((uint)i << RankBits) | dense[i]);
+                }
+            }
+
+            return entries.Count == 0 ? Empty(Precision) : Canonical(Precision, [.. entries], entries.Count);
+        }
+
+        var sparse = _sparse!;
+        var missing = new uint[sparse.Length];
+        var n = 0;
+        foreach (var e in sparse)
+        {
+            if ((e & RankMask) > peer[(int)(e >> RankBits)])
+            {
+                missing[n++] = e;
+            }
+        }
+
+        return n == 0 ? Empty(Precision) : FromSortedUnique(Precision, missing, n);
     }
 
     /// <summary>Estimated number of distinct items added.</summary>
-    public double Estimate() => Estimate(_registers);
-
-    /// <summary>Ertl's improved raw estimator ("New cardinality estimation algorithms for HyperLogLog sketches", 2017, Algorithm 6).</summary>
-    public static double Estimate(ReadOnlySpan<byte> registers)
+    public double Estimate()
     {
-        var m = registers.Length;
-        var p = BitOperations.Log2((uint)m);
-        var q = 64 - p;
-        Span<int> histogram = stackalloc int[66];
-        foreach (var r in registers)
+        if (double.IsNaN(_estimate))
         {
-            histogram[r]++;
-        }
-
-        double z = m * Tau(1.0 - (double)histogram[q + 1] / m);
-        for (var k = q; k >= 1; k--)
-        {
-            z = 0.5 * (z + histogram[k]);
-        }
-
-        z += m * Sigma((double)histogram[0] / m);
-        if (double.IsPositiveInfinity(z))
-        {
-            return 0; // every register is empty
-        }
-
-        const double alphaInfinity = 0.72134752044448170368; // 1 / (2 ln 2)
-        return alphaInfinity * m * (double)m / z;
-    }
-
-    private static double Sigma(double x)
-    {
-        if (x == 1.0)
-        {
-            return double.PositiveInfinity;
-        }
-
-        double y = 1.0, z = x, previous;
-        do
-        {
-            x *= x;
-            previous = z;
-            z += x * y;
-            y += y;
-        }
-        while (z != previous);
-        return z;
-    }
-
-    private static double Tau(double x)
-    {
-        if (x == 0.0 || x == 1.0)
-        {
-            return 0.0;
-        }
-
-        double y = 1.0, z = 1.0 - x, previous;
-        do
-        {
-            x = Math.Sqrt(x);
-            previous = z;
-            y *= 0.5;
-            z -= Math.Pow(1.0 - x, 2) * y;
-        }
-        while (z != previous);
-        return z / 3.0;
-    }
-
-    /// <summary>Element-wise maximum of <paramref name="target"/> and <paramref name="source"/> into target.</summary>
-    internal static bool MaxInto(Span<byte> target, ReadOnlySpan<byte> source)
-    {
-        var changed = false;
-        var i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var t = MemoryMarshal.Cast<byte, Vector<byte>>(target);
-            var s = MemoryMarshal.Cast<byte, Vector<byte>>(source);
-            for (; i < t.Length; i++)
+            Span<int> histogram = stackalloc int[66];
+            if (_dense is { } dense)
             {
-                var max = Vector.Max(t[i], s[i]);
-                changed |= max != t[i];
-                t[i] = max;
+                foreach (var r in dense)
+                {
+                    histogram[r]++;
+                }
+            }
+            else
+            {
+                histogram[0] = RegisterCount - _sparse!.Length;
+                foreach (var e in _sparse)
+                {
+                    histogram[(int)(e & RankMask)]++;
+                }
             }
 
-            i *= Vector<byte>.Count;
+            _estimate = Estimate(histogram, RegisterCount);
         }
 
-        for (; i < target.Length; i++)
+        return _estimate;
+    }
+
+    /// <summary>A 64-bit hash of the content (equal sketches have equal digests): for exchanges that skip what is already equal, and for sharing equal sketches.</summary>
+    public ulong Digest
+    {
+        get
         {
-            if (source[i] > target[i])
+            if (!_hasDigest)
             {
-                target[i] = source[i];
+                var bytes = _sparse is { } s ? MemoryMarshal.AsBytes(s.AsSpan()) : _dense;
+                _digest = XxHash3.HashToUInt64(bytes, seed: Precision);
+                _hasDigest = true;
+            }
+
+            return _digest;
+        }
+    }
+
+    /// <summary>Same precision and same registers.</summary>
+    public bool ContentEquals(HyperLogLog other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        if (Precision != other.Precision || Count != other.Count || IsSparse != other.IsSparse)
+        {
+            return false;
+        }
+
+        return _sparse is { } s ? s.AsSpan().SequenceEqual(other._sparse) : _dense.AsSpan().SequenceEqual(other._dense);
+    }
+
+    /// <summary>Writes all m registers into <paramref name="registers"/>.</summary>
+    public void CopyTo(Span<byte> registers)
+    {
+        if (registers.Length != RegisterCount)
+        {
+            throw new ArgumentException($"Need {RegisterCount} registers, got {registers.Length}.", nameof(registers));
+        }
+
+        if (_dense is { } dense)
+        {
+            dense.CopyTo(registers);
+            return;
+        }
+
+        registers.Clear();
+        foreach (var e in _sparse!)
+        {
+            registers[(int)(e >> RankBits)] = (byte)(e & RankMask);
+        }
+    }
+
+    /// <summary>All m registers, one byte each (a new array).</summary>
+    public byte[] ToRegisters()
+    {
+        var registers = new byte[RegisterCount];
+        CopyTo(registers);
+        return registers;
+    }
+
+    /// <summary>Raises <paramref name="registers"/> (m bytes, one per register) to at least this sketch's; true when any rose.</summary>
+    public bool MaxInto(Span<byte> registers)
+    {
+        if (registers.Length != RegisterCount)
+        {
+            throw new ArgumentException($"Cannot merge a sketch of {RegisterCount} registers into {registers.Length}: both sides need the same precision.", nameof(registers));
+        }
+
+        if (_dense is { } dense)
+        {
+            return MaxInto(registers, dense);
+        }
+
+        var changed = false;
+        foreach (var e in _sparse!)
+        {
+            ref var r = ref registers[(int)(e >> RankBits)];
+            var rank = (byte)(e & RankMask);
+            if (rank > r)
+            {
+                r = rank;
                 changed = true;
             }
         }
@@ -213,12 +378,47 @@ public sealed class HyperLogLog
         return changed;
     }
 
-    private static void ValidatePrecision(int precision)
+    /// <summary>Ertl's improved raw estimator over dense registers ("New cardinality estimation algorithms for HyperLogLog sketches", 2017, Algorithm 6).</summary>
+    public static double Estimate(ReadOnlySpan<byte> registers)
+    {
+        Span<int> histogram = stackalloc int[66];
+        foreach (var r in registers)
+        {
+            histogram[r]++;
+        }
+
+        return Estimate(histogram, registers.Length);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int IndexOf(ulong hash, int p) => (int)(hash >> (64 - p));
+
+    /// <summary>The rank of the q = 64 − p bits after the index: position of the first 1, or q + 1 if none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static byte RankOf(ulong hash, int p)
+    {
+        var rest = hash << p;
+        return (byte)(rest == 0 ? 64 - p + 1 : BitOperations.LeadingZeroCount(rest) + 1);
+    }
+
+    internal static int MaxRank(int precision) => 64 - precision + 1;
+
+    internal static void ValidatePrecision(int precision)
     {
         if (precision is < MinPrecision or > MaxPrecision)
         {
             throw new ArgumentOutOfRangeException(nameof(precision), precision,
                 $"HyperLogLog precision must be between {MinPrecision} and {MaxPrecision}.");
+        }
+    }
+
+    private void RequireSamePrecision(HyperLogLog other)
+    {
+        if (other.Precision != Precision)
+        {
+            throw new ArgumentException(
+                $"Cannot merge a sketch of {other.RegisterCount} registers into one of {RegisterCount}: both sides need the same precision.",
+                nameof(other));
         }
     }
 }

@@ -1,3 +1,8 @@
+using System.Buffers.Binary;
+using System.Collections.Immutable;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+
 namespace GlobalBrain.Domain.Knowledge;
 
 /// <summary>Exact documents and tokens ingested at one origin expert.</summary>
@@ -8,31 +13,48 @@ public readonly record struct OriginTotals(long Documents, long Tokens)
         new(Math.Max(a.Documents, b.Documents), Math.Max(a.Tokens, b.Tokens));
 }
 
+/// <summary>One origin's totals inside a shard.</summary>
+public readonly record struct OriginEntry(int Origin, OriginTotals Totals);
+
 /// <summary>
 /// What one expert knows: a HyperLogLog of knowledge items and a per-origin G-counter of exact
-/// document and token totals. <see cref="Merge(KnowledgeShard)"/> is a CRDT join (commutative, associative,
+/// document and token totals. <see cref="Merge(KnowledgeShard, int?)"/> is a CRDT join (commutative, associative,
 /// idempotent), so gossip in any order, with duplicates and retries, converges to the union.
 /// </summary>
+/// <remarks>
+/// Immutable, like its sketch: <see cref="Learn"/> and <see cref="Merge(KnowledgeShard, int?)"/> return a new
+/// shard, or an operand when the join equals it (this shard when nothing changes, <c>other</c> when it
+/// covers this one), so after knowledge has spread the experts of a silo share one shard object
+/// instead of holding N copies, and a shard goes to storage or the wire without copying.
+/// </remarks>
 public sealed class KnowledgeShard
 {
-    private readonly Dictionary<int, OriginTotals> _origins;
+    // Sorted by origin, one entry per origin.
+    private readonly OriginEntry[] _origins;
+    private ulong _digest;
+    private bool _hasDigest;
 
-    public KnowledgeShard(int precision)
-        : this(new HyperLogLog(precision), new Dictionary<int, OriginTotals>())
-    {
-    }
-
-    private KnowledgeShard(HyperLogLog items, Dictionary<int, OriginTotals> origins)
+    private KnowledgeShard(HyperLogLog items, OriginEntry[] origins)
     {
         Items = items;
         _origins = origins;
+        foreach (var o in origins)
+        {
+            Documents += o.Totals.Documents;
+            Tokens += o.Totals.Tokens;
+        }
     }
 
-    /// <summary>Rebuilds a shard from stored parts; the registers are used as they are, not copied.</summary>
-    public static KnowledgeShard FromParts(byte[] registers, IEnumerable<KeyValuePair<int, OriginTotals>> origins)
+    /// <summary>The shard that knows nothing, at precision <paramref name="precision"/>.</summary>
+    public static KnowledgeShard Empty(int precision) => new(HyperLogLog.Empty(precision), []);
+
+    /// <summary>Builds a shard from stored or received parts (an origin named twice keeps the join of both).</summary>
+    public static KnowledgeShard FromParts(HyperLogLog items, IEnumerable<KeyValuePair<int, OriginTotals>> origins)
     {
+        ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(origins);
-        var map = new Dictionary<int, OriginTotals>();
+        var entries = new List<OriginEntry>();
+        var sorted = true;
         foreach (var (origin, totals) in origins)
         {
             if (totals.Documents < 0 || totals.Tokens < 0)
@@ -40,98 +62,271 @@ public sealed class KnowledgeShard
                 throw new ArgumentException($"Origin {origin} has negative totals {totals}.", nameof(origins));
             }
 
-            map[origin] = map.TryGetValue(origin, out var seen) ? OriginTotals.Max(seen, totals) : totals;
+            sorted &= entries.Count == 0 || entries[^1].Origin < origin;
+            entries.Add(new OriginEntry(origin, totals));
         }
 
-        return new KnowledgeShard(HyperLogLog.Wrap(registers), map);
+        if (!sorted)
+        {
+            // Out of order or named twice (as received): sorted, each origin once with the join of its totals.
+            var map = new SortedDictionary<int, OriginTotals>();
+            foreach (var (origin, totals) in entries)
+            {
+                map[origin] = map.TryGetValue(origin, out var seen) ? OriginTotals.Max(seen, totals) : totals;
+            }
+
+            entries = [.. map.Select(o => new OriginEntry(o.Key, o.Value))];
+        }
+
+        return new KnowledgeShard(items, [.. entries]);
     }
 
     public HyperLogLog Items { get; }
 
     public int Precision => Items.Precision;
 
-    public IReadOnlyDictionary<int, OriginTotals> Origins => _origins;
+    /// <summary>Every origin this shard has heard of, sorted by origin.</summary>
+    public ImmutableArray<OriginEntry> Origins => ImmutableCollectionsMarshal.AsImmutableArray(_origins);
 
     /// <summary>Exact documents over all origins this shard has heard of.</summary>
-    public long Documents => _origins.Values.Sum(o => o.Documents);
+    public long Documents { get; }
 
     /// <summary>Exact tokens over all origins this shard has heard of.</summary>
-    public long Tokens => _origins.Values.Sum(o => o.Tokens);
+    public long Tokens { get; }
 
     /// <summary>Estimated number of distinct knowledge items held, |K_i|.</summary>
     public double KnowledgeEstimate => Items.Estimate();
 
-    /// <summary>Bytes this shard occupies on the wire (registers plus 20 bytes per origin).</summary>
-    public int WireSize => Items.RegisterCount + (20 * _origins.Count);
+    /// <summary>Bytes this shard occupies on the wire: its sketch (4 bytes per set register when sparse, m when dense) plus 20 bytes per origin.</summary>
+    public int WireSize => Items.ByteSize + (20 * _origins.Length);
 
-    public OriginTotals TotalsOf(int origin) => _origins.GetValueOrDefault(origin);
+    /// <summary>A 64-bit hash of the content: equal shards have equal digests.</summary>
+    public ulong Digest
+    {
+        get
+        {
+            if (!_hasDigest)
+            {
+                var hash = new XxHash3((long)Items.Digest);
+                Span<byte> entry = stackalloc byte[20];
+                foreach (var o in _origins)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(entry, o.Origin);
+                    BinaryPrimitives.WriteInt64LittleEndian(entry[4..], o.Totals.Documents);
+                    BinaryPrimitives.WriteInt64LittleEndian(entry[12..], o.Totals.Tokens);
+                    hash.Append(entry);
+                }
 
-    /// <summary>Records documents ingested at <paramref name="origin"/>; only that origin's owner may call this.</summary>
-    public void Learn(int origin, long documents, long tokens, ReadOnlySpan<ulong> itemHashes)
+                _digest = hash.GetCurrentHashAsUInt64();
+                _hasDigest = true;
+            }
+
+            return _digest;
+        }
+    }
+
+    public OriginTotals TotalsOf(int origin)
+    {
+        var i = IndexOf(_origins, origin);
+        return i >= 0 ? _origins[i].Totals : default;
+    }
+
+    /// <summary>Records documents ingested at <paramref name="origin"/> (only that origin's owner may call this): a new shard.</summary>
+    public KnowledgeShard Learn(int origin, long documents, long tokens, ReadOnlySpan<ulong> itemHashes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(documents);
         ArgumentOutOfRangeException.ThrowIfNegative(tokens);
-        var current = _origins.GetValueOrDefault(origin);
-        _origins[origin] = new OriginTotals(current.Documents + documents, current.Tokens + tokens);
-        Items.AddRange(itemHashes);
+        var current = TotalsOf(origin);
+        return new KnowledgeShard(Items.Add(itemHashes), WithTotals(_origins, origin, new OriginTotals(current.Documents + documents, current.Tokens + tokens), removeDefault: false));
     }
 
-    /// <summary>Joins <paramref name="other"/> into this shard. Returns true when anything changed.</summary>
-    public bool Merge(KnowledgeShard other) => Merge(other, except: null);
+    /// <summary>The same shard with origin <paramref name="origin"/>'s totals set to <paramref name="totals"/> (removed when default).</summary>
+    public KnowledgeShard WithOrigin(int origin, OriginTotals totals)
+    {
+        if (TotalsOf(origin) == totals && (totals != default || IndexOf(_origins, origin) < 0))
+        {
+            return this;
+        }
+
+        return new KnowledgeShard(Items, WithTotals(_origins, origin, totals, removeDefault: true));
+    }
+
+    /// <summary>Joins <paramref name="other"/> into this shard: this one when nothing changes.</summary>
+    public KnowledgeShard Merge(KnowledgeShard other) => Merge(other, except: null);
 
     /// <summary>
-    /// Joins <paramref name="other"/> into this shard, except its totals of origin <paramref name="except"/>
-    /// (an expert's own totals are its own: see <see cref="ExpertLedger"/>). Returns true when anything changed.
+    /// The join with <paramref name="other"/>, except its totals of origin <paramref name="except"/> (an
+    /// expert's own totals are its own: see <see cref="ExpertLedger"/>): this shard when nothing changes,
+    /// <paramref name="other"/> itself when the join equals it, a new one otherwise.
     /// </summary>
-    public bool Merge(KnowledgeShard other, int? except)
+    public KnowledgeShard Merge(KnowledgeShard other, int? except)
     {
         ArgumentNullException.ThrowIfNull(other);
-        var changed = Items.Merge(other.Items);
-        foreach (var (origin, theirs) in other._origins)
+        if (ReferenceEquals(this, other))
         {
-            if (origin == except)
-            {
-                continue;
-            }
+            return this;
+        }
 
-            if (_origins.TryGetValue(origin, out var mine))
+        var items = Items.Union(other.Items);
+        var origins = JoinOrigins(other, except);
+        if (ReferenceEquals(items, Items) && ReferenceEquals(origins, _origins))
+        {
+            return this;
+        }
+
+        var sameItems = ReferenceEquals(items, other.Items) || items.ContentEquals(other.Items);
+        return sameItems && (ReferenceEquals(origins, other._origins) || origins.AsSpan().SequenceEqual(other._origins))
+            ? other
+            : new KnowledgeShard(items, origins);
+    }
+
+    /// <summary>
+    /// What <paramref name="peer"/> lacks: the registers where this shard's sketch is higher and the origins
+    /// whose totals here are higher, so that merging it into the peer equals merging this whole shard.
+    /// </summary>
+    public KnowledgeShard Missing(KnowledgeShard peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        var origins = new List<OriginEntry>();
+        foreach (var o in _origins)
+        {
+            var theirs = peer.TotalsOf(o.Origin);
+            if (o.Totals.Documents > theirs.Documents || o.Totals.Tokens > theirs.Tokens)
             {
-                var joined = OriginTotals.Max(mine, theirs);
-                if (joined != mine)
-                {
-                    _origins[origin] = joined;
-                    changed = true;
-                }
-            }
-            else
-            {
-                _origins[origin] = theirs;
-                changed = true;
+                origins.Add(o);
             }
         }
 
-        return changed;
+        return new KnowledgeShard(Items.Missing(peer.Items), [.. origins]);
     }
 
-    public KnowledgeShard Clone() => new(Items.Clone(), new Dictionary<int, OriginTotals>(_origins));
+    /// <summary>Nothing in it: no register set and no origin.</summary>
+    public bool IsEmpty => Items.Count == 0 && _origins.Length == 0;
 
     /// <summary>Same registers and same origin totals.</summary>
     public bool ContentEquals(KnowledgeShard other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (!Items.Registers.AsSpan().SequenceEqual(other.Items.Registers) || _origins.Count != other._origins.Count)
+        return ReferenceEquals(this, other) || (Items.ContentEquals(other.Items) && _origins.AsSpan().SequenceEqual(other._origins));
+    }
+
+    /// <summary>The joined origins: this shard's array when nothing rises, the other's when the join equals it.</summary>
+    private OriginEntry[] JoinOrigins(KnowledgeShard other, int? except)
+    {
+        var mine = _origins;
+        var theirs = other._origins;
+        if (!Lacks(mine, theirs, except))
         {
-            return false;
+            return mine;
         }
 
-        foreach (var (origin, totals) in _origins)
+        var joined = new List<OriginEntry>(mine.Length + theirs.Length);
+        int i = 0, j = 0;
+        while (i < mine.Length || j < theirs.Length)
         {
-            if (!other._origins.TryGetValue(origin, out var theirs) || theirs != totals)
+            if (j < theirs.Length && theirs[j].Origin == except)
             {
-                return false;
+                j++;
+                continue;
+            }
+
+            if (j == theirs.Length || (i < mine.Length && mine[i].Origin < theirs[j].Origin))
+            {
+                joined.Add(mine[i++]);
+            }
+            else if (i == mine.Length || theirs[j].Origin < mine[i].Origin)
+            {
+                joined.Add(theirs[j++]);
+            }
+            else
+            {
+                joined.Add(new OriginEntry(mine[i].Origin, OriginTotals.Max(mine[i].Totals, theirs[j].Totals)));
+                i++;
+                j++;
             }
         }
 
-        return true;
+        return CollectionsMarshal.AsSpan(joined).SequenceEqual(theirs) ? theirs : [.. joined];
+    }
+
+    /// <summary>True when <paramref name="theirs"/> holds an origin (other than <paramref name="except"/>) above what <paramref name="mine"/> holds.</summary>
+    private static bool Lacks(OriginEntry[] mine, OriginEntry[] theirs, int? except)
+    {
+        var i = 0;
+        foreach (var t in theirs)
+        {
+            if (t.Origin == except)
+            {
+                continue;
+            }
+
+            while (i < mine.Length && mine[i].Origin < t.Origin)
+            {
+                i++;
+            }
+
+            if (i == mine.Length || mine[i].Origin != t.Origin)
+            {
+                return true;
+            }
+
+            var m = mine[i].Totals;
+            if (t.Totals.Documents > m.Documents || t.Totals.Tokens > m.Tokens)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static OriginEntry[] WithTotals(OriginEntry[] origins, int origin, OriginTotals totals, bool removeDefault)
+    {
+        var i = IndexOf(origins, origin);
+        if (i >= 0)
+        {
+            if (totals == default && removeDefault)
+            {
+                return [.. origins.AsSpan(0, i), .. origins.AsSpan(i + 1)];
+            }
+
+            var copy = (OriginEntry[])origins.Clone();
+            copy[i] = new OriginEntry(origin, totals);
+            return copy;
+        }
+
+        if (totals == default && removeDefault)
+        {
+            return origins;
+        }
+
+        var at = ~i;
+        return [.. origins.AsSpan(0, at), new OriginEntry(origin, totals), .. origins.AsSpan(at)];
+    }
+
+    /// <summary>The position of <paramref name="origin"/>, or the bitwise complement of where it would go.</summary>
+    private static int IndexOf(OriginEntry[] origins, int origin)
+    {
+        int low = 0, high = origins.Length - 1;
+        while (low <= high)
+        {
+            var mid = (int)((uint)(low + high) >> 1);
+            var at = origins[mid].Origin;
+            if (at == origin)
+            {
+                return mid;
+            }
+
+            if (at < origin)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return ~low;
     }
 }

@@ -26,7 +26,7 @@ public sealed class AggregatorGrain(
 
     // The union of every sketch seen so far and which version of each expert's sketch it holds:
     // sketches only grow, so a refresh merges only the experts that changed since the last one.
-    private HyperLogLog? _union;
+    private byte[]? _union;
     private Guid[] _incarnations = [];
     private long[] _versions = [];
 
@@ -35,7 +35,7 @@ public sealed class AggregatorGrain(
         var n = experts.Value.Count;
         if (_union is null || _versions.Length != n)
         {
-            _union = new HyperLogLog(knowledge.Value.Precision);
+            _union = new byte[1 << knowledge.Value.Precision];
             _incarnations = new Guid[n];
             _versions = new long[n];
         }
@@ -59,10 +59,7 @@ public sealed class AggregatorGrain(
             for (var i = 0; i < count; i++)
             {
                 var report = reports[i];
-                if (report.Registers is { } registers)
-                {
-                    union.Merge(registers);
-                }
+                report.Items?.MaxInto(union);
 
                 _incarnations[start + i] = report.Incarnation;
                 _versions[start + i] = report.Version;
@@ -74,7 +71,7 @@ public sealed class AggregatorGrain(
             }
         }
 
-        var reach = ReachSummary.Compute(held, union.Estimate());
+        var reach = ReachSummary.Compute(held, HyperLogLog.Estimate(union));
         var silos = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active);
         return new ClusterMetrics(
             n,

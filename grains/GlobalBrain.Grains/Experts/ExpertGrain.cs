@@ -38,6 +38,9 @@ public sealed partial class ExpertGrain(
     private ExchangeDelivery _delivery = null!;
     private int _self;
 
+    /// <summary>Bytes of the digest an offer carries.</summary>
+    private const long DigestSize = sizeof(ulong);
+
     private KnowledgeShard Shard => _ledger.Shard;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -120,7 +123,13 @@ public sealed partial class ExpertGrain(
         ArgumentNullException.ThrowIfNull(incoming);
         // Bytes are counted by the expert that starts an exchange, so that each exchange counts once.
         Merge(incoming);
-        return Task.FromResult(Snapshot());
+        return Task.FromResult(new ShardSnapshot(_ledger.GossipShard().Missing(incoming.Shard)));
+    }
+
+    public Task<ShardSnapshot?> OfferAsync(ulong digest)
+    {
+        var mine = _ledger.GossipShard();
+        return Task.FromResult(mine.Digest == digest ? null : new ShardSnapshot(mine));
     }
 
     public Task<ExpertReport> GetReportAsync(Guid knownIncarnation, long knownVersion)
@@ -141,7 +150,7 @@ public sealed partial class ExpertGrain(
             _estimate,
             own.Documents,
             own.Tokens,
-            unchanged ? null : (byte[])Shard.Items.Registers.Clone(),
+            unchanged ? null : Shard.Items,
             state.State.ExchangesStarted,
             state.State.BytesExchanged,
             silo.SiloAddress.ToParsableString(),
@@ -202,8 +211,10 @@ public sealed partial class ExpertGrain(
     }
 
     /// <summary>
-    /// What the exchange carries to the side that merges it: push, this shard to the peer; pull, the
-    /// peer's shard (fetched now) to this one; push-pull, this shard to the peer, whose answer is merged here.
+    /// What the exchange carries to the side that merges it. Push: this shard to the peer. Pull: the
+    /// peer's shard, fetched now unless its digest equals this one's, merged here. Push-pull: the same
+    /// fetch, then what the peer lacks (<see cref="KnowledgeShard.Missing"/>) sent back to it — once
+    /// both know the same, an exchange carries the 8-byte digest and nothing else.
     /// </summary>
     private async Task<ExchangeMessage> PrepareAsync(IExpertGrain expert, int peer, Domain.Simulation.ExchangeMode mode)
     {
@@ -217,19 +228,34 @@ public sealed partial class ExpertGrain(
                     return pushed.WireSize;
                 });
             case Domain.Simulation.ExchangeMode.Pull:
-                var pulled = await expert.ShareAsync();
+                var pulled = await expert.OfferAsync(_ledger.GossipShard().Digest);
                 return new ExchangeMessage(peer, () =>
                 {
-                    Merge(pulled);
-                    return Task.FromResult((long)pulled.WireSize);
+                    if (pulled is not null)
+                    {
+                        Merge(pulled);
+                    }
+
+                    return Task.FromResult(DigestSize + (long)(pulled?.WireSize ?? 0));
                 });
             case Domain.Simulation.ExchangeMode.PushPull:
-                var outgoing = Snapshot();
+                var offered = await expert.OfferAsync(_ledger.GossipShard().Digest);
                 return new ExchangeMessage(peer, async () =>
                 {
-                    var reply = await expert.ExchangeAsync(outgoing);
-                    Merge(reply);
-                    return outgoing.WireSize + (long)reply.WireSize;
+                    if (offered is null)
+                    {
+                        return DigestSize;
+                    }
+
+                    Merge(offered);
+                    var missing = _ledger.GossipShard().Missing(offered.Shard);
+                    if (missing.IsEmpty)
+                    {
+                        return DigestSize + (long)offered.WireSize;
+                    }
+
+                    await expert.ReceiveAsync(new ShardSnapshot(missing));
+                    return DigestSize + (long)offered.WireSize + missing.WireSize;
                 });
             default:
                 throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown exchange mode");
@@ -272,10 +298,10 @@ public sealed partial class ExpertGrain(
         faults.Reactivate(_self);
     }
 
-    private void Merge(ShardSnapshot snapshot) => _ledger.Merge(ExpertStorage.ShardOf(snapshot.Registers, snapshot.Origins));
+    private void Merge(ShardSnapshot snapshot) => _ledger.Merge(snapshot.Shard);
 
-    /// <summary>What peers get: the sketch, every origin as known, and this expert's own totals as stored.</summary>
-    private ShardSnapshot Snapshot() => new((byte[])Shard.Items.Registers.Clone(), [.. _ledger.GossipOrigins().Select(o => new OriginCount(o.Key, o.Value.Documents, o.Value.Tokens))]);
+    /// <summary>What peers get: the shard, every origin as known, and this expert's own totals as stored (shared, not copied).</summary>
+    private ShardSnapshot Snapshot() => new(_ledger.GossipShard());
 
     // Log event ids 1000–1099: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
     [LoggerMessage(EventId = 1000, Level = LogLevel.Debug, Message = "Expert {Expert} could not exchange with expert {Peer}; it will try again on its next tick")]

@@ -4,8 +4,13 @@ namespace GlobalBrain.Grains.Experts;
 [GenerateSerializer, Alias("GlobalBrain.ExpertState")]
 public sealed class ExpertState
 {
+    /// <summary>The sketch as earlier versions stored it: m dense registers. Read when found, never written again.</summary>
     [Id(0)]
     public byte[]? Registers { get; set; }
+
+    /// <summary>The sketch, sparse or dense as it is (<see cref="HyperLogLogSurrogate"/>): 4 bytes per set register while fewer than m/4 are set.</summary>
+    [Id(10)]
+    public GlobalBrain.Domain.Knowledge.HyperLogLog? Items { get; set; }
 
     /// <summary>Every origin's totals as this expert knows them; its own are the ones it counted.</summary>
     [Id(1)]

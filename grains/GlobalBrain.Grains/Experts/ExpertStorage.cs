@@ -62,22 +62,14 @@ internal sealed partial class ExpertStorage
         ArgumentNullException.ThrowIfNull(knowledge);
         var precision = knowledge.Precision;
         var stored = _state.State;
-        KnowledgeShard shard;
-        if (stored.Registers is { } registers)
+        var items = stored.Items ?? (stored.Registers is { } registers ? HyperLogLog.FromRegisters(registers) : HyperLogLog.Empty(precision));
+        if (items.Precision != precision)
         {
-            if (registers.Length != 1 << precision)
-            {
-                throw new InvalidOperationException(
-                    $"Expert {_self} was stored with {registers.Length} registers but GlobalBrain:Knowledge:Precision = {precision} needs {1 << precision}; keep the precision the knowledge was built with, or clear the storage.");
-            }
-
-            shard = ShardOf(registers, stored.Origins);
-        }
-        else
-        {
-            shard = new KnowledgeShard(precision);
+            throw new InvalidOperationException(
+                $"Expert {_self} was stored with {items.RegisterCount} registers but GlobalBrain:Knowledge:Precision = {precision} needs {1 << precision}; keep the precision the knowledge was built with, or clear the storage.");
         }
 
+        var shard = OriginCount.ToShard(items, stored.Origins);
         var window = new BatchWindow(knowledge.IdempotencyWindow, BatchSegmentSize);
         var now = _time.GetUtcNow().UtcTicks;
         window.LoadOpen(stored.RecentBatchIds, now);
@@ -153,9 +145,6 @@ internal sealed partial class ExpertStorage
         }
     }
 
-    public static KnowledgeShard ShardOf(byte[] registers, OriginCount[] origins) =>
-        KnowledgeShard.FromParts(registers, origins.Select(o => KeyValuePair.Create(o.Origin, new OriginTotals(o.Documents, o.Tokens))));
-
     private async Task<(Guid[] Ids, string? ETag)?> ReadSegmentAsync(BatchSegmentRef reference)
     {
         (Guid[] Ids, string? ETag)? segment;
@@ -192,8 +181,9 @@ internal sealed partial class ExpertStorage
             var image = ledger.Capture();
             var stored = _state.State;
             var window = ledger.Window;
-            stored.Registers = ledger.Shard.Items.Registers;
-            stored.Origins = StoredOriginCounts(ledger.Shard);
+            stored.Registers = null;
+            stored.Items = ledger.Shard.Items;
+            stored.Origins = OriginCount.Of(ledger.Shard);
             stored.RecentBatchIds = [];
             stored.OpenBatchIds = window.OpenBlob();
             stored.OpenBatchesNewest = window.OpenNewestTicks;
@@ -226,19 +216,6 @@ internal sealed partial class ExpertStorage
         }
 
         await DeleteExpiredSegmentsAsync();
-    }
-
-    /// <summary>What the state stores: every origin as known, this expert's own as counted (the write makes them durable).</summary>
-    private static OriginCount[] StoredOriginCounts(KnowledgeShard shard)
-    {
-        var counts = new OriginCount[shard.Origins.Count];
-        var i = 0;
-        foreach (var (origin, totals) in shard.Origins)
-        {
-            counts[i++] = new OriginCount(origin, totals.Documents, totals.Tokens);
-        }
-
-        return counts;
     }
 
     /// <summary>Segments older than the window that the stored state no longer names: best effort (an orphan costs storage, never a count).</summary>

@@ -30,9 +30,7 @@ public sealed class ExpertLedgerTests
     public void Merge_NeverRaisesTheExpertsOwnTotals()
     {
         var ledger = Ledger(self: 1);
-        var peer = new KnowledgeShard(Precision);
-        peer.Learn(1, documents: 50, tokens: 500, []);
-        peer.Learn(2, documents: 3, tokens: 30, []);
+        var peer = KnowledgeShard.Empty(Precision).Learn(1, documents: 50, tokens: 500, []).Learn(2, documents: 3, tokens: 30, []);
 
         ledger.Merge(peer);
 
@@ -47,13 +45,13 @@ public sealed class ExpertLedgerTests
         var batch = Guid.NewGuid();
         ledger.Learn(batch, 2, 20, [1UL], Now);
 
-        Assert.DoesNotContain(ledger.GossipOrigins(), o => o.Key == 0);
+        Assert.DoesNotContain(ledger.GossipShard().Origins, o => o.Origin == 0);
         Assert.Equal(LearnOutcome.Pending, ledger.Learn(batch, 2, 20, [1UL], Now));
 
         ledger.PrepareWrite(Now);
         ledger.Stored(ledger.Capture());
 
-        Assert.Contains(ledger.GossipOrigins(), o => o.Key == 0 && o.Value == new OriginTotals(2, 20));
+        Assert.Contains(ledger.GossipShard().Origins, o => o.Origin == 0 && o.Totals == new OriginTotals(2, 20));
         Assert.True(ledger.IsStored(batch));
         Assert.Equal(LearnOutcome.Stored, ledger.Learn(batch, 2, 20, [1UL], Now));
     }
@@ -120,7 +118,7 @@ public sealed class ExpertLedgerTests
         Assert.All(ids, id => Assert.True(window.Contains(id)));
     }
 
-    private static ExpertLedger Ledger(int self) => new(self, new KnowledgeShard(Precision), new BatchWindow(TimeSpan.FromHours(24), 1024));
+    private static ExpertLedger Ledger(int self) => new(self, KnowledgeShard.Empty(Precision), new BatchWindow(TimeSpan.FromHours(24), 1024));
 
     /// <summary>A batch sent to one expert: its documents, tokens and items never change between attempts.</summary>
     private sealed record Batch(Guid Id, int Expert, int Documents, int Tokens, ulong[] Items);
@@ -256,8 +254,8 @@ public sealed class ExpertLedgerTests
             var image = ledger.Capture();
             var state = new Stored(
                 expert.KnownVersion + 1,
-                (byte[])ledger.Shard.Items.Registers.Clone(),
-                [.. ledger.Shard.Origins],
+                ledger.Shard.Items.ToRegisters(),
+                [.. ledger.Shard.Origins.Select(o => KeyValuePair.Create(o.Origin, o.Totals))],
                 BatchSegment.FromBlob(ledger.Window.OpenBlob()),
                 [.. ledger.Window.Sealed.Select(s => (s.Key, s.NewestTicks))],
                 expert.Segments);
@@ -287,8 +285,7 @@ public sealed class ExpertLedgerTests
         private static void Gossip(Expert from, Expert to)
         {
             var source = Activate(from);
-            var snapshot = KnowledgeShard.FromParts((byte[])source.Shard.Items.Registers.Clone(), source.GossipOrigins().ToList());
-            Activate(to).Merge(snapshot);
+            Activate(to).Merge(source.GossipShard());
         }
 
         private static ExpertLedger Activate(Expert expert)
@@ -299,7 +296,7 @@ public sealed class ExpertLedgerTests
             }
 
             var stored = expert.Storage;
-            var shard = stored is null ? new KnowledgeShard(Precision) : KnowledgeShard.FromParts((byte[])stored.Registers.Clone(), stored.Origins);
+            var shard = stored is null ? KnowledgeShard.Empty(Precision) : KnowledgeShard.FromParts(HyperLogLog.FromRegisters(stored.Registers), stored.Origins);
             var window = new BatchWindow(TimeSpan.FromHours(24), 3);
             if (stored is not null)
             {

@@ -1,3 +1,4 @@
+using CsCheck;
 using GlobalBrain.Domain.Knowledge;
 using Xunit;
 
@@ -11,10 +12,12 @@ public sealed class HyperLogLogTests
     [InlineData(18)]
     public void Estimate_OfEmptySketch_IsZero(int precision)
     {
-        var sketch = new HyperLogLog(precision);
+        var sketch = HyperLogLog.Empty(precision);
 
         Assert.Equal(0.0, sketch.Estimate());
         Assert.Equal(1 << precision, sketch.RegisterCount);
+        Assert.True(sketch.IsSparse);
+        Assert.Equal(0, sketch.ByteSize);
     }
 
     [Theory]
@@ -25,8 +28,7 @@ public sealed class HyperLogLogTests
     {
         // With n far below m the estimator behaves like linear counting, whose relative standard
         // error here is about sqrt(1 / 2m) ≈ 0.55%; 2% is more than three of those.
-        var sketch = new HyperLogLog(14);
-        sketch.AddRange(DistinctHashes(n, seed: 1));
+        var sketch = HyperLogLog.Empty(14).Add(DistinctHashes(n, seed: 1));
 
         var estimate = sketch.Estimate();
 
@@ -45,8 +47,7 @@ public sealed class HyperLogLogTests
     [InlineData(16, 1_000_000)]
     public void Estimate_OfManyDistinctItems_IsWithinThreeStandardErrors(int precision, int n)
     {
-        var sketch = new HyperLogLog(precision);
-        sketch.AddRange(DistinctHashes(n, seed: 42));
+        var sketch = HyperLogLog.Empty(precision).Add(DistinctHashes(n, seed: 42));
 
         var relativeError = Math.Abs(sketch.Estimate() - n) / n;
 
@@ -63,89 +64,192 @@ public sealed class HyperLogLogTests
     }
 
     [Fact]
-    public void Add_OfDuplicates_ChangesNeitherRegistersNorEstimate()
+    public void Add_OfDuplicates_ReturnsTheSameSketch()
     {
         var hashes = DistinctHashes(50_000, seed: 7);
-        var sketch = new HyperLogLog(12);
-        sketch.AddRange(hashes);
-        var registers = (byte[])sketch.Registers.Clone();
+        var sketch = HyperLogLog.Empty(12).Add(hashes);
         var estimate = sketch.Estimate();
 
-        var anyChanged = false;
-        foreach (var h in hashes)
+        foreach (var h in hashes.AsSpan(0, 1_000))
         {
-            anyChanged |= sketch.Add(h);
+            Assert.Same(sketch, sketch.Add(h));
         }
 
-        Assert.False(anyChanged);
-        Assert.Equal(registers, sketch.Registers);
+        Assert.Same(sketch, sketch.Add(hashes));
         Assert.Equal(estimate, sketch.Estimate());
     }
 
     [Fact]
     public void Add_UsesTopBitsAsIndexAndRankOfTheRest()
     {
-        var sketch = new HyperLogLog(4);
+        var sketch = HyperLogLog.Empty(4);
 
         // Index 2 (top four bits 0010), then a 1 right away: rank 1.
-        Assert.True(sketch.Add(0x2800_0000_0000_0000UL));
+        sketch = sketch.Add(0x2800_0000_0000_0000UL);
         // Index 5, then three zeros before the first 1: rank 4.
-        Assert.True(sketch.Add(0x5100_0000_0000_0000UL));
+        sketch = sketch.Add(0x5100_0000_0000_0000UL);
         // Index 3 with all remaining 60 bits zero: rank q + 1 = 61.
-        Assert.True(sketch.Add(0x3000_0000_0000_0000UL));
+        sketch = sketch.Add(0x3000_0000_0000_0000UL);
         // A lower rank never lowers a register.
-        Assert.False(sketch.Add(0x5800_0000_0000_0000UL));
+        Assert.Same(sketch, sketch.Add(0x5800_0000_0000_0000UL));
 
         var expected = new byte[16];
         expected[2] = 1;
         expected[5] = 4;
         expected[3] = 61;
-        Assert.Equal(expected, sketch.Registers);
+        Assert.Equal(expected, sketch.ToRegisters());
+        Assert.Equal(1, sketch[2]);
+        Assert.Equal(0, sketch[0]);
     }
 
     [Fact]
-    public void Merge_EstimatesTheUnion()
+    public void Union_EstimatesTheUnion_AndEqualsTheSketchOfTheUnion()
     {
         var all = DistinctHashes(100_000, seed: 3);
-        var a = new HyperLogLog(14);
-        var b = new HyperLogLog(14);
-        var direct = new HyperLogLog(14);
-        a.AddRange(all.AsSpan(0, 60_000));
-        b.AddRange(all.AsSpan(40_000));
-        direct.AddRange(all);
+        var a = HyperLogLog.Empty(14).Add(all.AsSpan(0, 60_000));
+        var b = HyperLogLog.Empty(14).Add(all.AsSpan(40_000));
+        var direct = HyperLogLog.Empty(14).Add(all);
 
-        Assert.True(a.Merge(b));
+        var union = a.Union(b);
 
-        // The merge of two sketches is exactly the sketch of the union.
-        Assert.Equal(direct.Registers, a.Registers);
-        var relativeError = Math.Abs(a.Estimate() - all.Length) / all.Length;
+        Assert.True(union.ContentEquals(direct));
+        var relativeError = Math.Abs(union.Estimate() - all.Length) / all.Length;
         Assert.True(relativeError <= 3 * HyperLogLog.StandardError(14), $"relative error {relativeError:P3}");
     }
 
-    [Fact]
-    public void Merge_OfASubset_ReportsNoChange()
+    [Theory]
+    [InlineData(10, 100)]
+    [InlineData(10, 10_000)]
+    public void Union_ReturnsTheOperandThatCoversTheOther(int precision, int n)
     {
-        var all = DistinctHashes(10_000, seed: 5);
-        var a = new HyperLogLog(10);
-        var b = new HyperLogLog(10);
-        a.AddRange(all);
-        b.AddRange(all.AsSpan(0, 5_000));
-        var before = (byte[])a.Registers.Clone();
+        var all = DistinctHashes(n, seed: 5);
+        var a = HyperLogLog.Empty(precision).Add(all);
+        var b = HyperLogLog.Empty(precision).Add(all.AsSpan(0, n / 2));
 
-        Assert.False(a.Merge(b));
-        Assert.False(a.Merge(a));
-        Assert.Equal(before, a.Registers);
+        Assert.Same(a, a.Union(b));
+        Assert.Same(a, b.Union(a));
+        Assert.Same(a, a.Union(a));
+        Assert.Same(a, a.Union(HyperLogLog.Empty(precision).Add(all)));
+        Assert.True(a.Covers(b));
+        Assert.False(b.Covers(a));
     }
 
     [Fact]
-    public void Merge_WithDifferentRegisterCount_Throws()
+    public void Union_WithDifferentPrecision_Throws()
     {
-        var a = new HyperLogLog(10);
-        var b = new HyperLogLog(11);
+        var a = HyperLogLog.Empty(10).Add(1UL);
+        var b = HyperLogLog.Empty(11).Add(2UL);
 
-        Assert.Throws<ArgumentException>(() => a.Merge(b));
-        Assert.Throws<ArgumentException>(() => b.Merge(a));
-        Assert.Throws<ArgumentException>(() => a.Merge(new byte[512]));
+        Assert.Throws<ArgumentException>(() => a.Union(b));
+        Assert.Throws<ArgumentException>(() => b.Union(a));
+        Assert.Throws<ArgumentException>(() => a.MaxInto(new byte[512]));
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(8)]
+    [InlineData(12)]
+    public void EverySize_FromEmptyToFull_MatchesTheDenseModel_InRegistersFormAndEstimate(int precision)
+    {
+        // One item at a time from 0 to 4m items: sparse below m/4 set registers, dense from there, and at
+        // every size the same registers and the very same estimate as the dense model (a plain byte array).
+        var m = 1 << precision;
+        var hashes = DistinctHashes(4 * m, seed: (ulong)precision);
+        var model = new byte[m];
+        var sketch = HyperLogLog.Empty(precision);
+        for (var n = 0; n <= hashes.Length; n++)
+        {
+            var set = m - model.AsSpan().Count((byte)0);
+            Assert.Equal(set, sketch.Count);
+            Assert.Equal(set < HyperLogLog.SparseLimit(precision), sketch.IsSparse);
+            Assert.Equal(model, sketch.ToRegisters());
+            Assert.Equal(HyperLogLog.Estimate(model), sketch.Estimate());
+            Assert.Equal(sketch.IsSparse ? 4 * set : m, sketch.ByteSize);
+            if (n == hashes.Length)
+            {
+                break;
+            }
+
+            ModelAdd(model, hashes[n], precision);
+            sketch = sketch.Add(hashes[n]);
+        }
+    }
+
+    [Fact]
+    public void SparseAndDense_GiveTheSameUnionsAndEstimatesAsTheDenseModel()
+    {
+        // Two sketches of random sizes (sparse, dense or one of each) from shared and own items: the
+        // union, Covers, Missing and the estimate agree with the model of byte arrays.
+        var gen = Gen.Int[4, 14].SelectMany(p => Gen.Select(Gen.Const(p), Gen.Int[0, 2 << p], Gen.Int[0, 2 << p], Gen.Int[0, 1 << p], Gen.ULong));
+        gen.Sample((p, ownA, ownB, shared, seed) =>
+        {
+            var hashes = DistinctHashes(ownA + ownB + shared, seed);
+            var aHashes = hashes.AsSpan(0, ownA + shared);
+            var bHashes = hashes.AsSpan(ownA);
+            var a = HyperLogLog.Empty(p).Add(aHashes);
+            var b = HyperLogLog.Empty(p).Add(bHashes);
+            var modelA = new byte[1 << p];
+            var modelB = new byte[1 << p];
+            foreach (var h in aHashes)
+            {
+                ModelAdd(modelA, h, p);
+            }
+
+            foreach (var h in bHashes)
+            {
+                ModelAdd(modelB, h, p);
+            }
+
+            var modelUnion = modelA.Zip(modelB, Math.Max).ToArray();
+            var union = a.Union(b);
+            Assert.Equal(modelUnion, union.ToRegisters());
+            Assert.Equal(HyperLogLog.Estimate(modelUnion), union.Estimate());
+            Assert.True(union.ContentEquals(b.Union(a)));
+            Assert.Equal(union.Digest, b.Union(a).Digest);
+            Assert.Equal(HyperLogLog.Estimate(modelA), a.Estimate());
+            Assert.Equal(modelA.Zip(modelB).All(r => r.First >= r.Second), a.Covers(b));
+
+            var missing = a.Missing(b);
+            Assert.Equal(modelA.Select((r, i) => r > modelB[i] ? r : (byte)0).ToArray(), missing.ToRegisters());
+            Assert.True(b.Union(missing).ContentEquals(union));
+
+            var accumulated = (byte[])modelB.Clone();
+            var rose = a.MaxInto(accumulated);
+            Assert.Equal(modelUnion, accumulated);
+            Assert.Equal(!modelB.SequenceEqual(modelUnion), rose);
+        }, iter: 400);
+    }
+
+    [Fact]
+    public void FromRegistersAndFromEntries_RoundTripEveryForm()
+    {
+        var gen = Gen.Int[4, 12].SelectMany(p => Gen.Select(Gen.Const(p), Gen.Int[0, 2 << p], Gen.ULong));
+        gen.Sample((p, n, seed) =>
+        {
+            var sketch = HyperLogLog.Empty(p).Add(DistinctHashes(n, seed));
+
+            var fromRegisters = HyperLogLog.FromRegisters(sketch.ToRegisters());
+            var fromWire = sketch.IsSparse ? HyperLogLog.FromEntries(p, sketch.SparseEntries) : HyperLogLog.FromRegisters(sketch.DenseRegisters);
+
+            Assert.True(fromRegisters.ContentEquals(sketch));
+            Assert.True(fromWire.ContentEquals(sketch));
+            Assert.Equal(sketch.IsSparse, fromRegisters.IsSparse);
+            Assert.Equal(sketch.Digest, fromWire.Digest);
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void FromEntries_RejectsUnsortedRepeatedAndOutOfRangeEntries()
+    {
+        uint Entry(int index, int rank) => ((uint)index << 6) | (uint)rank;
+
+        Assert.Throws<ArgumentException>(() => HyperLogLog.FromEntries(4, [Entry(3, 1), Entry(2, 1)]));
+        Assert.Throws<ArgumentException>(() => HyperLogLog.FromEntries(4, [Entry(2, 1), Entry(2, 3)]));
+        Assert.Throws<ArgumentException>(() => HyperLogLog.FromEntries(4, [Entry(16, 1)]));
+        Assert.Throws<ArgumentException>(() => HyperLogLog.FromEntries(4, [Entry(1, 0)]));
+        Assert.Throws<ArgumentException>(() => HyperLogLog.FromEntries(4, [Entry(1, 62)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HyperLogLog.FromEntries(3, []));
+        Assert.Equal(61, HyperLogLog.FromEntries(4, [Entry(1, 61)])[1]);
     }
 
     [Theory]
@@ -154,64 +258,73 @@ public sealed class HyperLogLogTests
     [InlineData(17)]
     [InlineData(100)]
     [InlineData(1000)]
-    public void Wrap_RejectsNonPowerOfTwoLengths(int length)
+    public void FromRegisters_RejectsNonPowerOfTwoLengths(int length)
     {
-        Assert.Throws<ArgumentException>(() => HyperLogLog.Wrap(new byte[length]));
+        Assert.Throws<ArgumentException>(() => HyperLogLog.FromRegisters(new byte[length]));
     }
 
     [Theory]
     [InlineData(8)]
     [InlineData(1 << 19)]
-    public void Wrap_RejectsPrecisionOutsideTheSupportedRange(int length)
+    public void FromRegisters_RejectsPrecisionOutsideTheSupportedRange(int length)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => HyperLogLog.Wrap(new byte[length]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HyperLogLog.FromRegisters(new byte[length]));
     }
 
     [Theory]
     [InlineData(4, 62)]
     [InlineData(14, 52)]
     [InlineData(14, 255)]
-    public void Wrap_RejectsRegisterValuesAboveTheMaximumRank(int precision, byte value)
+    public void FromRegisters_RejectsRegisterValuesAboveTheMaximumRank(int precision, byte value)
     {
         var registers = new byte[1 << precision];
         registers[^1] = value;
 
-        Assert.Throws<ArgumentException>(() => HyperLogLog.Wrap(registers));
+        Assert.Throws<ArgumentException>(() => HyperLogLog.FromRegisters(registers));
     }
 
     [Theory]
     [InlineData(4, 61)]
     [InlineData(14, 51)]
-    public void Wrap_AcceptsTheMaximumRank(int precision, byte value)
+    public void FromRegisters_AcceptsTheMaximumRank(int precision, byte value)
     {
         var registers = new byte[1 << precision];
         registers[0] = value;
 
-        var sketch = HyperLogLog.Wrap(registers);
+        var sketch = HyperLogLog.FromRegisters(registers);
 
         Assert.Equal(precision, sketch.Precision);
+        Assert.Equal(value, sketch[0]);
     }
 
     [Fact]
-    public void Wrap_SharesTheArrayAndCloneDoesNot()
+    public void FromRegisters_CopiesASpan_AndAddingNeverChangesTheOriginal()
     {
         var registers = new byte[1 << 6];
-        var sketch = HyperLogLog.Wrap(registers);
-        var clone = sketch.Clone();
+        var sketch = HyperLogLog.FromRegisters(registers.AsSpan());
 
-        sketch.Add(0xFFFF_FFFF_FFFF_FFFFUL);
+        var added = sketch.Add(0xFFFF_FFFF_FFFF_FFFFUL);
 
-        Assert.Same(registers, sketch.Registers);
-        Assert.Equal(1, registers[63]);
-        Assert.Equal(0, clone.Registers[63]);
+        Assert.Equal(0, registers[63]);
+        Assert.Equal(0, sketch[63]);
+        Assert.Equal(1, added[63]);
     }
 
     [Theory]
     [InlineData(3)]
     [InlineData(19)]
-    public void Constructor_RejectsPrecisionOutOfRange(int precision)
+    public void Empty_RejectsPrecisionOutOfRange(int precision)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new HyperLogLog(precision));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HyperLogLog.Empty(precision));
+    }
+
+    /// <summary>The dense model: the register of the hash's top p bits rises to the rank of the rest.</summary>
+    private static void ModelAdd(byte[] model, ulong hash, int precision)
+    {
+        var index = (int)(hash >> (64 - precision));
+        var rest = hash << precision;
+        var rank = (byte)(rest == 0 ? 64 - precision + 1 : System.Numerics.BitOperations.LeadingZeroCount(rest) + 1);
+        model[index] = Math.Max(model[index], rank);
     }
 
     /// <summary>

@@ -19,10 +19,8 @@ public sealed class KnowledgeShardTests
     {
         Pairs.Sample((a, b) =>
         {
-            var ab = a.Build();
-            ab.Merge(b.Build());
-            var ba = b.Build();
-            ba.Merge(a.Build());
+            var ab = a.Build().Merge(b.Build());
+            var ba = b.Build().Merge(a.Build());
 
             Assert.True(ab.ContentEquals(ba));
         }, iter: Iterations);
@@ -33,14 +31,8 @@ public sealed class KnowledgeShardTests
     {
         Triples.Sample((a, b, c) =>
         {
-            var left = a.Build();
-            left.Merge(b.Build());
-            left.Merge(c.Build());
-
-            var bc = b.Build();
-            bc.Merge(c.Build());
-            var right = a.Build();
-            right.Merge(bc);
+            var left = a.Build().Merge(b.Build()).Merge(c.Build());
+            var right = a.Build().Merge(b.Build().Merge(c.Build()));
 
             Assert.True(left.ContentEquals(right));
         }, iter: Iterations);
@@ -51,17 +43,15 @@ public sealed class KnowledgeShardTests
     {
         Pairs.Sample((a, b) =>
         {
+            // Nothing rises: the merge returns the shard itself, unchanged.
             var self = a.Build();
-            Assert.False(self.Merge(a.Build()));
-            Assert.False(self.Merge(self));
+            Assert.Same(self, self.Merge(a.Build()));
+            Assert.Same(self, self.Merge(self));
             Assert.True(self.ContentEquals(a.Build()));
 
-            var ab = a.Build();
-            ab.Merge(b.Build());
-            var once = ab.Clone();
-            Assert.False(ab.Merge(b.Build()));
-            Assert.False(ab.Merge(a.Build()));
-            Assert.True(ab.ContentEquals(once));
+            var ab = a.Build().Merge(b.Build());
+            Assert.Same(ab, ab.Merge(b.Build()));
+            Assert.Same(ab, ab.Merge(a.Build()));
         }, iter: Iterations);
     }
 
@@ -72,16 +62,15 @@ public sealed class KnowledgeShardTests
         {
             var left = a.Build();
             var right = b.Build();
-            var joined = left.Clone();
-            joined.Merge(right);
+            var joined = left.Merge(right);
 
             for (var i = 0; i < joined.Items.RegisterCount; i++)
             {
-                Assert.Equal(Math.Max(left.Items.Registers[i], right.Items.Registers[i]), joined.Items.Registers[i]);
+                Assert.Equal(Math.Max(left.Items[i], right.Items[i]), joined.Items[i]);
             }
 
-            var origins = left.Origins.Keys.Union(right.Origins.Keys).ToHashSet();
-            Assert.Equal(origins, joined.Origins.Keys.ToHashSet());
+            var origins = OriginsOf(left).Union(OriginsOf(right)).ToHashSet();
+            Assert.Equal(origins, OriginsOf(joined).ToHashSet());
             foreach (var origin in origins)
             {
                 var mine = left.TotalsOf(origin);
@@ -97,15 +86,37 @@ public sealed class KnowledgeShardTests
     }
 
     [Fact]
-    public void Merge_ReportsAChangeExactlyWhenTheStateChanged()
+    public void Merge_ReturnsThisShardExactlyWhenNothingChanged_AndTheOtherWhenItCoversThisOne()
     {
         Pairs.Sample((a, b) =>
         {
             var shard = a.Build();
+            var other = b.Build();
 
-            var changed = shard.Merge(b.Build());
+            var merged = shard.Merge(other);
 
-            Assert.Equal(!shard.ContentEquals(a.Build()), changed);
+            Assert.Equal(merged.ContentEquals(a.Build()), ReferenceEquals(merged, shard));
+            if (!ReferenceEquals(merged, shard))
+            {
+                // The join equals the other shard exactly when the other covers this one: then it is shared, not copied.
+                Assert.Equal(merged.ContentEquals(b.Build()), ReferenceEquals(merged, other));
+            }
+        }, iter: Iterations);
+    }
+
+    [Fact]
+    public void Missing_IsWhatThePeerLacks_MergingItEqualsMergingTheWholeShard()
+    {
+        Pairs.Sample((a, b) =>
+        {
+            var shard = a.Build();
+            var peer = b.Build();
+
+            var missing = shard.Missing(peer);
+
+            Assert.True(peer.Merge(missing).ContentEquals(peer.Merge(shard)));
+            Assert.True(missing.WireSize <= shard.WireSize);
+            Assert.Equal(ReferenceEquals(peer.Merge(shard), peer), missing.IsEmpty);
         }, iter: Iterations);
     }
 
@@ -116,28 +127,29 @@ public sealed class KnowledgeShardTests
         gen.Sample((parts, register, origin) =>
         {
             var original = parts.Build();
-            Assert.True(original.ContentEquals(original.Clone()));
+            Assert.True(original.ContentEquals(parts.Build()));
+            Assert.Equal(original.Digest, parts.Build().Digest);
 
-            var registerChanged = original.Clone();
-            ref var r = ref registerChanged.Items.Registers[register];
-            r = r == 0 ? (byte)1 : (byte)(r - 1);
+            var registers = original.Items.ToRegisters();
+            registers[register] = registers[register] == 0 ? (byte)1 : (byte)(registers[register] - 1);
+            var registerChanged = KnowledgeShard.FromParts(HyperLogLog.FromRegisters(registers), parts.Origins);
             Assert.False(original.ContentEquals(registerChanged));
             Assert.False(registerChanged.ContentEquals(original));
+            Assert.NotEqual(original.Digest, registerChanged.Digest);
 
-            var documentsChanged = original.Clone();
-            documentsChanged.Learn(origin, 1, 0, []);
+            var documentsChanged = original.Learn(origin, 1, 0, []);
             Assert.False(original.ContentEquals(documentsChanged));
             Assert.False(documentsChanged.ContentEquals(original));
+            Assert.NotEqual(original.Digest, documentsChanged.Digest);
 
-            var tokensChanged = original.Clone();
-            tokensChanged.Learn(origin, 0, 1, []);
+            var tokensChanged = original.Learn(origin, 0, 1, []);
             Assert.False(original.ContentEquals(tokensChanged));
+            Assert.NotEqual(original.Digest, tokensChanged.Digest);
 
             // A new origin with zero totals is still a difference: it is a different key set.
-            if (!original.Origins.ContainsKey(origin))
+            if (!OriginsOf(original).Contains(origin))
             {
-                var originAdded = original.Clone();
-                originAdded.Learn(origin, 0, 0, []);
+                var originAdded = original.Learn(origin, 0, 0, []);
                 Assert.False(original.ContentEquals(originAdded));
                 Assert.False(originAdded.ContentEquals(original));
             }
@@ -152,13 +164,13 @@ public sealed class KnowledgeShardTests
         gen.Sample((parts, origin, documents, tokens, hashes) =>
         {
             var before = parts.Build();
-            var shard = parts.Build();
 
-            shard.Learn(origin, documents, tokens, hashes);
+            var shard = before.Learn(origin, documents, tokens, hashes);
 
             var previous = before.TotalsOf(origin);
             Assert.Equal(new OriginTotals(previous.Documents + documents, previous.Tokens + tokens), shard.TotalsOf(origin));
-            Assert.Equal(before.Origins.Keys.Append(origin).ToHashSet(), shard.Origins.Keys.ToHashSet());
+            Assert.Equal(OriginsOf(before).Append(origin).ToHashSet(), OriginsOf(shard).ToHashSet());
+            Assert.True(before.ContentEquals(parts.Build()), "learning changed the shard it was called on");
             foreach (var (other, totals) in before.Origins)
             {
                 if (other != origin)
@@ -167,16 +179,14 @@ public sealed class KnowledgeShardTests
                 }
             }
 
-            var expectedItems = before.Items.Clone();
-            expectedItems.AddRange(hashes);
-            Assert.Equal(expectedItems.Registers, shard.Items.Registers);
+            Assert.Equal(before.Items.Add(hashes).ToRegisters(), shard.Items.ToRegisters());
         }, iter: Iterations);
     }
 
     [Fact]
     public void Learn_RejectsNegativeCounts()
     {
-        var shard = new KnowledgeShard(4);
+        var shard = KnowledgeShard.Empty(4);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => shard.Learn(1, -1, 0, []));
         Assert.Throws<ArgumentOutOfRangeException>(() => shard.Learn(1, 0, -1, []));
@@ -189,10 +199,10 @@ public sealed class KnowledgeShardTests
         var gen = Gen.Select(Gen.Int[0, 4], Gen.Long[0, 1_000], Gen.Long[0, 100_000]).Array[0, 30];
         gen.Sample(ops =>
         {
-            var shard = new KnowledgeShard(4);
+            var shard = KnowledgeShard.Empty(4);
             foreach (var (origin, documents, tokens) in ops)
             {
-                shard.Learn(origin, documents, tokens, []);
+                shard = shard.Learn(origin, documents, tokens, []);
             }
 
             long expectedDocuments = 0, expectedTokens = 0;
@@ -224,13 +234,10 @@ public sealed class KnowledgeShardTests
     [Fact]
     public void Merge_OfShardsWithDisjointOrigins_AddsTheirTotals()
     {
-        var a = new KnowledgeShard(6);
-        a.Learn(1, 3, 300, [1UL, 2UL]);
-        a.Learn(2, 4, 400, []);
-        var b = new KnowledgeShard(6);
-        b.Learn(3, 5, 500, [3UL]);
+        var a = KnowledgeShard.Empty(6).Learn(1, 3, 300, [1UL, 2UL]).Learn(2, 4, 400, []);
+        var b = KnowledgeShard.Empty(6).Learn(3, 5, 500, [3UL]);
 
-        Assert.True(a.Merge(b));
+        a = a.Merge(b);
 
         Assert.Equal(12, a.Documents);
         Assert.Equal(1_200, a.Tokens);
@@ -240,13 +247,12 @@ public sealed class KnowledgeShardTests
     [Fact]
     public void Merge_OfTwoObservationsOfOneOrigin_KeepsTheLaterCountsNotTheirSum()
     {
-        var owner = new KnowledgeShard(6);
-        owner.Learn(7, 2, 20, []);
-        var replica = owner.Clone();
-        owner.Learn(7, 3, 30, []);
+        var replica = KnowledgeShard.Empty(6).Learn(7, 2, 20, []);
+        var owner = replica.Learn(7, 3, 30, []);
 
-        Assert.True(replica.Merge(owner));
-        Assert.False(owner.Merge(replica));
+        replica = replica.Merge(owner);
+        Assert.Same(owner, replica);
+        Assert.Same(owner, owner.Merge(KnowledgeShard.Empty(6).Learn(7, 2, 20, [])));
 
         Assert.Equal(new OriginTotals(5, 50), replica.TotalsOf(7));
         Assert.Equal(new OriginTotals(5, 50), owner.TotalsOf(7));
@@ -255,29 +261,26 @@ public sealed class KnowledgeShardTests
     [Fact]
     public void Merge_WithDifferentPrecision_ThrowsAndLeavesTheShardUnchanged()
     {
-        var shard = new KnowledgeShard(6);
-        shard.Learn(1, 1, 10, [42UL]);
-        var before = shard.Clone();
-        var other = new KnowledgeShard(7);
-        other.Learn(2, 1, 10, [43UL]);
+        var shard = KnowledgeShard.Empty(6).Learn(1, 1, 10, [42UL]);
+        var other = KnowledgeShard.Empty(7).Learn(2, 1, 10, [43UL]);
 
         Assert.Throws<ArgumentException>(() => shard.Merge(other));
 
-        Assert.True(shard.ContentEquals(before));
+        Assert.True(shard.ContentEquals(KnowledgeShard.Empty(6).Learn(1, 1, 10, [42UL])));
     }
 
     [Fact]
     public void FromParts_KeepsTheMaximumOfRepeatedOriginsAndRejectsNegativeTotals()
     {
-        var shard = KnowledgeShard.FromParts(new byte[16],
+        var shard = KnowledgeShard.FromParts(HyperLogLog.Empty(4),
         [
             KeyValuePair.Create(1, new OriginTotals(5, 10)),
             KeyValuePair.Create(1, new OriginTotals(3, 40)),
         ]);
 
         Assert.Equal(new OriginTotals(5, 40), shard.TotalsOf(1));
-        Assert.Throws<ArgumentException>(() => KnowledgeShard.FromParts(new byte[16], [KeyValuePair.Create(1, new OriginTotals(-1, 0))]));
-        Assert.Throws<ArgumentException>(() => KnowledgeShard.FromParts(new byte[16], [KeyValuePair.Create(1, new OriginTotals(0, -1))]));
+        Assert.Throws<ArgumentException>(() => KnowledgeShard.FromParts(HyperLogLog.Empty(4), [KeyValuePair.Create(1, new OriginTotals(-1, 0))]));
+        Assert.Throws<ArgumentException>(() => KnowledgeShard.FromParts(HyperLogLog.Empty(4), [KeyValuePair.Create(1, new OriginTotals(0, -1))]));
     }
 
     [Fact]
@@ -307,17 +310,17 @@ public sealed class KnowledgeShardTests
                 }
                 else
                 {
-                    message = shards[sender].Clone();
+                    message = shards[sender];
                     sent[sender].Add(message);
                 }
 
-                shards[receiver].Merge(message);
+                shards[receiver] = shards[receiver].Merge(message);
             }
 
-            var union = new KnowledgeShard(p);
+            var union = KnowledgeShard.Empty(p);
             foreach (var x in parts)
             {
-                union.Merge(x.Build());
+                union = union.Merge(x.Build());
             }
 
             foreach (var shard in shards)
@@ -326,6 +329,8 @@ public sealed class KnowledgeShardTests
             }
         }, iter: Iterations);
     }
+
+    private static IEnumerable<int> OriginsOf(KnowledgeShard shard) => shard.Origins.Select(o => o.Origin);
 
     private static IEnumerable<Delivery> AllPairs(int n) =>
         from sender in Enumerable.Range(0, n)
@@ -342,14 +347,17 @@ public sealed class KnowledgeShardTests
         public static Gen<ShardParts> Gen(int precision)
         {
             var maxRank = (byte)(64 - precision + 1);
-            // Mostly small ranks, as real sketches hold, so that equal registers are common.
+            // Mostly small ranks, as real sketches hold, so that equal registers are common; a third of
+            // the sketches mostly empty, so that sparse sketches (fewer than m/4 set) meet dense ones.
             var register = CsCheck.Gen.Frequency((3, CsCheck.Gen.Byte[0, 3]), (1, CsCheck.Gen.Byte[0, maxRank]));
+            var sparseRegister = CsCheck.Gen.Frequency((12, CsCheck.Gen.Const((byte)0)), (1, CsCheck.Gen.Byte[1, maxRank]));
+            var registers = CsCheck.Gen.Frequency((2, register.Array[1 << precision]), (1, sparseRegister.Array[1 << precision]));
             var origin = CsCheck.Gen.Select(CsCheck.Gen.Int[0, 3], CsCheck.Gen.Long[0, 50], CsCheck.Gen.Long[0, 5_000],
                 (id, documents, tokens) => KeyValuePair.Create(id, new OriginTotals(documents, tokens)));
-            return CsCheck.Gen.Select(register.Array[1 << precision], origin.Array[0, 6], (r, o) => new ShardParts(r, o));
+            return CsCheck.Gen.Select(registers, origin.Array[0, 6], (r, o) => new ShardParts(r, o));
         }
 
-        public KnowledgeShard Build() => KnowledgeShard.FromParts((byte[])Registers.Clone(), Origins);
+        public KnowledgeShard Build() => KnowledgeShard.FromParts(HyperLogLog.FromRegisters(Registers), Origins);
 
         public override string ToString() =>
             $"registers {Convert.ToHexString(Registers)}, origins [{string.Join(", ", Origins.Select(o => $"{o.Key}: {o.Value}"))}]";
