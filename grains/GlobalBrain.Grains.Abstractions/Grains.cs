@@ -55,11 +55,25 @@ public interface IExpertGrain : IGrainWithIntegerKey
     Task<ExpertReport> GetReportAsync(Guid knownIncarnation, long knownVersion);
 }
 
+/// <summary>
+/// One silo's partial aggregator (key: the silo's address): the metrics of the experts active on that
+/// silo, from what they reported to it — it never calls an expert.
+/// </summary>
+[Alias("GlobalBrain.ISiloAggregatorGrain")]
+public interface ISiloAggregatorGrain : IGrainWithStringKey
+{
+    [Alias("GetPartial")]
+    Task<PartialMetrics> GetPartialAsync();
+}
+
 /// <summary>The global collective-intelligence metrics (key 0).</summary>
 [Alias("GlobalBrain.IAggregatorGrain")]
 public interface IAggregatorGrain : IGrainWithIntegerKey
 {
-    /// <summary>Metrics as of now, gathered from every expert (which also wakes any that sleep).</summary>
+    /// <summary>
+    /// Metrics as of now: the silos' partial aggregators merged, and every expert none of them holds
+    /// asked directly (which wakes it), so the figures cover all N experts.
+    /// </summary>
     [Alias("GetMetrics")]
     Task<ClusterMetrics> GetMetricsAsync();
 

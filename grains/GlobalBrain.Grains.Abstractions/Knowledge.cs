@@ -117,7 +117,31 @@ public sealed record ClusterMetrics(
     [property: Id(10)] long Exchanges,
     [property: Id(11)] long BytesExchanged,
     [property: Id(12)] int Silos,
-    [property: Id(13)] DateTimeOffset Timestamp);
+    [property: Id(13)] DateTimeOffset Timestamp)
+{
+    /// <summary>When the last batch was learned (stored) anywhere in the cluster; null before any.</summary>
+    [Id(14)]
+    public DateTimeOffset? LastLearned { get; init; }
+
+    /// <summary>Experts this pass had to wake (ask directly) because no silo's partial aggregator held them.</summary>
+    [Id(15)]
+    public int Woken { get; init; }
+}
+
+/// <summary>
+/// One silo's part of the cluster metrics, from the experts active on it (they report every change to
+/// their silo's board, so this is computed without asking any of them).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("GlobalBrain.PartialMetrics")]
+public sealed record PartialMetrics(
+    [property: Id(0)] string Silo,
+    [property: Id(1)] int[] Experts,
+    [property: Id(2)] double[] Knowledge,
+    [property: Id(3)] HyperLogLog Union,
+    [property: Id(4)] OriginCount[] Own,
+    [property: Id(5)] long Exchanges,
+    [property: Id(6)] long BytesExchanged,
+    [property: Id(7)] DateTimeOffset? LastLearned);
 
 /// <summary>N, v and the knowledge settings the cluster runs with.</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.ClusterSettings")]

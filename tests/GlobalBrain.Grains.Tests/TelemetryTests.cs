@@ -79,6 +79,28 @@ public sealed class TelemetryTests(ClusterFixture fixture)
         Assert.Equal(0.995, Assert.Single(cache.Observe(m => m.MeanReach)).Value);
     }
 
+    [Fact]
+    public void ConvergenceTime_CountsFromTheLastBatchLearned_EvenWhenTheFirstPassSeesItSpreadAlready()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddMinutes(1));
+        var cache = new ClusterMetricsCache(System.Reflection.DispatchProxy.Create<IGrainFactory, NoCluster>(), Options.Create(new MetricsOptions()), clock, NullLogger<ClusterMetricsCache>.Instance);
+        var learned = clock.GetUtcNow().AddSeconds(-6);
+
+        // The first pass ends after knowledge has spread: 6 s since the batch was learned, not 0.
+        cache.Record(Metrics(items: 100, meanReach: 1.0) with { LastLearned = learned });
+        Assert.Equal(6, Assert.Single(cache.ObserveConvergence()).Value, 6);
+
+        // A later batch: measured from it; passes that see the same batch again change nothing.
+        clock.Advance(TimeSpan.FromSeconds(10));
+        cache.Record(Metrics(items: 120, meanReach: 0.5) with { LastLearned = clock.GetUtcNow().AddSeconds(-1) });
+        clock.Advance(TimeSpan.FromSeconds(4));
+        cache.Record(Metrics(items: 120, meanReach: 0.999) with { LastLearned = clock.GetUtcNow().AddSeconds(-5) });
+        Assert.Equal(5, Assert.Single(cache.ObserveConvergence()).Value, 6);
+        clock.Advance(TimeSpan.FromSeconds(4));
+        cache.Record(Metrics(items: 120, meanReach: 1.0) with { LastLearned = clock.GetUtcNow().AddSeconds(-9) });
+        Assert.Equal(5, Assert.Single(cache.ObserveConvergence()).Value, 6);
+    }
+
     /// <summary>A grain factory with no cluster: every call fails as a cluster that is not there yet would.</summary>
 #pragma warning disable CA1852 // DispatchProxy needs a type it can derive from.
     public class NoCluster : System.Reflection.DispatchProxy

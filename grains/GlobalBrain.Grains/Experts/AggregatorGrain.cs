@@ -8,8 +8,11 @@ using Orleans.Runtime;
 namespace GlobalBrain.Grains.Experts;
 
 /// <summary>
-/// Gathers every expert's report and computes N, v, I, reach and C. Stateless: the exact counts
-/// live in the experts' per-origin counters, the union is the register-wise maximum of their sketches.
+/// Computes N, v, I, reach and C from every silo's partial aggregator (<see cref="SiloAggregatorGrain"/>):
+/// one call per silo, whatever N is. Experts that no partial holds (not active anywhere, or not
+/// reported yet) are asked directly, which wakes them; from then on they report to their silo. The
+/// figures are those of a direct union over all N experts: exact counts from the experts' own
+/// totals, I the estimate of the union of their sketches, reach from each one's estimate.
 /// </summary>
 [Reentrant]
 public sealed class AggregatorGrain(
@@ -18,52 +21,96 @@ public sealed class AggregatorGrain(
     IClusterMembershipService membership,
     TimeProvider time) : Grain, IAggregatorGrain
 {
-    public Task<ClusterSettings> GetSettingsAsync() => Task.FromResult(new ClusterSettings(
-        experts.Value.Count, experts.Value.FlowRate, knowledge.Value.Precision, knowledge.Value.ShingleWidth));
-
-    /// <summary>Reports asked at once: each carries a sketch (16 KB at p = 14), so asking all N together would hold N of them.</summary>
+    /// <summary>Experts woken at once: each answer carries a sketch, so asking all N together would hold N of them.</summary>
     private const int ReportsPerWave = 2048;
 
-    // The union of every sketch seen so far and which version of each expert's sketch it holds:
-    // sketches only grow, so a refresh merges only the experts that changed since the last one.
-    private byte[]? _union;
-    private Guid[] _incarnations = [];
-    private long[] _versions = [];
+    public Task<ClusterSettings> GetSettingsAsync() => Task.FromResult(new ClusterSettings(
+        experts.Value.Count, experts.Value.FlowRate, knowledge.Value.Precision, knowledge.Value.ShingleWidth));
 
     public async Task<ClusterMetrics> GetMetricsAsync()
     {
         var n = experts.Value.Count;
-        if (_union is null || _versions.Length != n)
-        {
-            _union = new byte[1 << knowledge.Value.Precision];
-            _incarnations = new Guid[n];
-            _versions = new long[n];
-        }
+        var silos = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToList();
+        var partials = await Task.WhenAll(silos.Select(s => GrainFactory.GetGrain<ISiloAggregatorGrain>(s.ToParsableString()).GetPartialAsync()));
 
-        var union = _union;
+        var union = new byte[1 << knowledge.Value.Precision];
         var held = new double[n];
-        long documents = 0, tokens = 0, exchanges = 0, bytes = 0;
-
-        // In waves, merging each wave's sketches before asking the next: memory stays at one wave's
-        // reports whatever N is (at N = 10^5 all at once held 1.6 GB and stalled the silo's scrapes).
-        for (var start = 0; start < n; start += ReportsPerWave)
+        var seen = new bool[n];
+        long exchanges = 0, bytes = 0;
+        DateTimeOffset? lastLearned = null;
+        foreach (var partial in partials)
         {
-            var count = Math.Min(ReportsPerWave, n - start);
-            var calls = new Task<ExpertReport>[count];
-            for (var i = 0; i < count; i++)
+            partial.Union.MaxInto(union);
+            for (var i = 0; i < partial.Experts.Length; i++)
             {
-                calls[i] = GrainFactory.GetGrain<IExpertGrain>(start + i).GetReportAsync(_incarnations[start + i], _versions[start + i]);
+                // An expert that moved may still be on its old silo's board for a moment: counted once.
+                var expert = partial.Experts[i];
+                if ((uint)expert < (uint)n && !seen[expert])
+                {
+                    seen[expert] = true;
+                    held[expert] = partial.Knowledge[i];
+                }
             }
 
-            var reports = await Task.WhenAll(calls);
-            for (var i = 0; i < count; i++)
-            {
-                var report = reports[i];
-                report.Items?.MaxInto(union);
+            exchanges += partial.Exchanges;
+            bytes += partial.BytesExchanged;
+            lastLearned = Later(lastLearned, partial.LastLearned);
+        }
 
-                _incarnations[start + i] = report.Incarnation;
-                _versions[start + i] = report.Version;
-                held[start + i] = report.Knowledge;
+        // Own totals from one board each: an expert on two boards for a moment counts once.
+        var (documents, tokens) = OwnTotals(partials, n);
+        var woken = await AskMissingAsync(seen, held, union);
+        var reach = ReachSummary.Compute(held, HyperLogLog.Estimate(union));
+        return new ClusterMetrics(
+            n,
+            experts.Value.FlowRate,
+            documents + woken.Documents,
+            tokens + woken.Tokens,
+            reach.DistinctItems,
+            reach.MeanReach,
+            reach.MinReach,
+            reach.MedianReach,
+            reach.StdReach,
+            reach.CollectiveIntelligence,
+            exchanges + woken.Exchanges,
+            bytes + woken.Bytes,
+            silos.Count,
+            time.GetUtcNow())
+        {
+            LastLearned = lastLearned,
+            Woken = woken.Count,
+        };
+    }
+
+    private static (long Documents, long Tokens) OwnTotals(PartialMetrics[] partials, int n)
+    {
+        var counted = new HashSet<int>();
+        long documents = 0, tokens = 0;
+        foreach (var own in partials.SelectMany(p => p.Own))
+        {
+            if ((uint)own.Origin < (uint)n && counted.Add(own.Origin))
+            {
+                documents += own.Documents;
+                tokens += own.Tokens;
+            }
+        }
+
+        return (documents, tokens);
+    }
+
+    /// <summary>Asks every expert no partial held, in waves, and adds what they answer.</summary>
+    private async Task<(int Count, long Documents, long Tokens, long Exchanges, long Bytes)> AskMissingAsync(bool[] seen, double[] held, byte[] union)
+    {
+        var missing = Enumerable.Range(0, seen.Length).Where(i => !seen[i]).ToArray();
+        long documents = 0, tokens = 0, exchanges = 0, bytes = 0;
+        for (var start = 0; start < missing.Length; start += ReportsPerWave)
+        {
+            var wave = missing.AsMemory(start, Math.Min(ReportsPerWave, missing.Length - start));
+            var reports = await Task.WhenAll(wave.ToArray().Select(e => GrainFactory.GetGrain<IExpertGrain>(e).GetReportAsync(Guid.Empty, -1)));
+            foreach (var report in reports)
+            {
+                report.Items?.MaxInto(union);
+                held[report.Expert] = report.Knowledge;
                 documents += report.OwnDocuments;
                 tokens += report.OwnTokens;
                 exchanges += report.ExchangesStarted;
@@ -71,22 +118,8 @@ public sealed class AggregatorGrain(
             }
         }
 
-        var reach = ReachSummary.Compute(held, HyperLogLog.Estimate(union));
-        var silos = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active);
-        return new ClusterMetrics(
-            n,
-            experts.Value.FlowRate,
-            documents,
-            tokens,
-            reach.DistinctItems,
-            reach.MeanReach,
-            reach.MinReach,
-            reach.MedianReach,
-            reach.StdReach,
-            reach.CollectiveIntelligence,
-            exchanges,
-            bytes,
-            silos,
-            time.GetUtcNow());
+        return (missing.Length, documents, tokens, exchanges, bytes);
     }
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a > b ? a : b);
 }

@@ -25,6 +25,7 @@ public sealed partial class ExpertGrain(
     Telemetry.GlobalBrainInstruments instruments,
     ExchangeFaults faults,
     BatchSegmentStore segments,
+    SiloKnowledgeBoard board,
     TimeProvider time,
     RandomSource random,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
@@ -37,6 +38,7 @@ public sealed partial class ExpertGrain(
     private ExpertStorage _storage = null!;
     private ExchangeDelivery _delivery = null!;
     private int _self;
+    private SiloKnowledgeBoard.Slot? _slot;
 
     /// <summary>Bytes of the digest an offer carries.</summary>
     private const long DigestSize = sizeof(ulong);
@@ -64,6 +66,8 @@ public sealed partial class ExpertGrain(
             DeliverLater,
             (peer, e) => LogExchangeFailed(logger, _self, peer, e));
         _ledger = await _storage.LoadAsync(knowledge.Value);
+        _slot = board.Join(_self);
+        Publish();
 
         var flowRate = experts.Value.FlowRate;
         if (flowRate > 0 && n > 1)
@@ -79,7 +83,11 @@ public sealed partial class ExpertGrain(
             });
         }
 
-        this.RegisterGrainTimer(_ => _storage.FlushAsync(), new GrainTimerCreationOptions
+        this.RegisterGrainTimer(async _ =>
+        {
+            await _storage.FlushAsync();
+            Publish();
+        }, new GrainTimerCreationOptions
         {
             DueTime = knowledge.Value.FlushInterval,
             Period = knowledge.Value.FlushInterval,
@@ -87,8 +95,18 @@ public sealed partial class ExpertGrain(
         });
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _storage is null ? Task.CompletedTask : _storage.StoreOnDeactivationAsync(reason.ReasonCode);
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_storage is not null)
+        {
+            await _storage.StoreOnDeactivationAsync(reason.ReasonCode);
+        }
+
+        if (_slot is not null)
+        {
+            board.Leave(_slot);
+        }
+    }
 
     /// <summary>
     /// Counts the batch unless its id is in the window, and returns once a stored write holds it — on
@@ -107,6 +125,7 @@ public sealed partial class ExpertGrain(
         if (outcome == LearnOutcome.Learned)
         {
             _storage.Learned(delta.Documents, delta.Tokens, delta.Bytes);
+            Publish();
         }
 
         await _storage.PersistAsync();
@@ -116,6 +135,9 @@ public sealed partial class ExpertGrain(
             // new activation (which would not be this one) could miss it. Refuse rather than acknowledge.
             throw new ExpertStorageException($"expert {_self} has not stored the batch yet; send it again");
         }
+
+        board.Learned();
+        Publish();
     }
 
     public Task<ShardSnapshot> ExchangeAsync(ShardSnapshot incoming)
@@ -167,138 +189,25 @@ public sealed partial class ExpertGrain(
 
     public Task<ShardSnapshot> ShareAsync() => Task.FromResult(Snapshot());
 
-    /// <summary>
-    /// One exchange with a neighbour picked uniformly from the topology, as the mode says (the
-    /// simulation's semantics, live). Under fault injection its message may be dropped, duplicated,
-    /// delayed or held back, and the expert may deactivate afterwards (<see cref="ExchangeFaults"/>).
-    /// </summary>
-    private async Task ExchangeWithRandomPeerAsync(CancellationToken cancellationToken)
+    private void Merge(ShardSnapshot snapshot)
     {
-        var options = experts.Value;
-        var peer = topologies.Get(options.TopologySpec(), options.Count, options.TopologySeed).Peer(_self, (ulong)random.NextInt64(long.MinValue, long.MaxValue));
-        if (peer < 0)
+        if (_ledger.Merge(snapshot.Shard))
         {
-            return;
-        }
-
-        var fault = faults.Active ? faults.Draw(_self, state.State.FaultDraws++) : FaultDraw.None;
-        var heldBack = _delivery.TakeHeldBack();
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var message = await PrepareAsync(GrainFactory.GetGrain<IExpertGrain>(peer), peer, options.ExchangeMode());
-            await _delivery.SendAsync(message, fault);
-            state.State.ExchangesStarted++;
-            instruments.Exchanges.Add(1, new KeyValuePair<string, object?>("mode", options.Mode));
-            instruments.ExchangeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        }
-        catch (Exception e) when (ExchangeDelivery.IsLost(e))
-        {
-            // Gossip tolerates a lost exchange: the next tick tries another peer.
-            LogExchangeFailed(logger, _self, peer, e);
-        }
-
-        if (heldBack is not null)
-        {
-            // After this exchange's message: its peer may get the older snapshot after a newer one.
-            await _delivery.DeliverQuietlyAsync(heldBack);
-        }
-
-        if (fault.Deactivate)
-        {
-            await DeactivateForFaultAsync();
+            Publish();
         }
     }
 
-    /// <summary>
-    /// What the exchange carries to the side that merges it. Push: this shard to the peer. Pull: the
-    /// peer's shard, fetched now unless its digest equals this one's, merged here. Push-pull: the same
-    /// fetch, then what the peer lacks (<see cref="KnowledgeShard.Missing"/>) sent back to it — once
-    /// both know the same, an exchange carries the 8-byte digest and nothing else.
-    /// </summary>
-    private async Task<ExchangeMessage> PrepareAsync(IExpertGrain expert, int peer, Domain.Simulation.ExchangeMode mode)
+    /// <summary>Writes what this expert knows into its slot of the silo's board (references and counters: no copy).</summary>
+    private void Publish()
     {
-        switch (mode)
+        if (_slot is { } slot)
         {
-            case Domain.Simulation.ExchangeMode.Push:
-                var pushed = Snapshot();
-                return new ExchangeMessage(peer, async () =>
-                {
-                    await expert.ReceiveAsync(pushed);
-                    return pushed.WireSize;
-                });
-            case Domain.Simulation.ExchangeMode.Pull:
-                var pulled = await expert.OfferAsync(_ledger.GossipShard().Digest);
-                return new ExchangeMessage(peer, () =>
-                {
-                    if (pulled is not null)
-                    {
-                        Merge(pulled);
-                    }
-
-                    return Task.FromResult(DigestSize + (long)(pulled?.WireSize ?? 0));
-                });
-            case Domain.Simulation.ExchangeMode.PushPull:
-                var offered = await expert.OfferAsync(_ledger.GossipShard().Digest);
-                return new ExchangeMessage(peer, async () =>
-                {
-                    if (offered is null)
-                    {
-                        return DigestSize;
-                    }
-
-                    Merge(offered);
-                    var missing = _ledger.GossipShard().Missing(offered.Shard);
-                    if (missing.IsEmpty)
-                    {
-                        return DigestSize + (long)offered.WireSize;
-                    }
-
-                    await expert.ReceiveAsync(new ShardSnapshot(missing));
-                    return DigestSize + (long)offered.WireSize + missing.WireSize;
-                });
-            default:
-                throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown exchange mode");
+            slot.Shard = _ledger.Shard;
+            slot.Own = _ledger.StoredOwn;
+            slot.ExchangesStarted = state.State.ExchangesStarted;
+            slot.BytesExchanged = state.State.BytesExchanged;
         }
     }
-
-    /// <summary>
-    /// A one-shot grain timer delivers it, so that this expert goes on exchanging meanwhile (and a
-    /// newer snapshot may overtake it). Messages still waiting when the expert deactivates are lost.
-    /// </summary>
-    private void DeliverLater(TimeSpan delay, Func<Task> deliver)
-    {
-        var late = new LateDelivery(deliver);
-        late.Timer = this.RegisterGrainTimer(
-            async (pending, _) =>
-            {
-                pending.Timer?.Dispose();
-                await pending.Deliver();
-            },
-            late,
-            new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = true });
-    }
-
-    /// <summary>Deactivates as a fault, and is called back at once: a new activation starts from the stored state.</summary>
-    private async Task DeactivateForFaultAsync()
-    {
-        faults.Injected(FaultKind.Deactivate);
-        try
-        {
-            // Stored first (the deactivation would store only changed knowledge), so that the draws go on
-            // where they stopped: replaying the one that deactivated it would deactivate it again and again.
-            await _storage.PersistAsync();
-        }
-        catch (Exception e) when (ExchangeDelivery.IsLost(e))
-        {
-            LogFaultWriteFailed(logger, _self, e);
-        }
-
-        DeactivateOnIdle();
-        faults.Reactivate(_self);
-    }
-
-    private void Merge(ShardSnapshot snapshot) => _ledger.Merge(snapshot.Shard);
 
     /// <summary>What peers get: the shard, every origin as known, and this expert's own totals as stored (shared, not copied).</summary>
     private ShardSnapshot Snapshot() => new(_ledger.GossipShard());
@@ -309,11 +218,4 @@ public sealed partial class ExpertGrain(
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Expert {Expert} could not store its shard before deactivating for an injected fault")]
     private static partial void LogFaultWriteFailed(ILogger logger, int expert, Exception exception);
-
-    private sealed class LateDelivery(Func<Task> deliver)
-    {
-        public Func<Task> Deliver { get; } = deliver;
-
-        public IGrainTimer? Timer { get; set; }
-    }
 }

@@ -33,6 +33,8 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddSingleton<Telemetry.GlobalBrainInstruments>();
         services.TryAddSingleton<Faults.ExchangeFaults>();
         services.TryAddSingleton<Experts.BatchSegmentStore>();
+        services.TryAddSingleton<Experts.SiloKnowledgeBoard>();
+        services.TryAddSingleton<Telemetry.ExchangeRateGauge>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         if (addMemoryStorage)
         {

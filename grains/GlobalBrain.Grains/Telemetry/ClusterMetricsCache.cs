@@ -10,7 +10,8 @@ namespace GlobalBrain.Grains.Telemetry;
 /// older than <see cref="MetricsOptions.Interval"/>, starts a refresh in the background: asking N
 /// experts takes time at large N, and a scrape must not wait for it. Nothing is asked until the first
 /// scrape, so a starting cluster does not activate its experts before its silos have joined.
-/// Also measures convergence: the time from the last growth of I until mean reach is back at the target.
+/// Also measures convergence: the time from the last batch learned (or, without that, the pass that saw I grow)
+/// until a pass sees mean reach back at the target; its resolution is the refresh interval.
 /// </summary>
 public sealed partial class ClusterMetricsCache(
     IGrainFactory grains,
@@ -24,6 +25,7 @@ public sealed partial class ClusterMetricsCache(
     private readonly object _gate = new();
     private ClusterMetrics? _latest;
     private DateTimeOffset? _growthAt;
+    private DateTimeOffset? _learnedSeen;
     private double _lastItems;
     private double? _convergenceSeconds;
     private Task _refresh = Task.CompletedTask;
@@ -66,7 +68,17 @@ public sealed partial class ClusterMetricsCache(
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            if (metrics.DistinctItems > _lastItems)
+            if (metrics.LastLearned is { } learned)
+            {
+                // Knowledge grows when a batch is learned: from then, not from when a pass first saw it
+                // (a first pass that ends after convergence would otherwise measure 0 s).
+                if (_learnedSeen is not { } seen || learned > seen)
+                {
+                    _growthAt = learned;
+                    _learnedSeen = learned;
+                }
+            }
+            else if (metrics.DistinctItems > _lastItems)
             {
                 _growthAt = now;
             }

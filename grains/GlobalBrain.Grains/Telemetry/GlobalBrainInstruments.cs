@@ -18,10 +18,11 @@ public sealed class GlobalBrainInstruments
     private static readonly double[] LatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly long[] SizeBuckets = [1_024, 4_096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864];
 
-    public GlobalBrainInstruments(IMeterFactory meters, ClusterMetricsCache cluster)
+    public GlobalBrainInstruments(IMeterFactory meters, ClusterMetricsCache cluster, ExchangeRateGauge exchangeRate)
     {
         ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(exchangeRate);
         var meter = meters.Create(MeterName);
         DocumentsIngested = meter.CreateCounter<long>("globalbrain.ingest.documents", "{document}", "Documents ingested (accepted by a tokenizer and learned by an expert).");
         DocumentsRejected = meter.CreateCounter<long>("globalbrain.ingest.rejected", "{document}", "Documents refused, by reason (empty, tokenizer_failed, malformed_json …).");
@@ -35,6 +36,10 @@ public sealed class GlobalBrainInstruments
         TokenizeDuration = meter.CreateHistogram("globalbrain.tokenize.duration", "s", "Time to tokenize one batch.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         ExchangeDuration = meter.CreateHistogram("globalbrain.exchange.duration", "s", "Time of one exchange, as its initiator sees it.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         BatchSize = meter.CreateHistogram("globalbrain.ingest.batch.size", "By", "UTF-8 bytes of text per ingest batch.", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = SizeBuckets });
+
+        // This silo's exchange rate, achieved and asked for: a silo that cannot keep up shows it here.
+        meter.CreateObservableGauge("globalbrain.exchange.rate.achieved", exchangeRate.ObserveAchieved, "1/s", "Exchanges this silo's experts started per second (over the time since the previous scrape).");
+        meter.CreateObservableGauge("globalbrain.exchange.rate.configured", () => exchangeRate.Configured, "1/s", "Exchanges per second this silo's experts are asked to start: the experts active here × v.");
 
         // The global figures, as the aggregator last computed them (ClusterMetricsCache refreshes them in
         // the background, so a scrape never waits for N experts).

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using GlobalBrain.Domain.Faults;
+using GlobalBrain.Domain.Knowledge;
+using GlobalBrain.Grains.Faults;
+
+namespace GlobalBrain.Grains.Experts;
+
+/// <summary>The exchange side of an expert: its timer's tick, the protocol of each mode, faults.</summary>
+public sealed partial class ExpertGrain
+{
+    /// <summary>
+    /// One exchange with a neighbour picked uniformly from the topology, as the mode says (the
+    /// simulation's semantics, live). Under fault injection its message may be dropped, duplicated,
+    /// delayed or held back, and the expert may deactivate afterwards (<see cref="ExchangeFaults"/>).
+    /// </summary>
+    private async Task ExchangeWithRandomPeerAsync(CancellationToken cancellationToken)
+    {
+        var options = experts.Value;
+        var peer = topologies.Get(options.TopologySpec(), options.Count, options.TopologySeed).Peer(_self, (ulong)random.NextInt64(long.MinValue, long.MaxValue));
+        if (peer < 0)
+        {
+            return;
+        }
+
+        var fault = faults.Active ? faults.Draw(_self, state.State.FaultDraws++) : FaultDraw.None;
+        var heldBack = _delivery.TakeHeldBack();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var message = await PrepareAsync(GrainFactory.GetGrain<IExpertGrain>(peer), peer, options.ExchangeMode());
+            await _delivery.SendAsync(message, fault);
+            state.State.ExchangesStarted++;
+            board.ExchangeStarted();
+            Publish();
+            instruments.Exchanges.Add(1, new KeyValuePair<string, object?>("mode", options.Mode));
+            instruments.ExchangeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+        catch (Exception e) when (ExchangeDelivery.IsLost(e))
+        {
+            // Gossip tolerates a lost exchange: the next tick tries another peer.
+            LogExchangeFailed(logger, _self, peer, e);
+        }
+
+        if (heldBack is not null)
+        {
+            // After this exchange's message: its peer may get the older snapshot after a newer one.
+            await _delivery.DeliverQuietlyAsync(heldBack);
+        }
+
+        if (fault.Deactivate)
+        {
+            await DeactivateForFaultAsync();
+        }
+    }
+
+    /// <summary>
+    /// What the exchange carries to the side that merges it. Push: this shard to the peer. Pull: the
+    /// peer's shard, fetched now unless its digest equals this one's, merged here. Push-pull: the same
+    /// fetch, then what the peer lacks (<see cref="KnowledgeShard.Missing"/>) sent back to it — once
+    /// both know the same, an exchange carries the 8-byte digest and nothing else.
+    /// </summary>
+    private async Task<ExchangeMessage> PrepareAsync(IExpertGrain expert, int peer, Domain.Simulation.ExchangeMode mode)
+    {
+        switch (mode)
+        {
+            case Domain.Simulation.ExchangeMode.Push:
+                var pushed = Snapshot();
+                return new ExchangeMessage(peer, async () =>
+                {
+                    await expert.ReceiveAsync(pushed);
+                    return pushed.WireSize;
+                });
+            case Domain.Simulation.ExchangeMode.Pull:
+                var pulled = await expert.OfferAsync(_ledger.GossipShard().Digest);
+                return new ExchangeMessage(peer, () =>
+                {
+                    if (pulled is not null)
+                    {
+                        Merge(pulled);
+                    }
+
+                    return Task.FromResult(DigestSize + (long)(pulled?.WireSize ?? 0));
+                });
+            case Domain.Simulation.ExchangeMode.PushPull:
+                var offered = await expert.OfferAsync(_ledger.GossipShard().Digest);
+                return new ExchangeMessage(peer, async () =>
+                {
+                    if (offered is null)
+                    {
+                        return DigestSize;
+                    }
+
+                    Merge(offered);
+                    var missing = _ledger.GossipShard().Missing(offered.Shard);
+                    if (missing.IsEmpty)
+                    {
+                        return DigestSize + (long)offered.WireSize;
+                    }
+
+                    await expert.ReceiveAsync(new ShardSnapshot(missing));
+                    return DigestSize + (long)offered.WireSize + missing.WireSize;
+                });
+            default:
+                throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown exchange mode");
+        }
+    }
+
+    /// <summary>
+    /// A one-shot grain timer delivers it, so that this expert goes on exchanging meanwhile (and a
+    /// newer snapshot may overtake it). Messages still waiting when the expert deactivates are lost.
+    /// </summary>
+    private void DeliverLater(TimeSpan delay, Func<Task> deliver)
+    {
+        var late = new LateDelivery(deliver);
+        late.Timer = this.RegisterGrainTimer(
+            async (pending, _) =>
+            {
+                pending.Timer?.Dispose();
+                await pending.Deliver();
+            },
+            late,
+            new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = true });
+    }
+
+    /// <summary>Deactivates as a fault, and is called back at once: a new activation starts from the stored state.</summary>
+    private async Task DeactivateForFaultAsync()
+    {
+        faults.Injected(FaultKind.Deactivate);
+        try
+        {
+            // Stored first (the deactivation would store only changed knowledge), so that the draws go on
+            // where they stopped: replaying the one that deactivated it would deactivate it again and again.
+            await _storage.PersistAsync();
+        }
+        catch (Exception e) when (ExchangeDelivery.IsLost(e))
+        {
+            LogFaultWriteFailed(logger, _self, e);
+        }
+
+        DeactivateOnIdle();
+        faults.Reactivate(_self);
+    }
+
+    private sealed class LateDelivery(Func<Task> deliver)
+    {
+        public Func<Task> Deliver { get; } = deliver;
+
+        public IGrainTimer? Timer { get; set; }
+    }
+}
