@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using GlobalBrain.Domain.Knowledge;
 
 namespace GlobalBrain.Grains;
@@ -66,24 +65,29 @@ public sealed record ExpertReport(
     [property: Id(8)] Guid Incarnation,
     [property: Id(9)] long Version);
 
-/// <summary>A HyperLogLog on the wire and in storage: its precision and either its sparse entries, sorted by index ((index &lt;&lt; 6) | rank), or its dense registers.</summary>
+/// <summary>
+/// A HyperLogLog on the wire and in storage (<see cref="HyperLogLogWire"/>): its precision and either its
+/// sparse entries as varints or its dense registers at 6 bits each.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.HyperLogLogSurrogate")]
 public readonly record struct HyperLogLogSurrogate(
     [property: Id(0)] int Precision,
-    [property: Id(1)] ImmutableArray<uint> Entries,
-    [property: Id(2)] ImmutableArray<byte> Registers);
+    [property: Id(1)] byte[]? PackedEntries,
+    [property: Id(2)] byte[]? PackedRegisters);
 
-/// <summary>Converts a sketch to its wire form and back; what arrives is checked (a bad entry or register throws).</summary>
+/// <summary>Converts a sketch to its compact form and back; what arrives is checked (a malformed entry or register throws).</summary>
 [RegisterConverter]
 public sealed class HyperLogLogConverter : IConverter<HyperLogLog, HyperLogLogSurrogate>
 {
     public HyperLogLog ConvertFromSurrogate(in HyperLogLogSurrogate surrogate) =>
-        surrogate.Registers.IsDefaultOrEmpty
-            ? HyperLogLog.FromEntries(surrogate.Precision, surrogate.Entries.IsDefault ? [] : surrogate.Entries)
-            : HyperLogLog.FromRegisters(surrogate.Registers);
+        surrogate.PackedRegisters is { } registers
+            ? HyperLogLogWire.UnpackRegisters(surrogate.Precision, registers)
+            : HyperLogLogWire.UnpackEntries(surrogate.Precision, surrogate.PackedEntries ?? []);
 
     public HyperLogLogSurrogate ConvertToSurrogate(in HyperLogLog value) =>
-        new(value.Precision, value.SparseEntries, value.DenseRegisters);
+        value.IsSparse
+            ? new(value.Precision, HyperLogLogWire.PackEntries(value), null)
+            : new(value.Precision, null, HyperLogLogWire.PackRegisters(value));
 }
 
 /// <summary>A knowledge shard on the wire: its sketch and its origins' totals.</summary>

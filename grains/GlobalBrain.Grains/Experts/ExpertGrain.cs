@@ -36,7 +36,10 @@ public sealed partial class ExpertGrain(
     private double _estimate;
     private ExpertLedger _ledger = null!;
     private ExpertStorage _storage = null!;
-    private ExchangeDelivery _delivery = null!;
+    private ExchangeDelivery? _delivery;
+    private Domain.Simulation.Topology _topology = null!;
+    private Domain.Simulation.ExchangeMode _mode;
+    private DateTimeOffset _flushedAt;
     private int _self;
     private SiloKnowledgeBoard.Slot? _slot;
 
@@ -55,24 +58,19 @@ public sealed partial class ExpertGrain(
         }
 
         _storage = new ExpertStorage(_self, state, segments, time, instruments, logger, DeactivateOnIdle);
-        _delivery = new ExchangeDelivery(
-            faults.Injected,
-            faults.DelayOf,
-            carried =>
-            {
-                state.State.BytesExchanged += carried;
-                instruments.MergedBytes.Add(carried);
-            },
-            DeliverLater,
-            (peer, e) => LogExchangeFailed(logger, _self, peer, e));
         _ledger = await _storage.LoadAsync(knowledge.Value);
         _slot = board.Join(_self);
         Publish();
 
         var flowRate = experts.Value.FlowRate;
+        _flushedAt = time.GetUtcNow();
         if (flowRate > 0 && n > 1)
         {
+            // One timer per expert: the exchange tick also stores what exchanges brought, once a flush
+            // interval has passed (a second timer per expert costs memory and timer-queue time at 10^6).
             var period = TimeSpan.FromSeconds(1 / flowRate);
+            _topology = topologies.Get(experts.Value.TopologySpec(), n, experts.Value.TopologySeed);
+            _mode = experts.Value.ExchangeMode();
             this.RegisterGrainTimer(ExchangeWithRandomPeerAsync, new GrainTimerCreationOptions
             {
                 // A random phase, so that N experts do not all exchange in the same instant.
@@ -82,17 +80,15 @@ public sealed partial class ExpertGrain(
                 KeepAlive = true,
             });
         }
-
-        this.RegisterGrainTimer(async _ =>
+        else
         {
-            await _storage.FlushAsync();
-            Publish();
-        }, new GrainTimerCreationOptions
-        {
-            DueTime = knowledge.Value.FlushInterval,
-            Period = knowledge.Value.FlushInterval,
-            Interleave = true,
-        });
+            this.RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions
+            {
+                DueTime = knowledge.Value.FlushInterval,
+                Period = knowledge.Value.FlushInterval,
+                Interleave = true,
+            });
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -195,6 +191,14 @@ public sealed partial class ExpertGrain(
         {
             Publish();
         }
+    }
+
+    /// <summary>Stores knowledge gained by exchange (a failure waits for the next flush; peers still hold it).</summary>
+    private async Task FlushAsync()
+    {
+        _flushedAt = time.GetUtcNow();
+        await _storage.FlushAsync();
+        Publish();
     }
 
     /// <summary>Writes what this expert knows into its slot of the silo's board (references and counters: no copy).</summary>

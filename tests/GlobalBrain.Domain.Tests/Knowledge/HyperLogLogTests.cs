@@ -239,6 +239,43 @@ public sealed class HyperLogLogTests
     }
 
     [Fact]
+    public void WireForm_RoundTripsEverySketch_AndIsAboutTwoBytesPerSetRegisterWhenSparse()
+    {
+        var gen = Gen.Int[4, 16].SelectMany(p => Gen.Select(Gen.Const(p), Gen.Int[0, 2 << p], Gen.ULong));
+        gen.Sample((p, n, seed) =>
+        {
+            var sketch = HyperLogLog.Empty(p).Add(DistinctHashes(n, seed));
+
+            var packed = sketch.IsSparse ? HyperLogLogWire.PackEntries(sketch) : HyperLogLogWire.PackRegisters(sketch);
+            var back = sketch.IsSparse ? HyperLogLogWire.UnpackEntries(p, packed) : HyperLogLogWire.UnpackRegisters(p, packed);
+
+            Assert.True(back.ContentEquals(sketch));
+            Assert.Equal(packed.Length, sketch.WireSize);
+            Assert.True(sketch.IsSparse ? packed.Length <= 3 * sketch.Count : packed.Length == (1 << p) * 3 / 4);
+        }, iter: 300);
+
+        // At p = 14 a few thousand items: gaps of ~4–20 registers, two bytes each.
+        var typical = HyperLogLog.Empty(14).Add(DistinctHashes(2_000, seed: 1));
+        Assert.True(typical.IsSparse);
+        Assert.InRange(typical.WireSize, typical.Count, 2 * typical.Count);
+    }
+
+    [Fact]
+    public void WireForm_RejectsMalformedInput()
+    {
+        // A varint that never ends, an index beyond m, a rank of 0 or above the maximum, a wrong dense length.
+        Assert.Throws<ArgumentException>(() => HyperLogLogWire.UnpackEntries(4, [0x81]));
+        Assert.Throws<ArgumentException>(() => HyperLogLogWire.UnpackEntries(4, [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]));
+        Assert.Throws<ArgumentException>(() => HyperLogLogWire.UnpackEntries(4, [(16 << 6) & 0x7F | 0x80, 16 >> 1]));
+        Assert.Throws<ArgumentException>(() => HyperLogLogWire.UnpackEntries(4, [0x00]));
+        Assert.Throws<ArgumentException>(() => HyperLogLogWire.UnpackEntries(4, [62]));
+        Assert.Throws<ArgumentException>(() => HyperLogLogWire.UnpackRegisters(4, new byte[11]));
+        Assert.Throws<ArgumentException>(() => HyperLogLogWire.UnpackRegisters(4, [.. Enumerable.Repeat((byte)0xFF, 12)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HyperLogLogWire.UnpackEntries(19, []));
+        Assert.Equal(61, HyperLogLogWire.UnpackEntries(4, [(3 << 6) | 61 & 0x7F | 0x80, (3 << 6 | 61) >> 7])[3]);
+    }
+
+    [Fact]
     public void FromEntries_RejectsUnsortedRepeatedAndOutOfRangeEntries()
     {
         uint Entry(int index, int rank) => ((uint)index << 6) | (uint)rank;
