@@ -121,6 +121,53 @@ public sealed class KnowledgeShardTests
     }
 
     [Fact]
+    public void DeltaExchange_GivesTheSameStatesAsFullExchange_AndConvergesToTheUnion()
+    {
+        // The experts' push-pull: an offer by digest (nothing when equal), the peer's shard merged here,
+        // then only what the peer lacks sent back; against both whole shards merged both ways, on
+        // the same schedule. After every exchange both networks hold the same; at the end, the union.
+        var gen =
+            from p in Gen.Int[4, 10]
+            from n in Gen.Int[2, 6]
+            from parts in ShardParts.Gen(p).Array[n]
+            from schedule in Gen.Select(Gen.Int[0, n - 1], Gen.Int[0, n - 2]).Array[0, 30]
+            select (p, n, parts, schedule);
+        gen.Sample((p, n, parts, schedule) =>
+        {
+            var full = parts.Select(x => x.Build()).ToArray();
+            var delta = parts.Select(x => x.Build()).ToArray();
+            long bytesFull = 0, bytesDelta = 0;
+            // The random schedule, then every ordered pair twice: enough for the union to reach everyone.
+            var allPairs = Enumerable.Range(0, n).SelectMany(a => Enumerable.Range(0, n - 1).Select(b => (a, b))).ToArray();
+            var steps = schedule.Concat(allPairs).Concat(allPairs).ToArray();
+            foreach (var (a, other) in steps)
+            {
+                var b = other >= a ? other + 1 : other;
+                bytesFull += full[a].WireSize + full[b].WireSize;
+                (full[a], full[b]) = (full[a].Merge(full[b]), full[b].Merge(full[a]));
+
+                bytesDelta += sizeof(ulong);
+                if (delta[a].Digest != delta[b].Digest)
+                {
+                    var offered = delta[b];
+                    bytesDelta += offered.WireSize;
+                    delta[a] = delta[a].Merge(offered);
+                    var missing = delta[a].Missing(offered);
+                    bytesDelta += missing.IsEmpty ? 0 : missing.WireSize;
+                    delta[b] = delta[b].Merge(missing);
+                }
+
+                Assert.True(delta[a].ContentEquals(full[a]) && delta[b].ContentEquals(full[b]), $"after {a} ↔ {b} the delta exchange differs from the full one");
+            }
+
+            var union = parts.Select(x => x.Build()).Aggregate((x, y) => x.Merge(y));
+            Assert.All(delta, shard => Assert.True(shard.ContentEquals(union)));
+            // Each exchange sends at most one whole shard and what the other lacks, plus the 8-byte digest.
+            Assert.True(bytesDelta <= bytesFull + (sizeof(ulong) * (long)steps.Length), $"the delta exchange carried {bytesDelta} bytes, the full one {bytesFull}");
+        }, iter: Iterations);
+    }
+
+    [Fact]
     public void ContentEquals_DetectsAnyDifference()
     {
         var gen = Gen.Int[4, 8].SelectMany(p => Gen.Select(ShardParts.Gen(p), Gen.Int[0, (1 << p) - 1], Gen.Int[0, 9]));
