@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace GlobalBrain.Grains;
 
 /// <summary>Encodes batches of documents to token ids. A stateless worker: one activation per core per silo.</summary>
@@ -53,6 +55,13 @@ public interface IExpertGrain : IGrainWithIntegerKey
 
     [Alias("GetReport")]
     Task<ExpertReport> GetReportAsync(Guid knownIncarnation, long knownVersion);
+
+    /// <summary>
+    /// Its silo's exchange clock says it is time: one exchange with a random neighbour (and a flush of
+    /// what exchanges brought, once the flush interval has passed). Skipped while the last tick's exchange is still running.
+    /// </summary>
+    [Alias("Tick"), OneWay]
+    Task TickAsync();
 }
 
 /// <summary>

@@ -13,17 +13,30 @@ public sealed partial class ExpertGrain
     /// simulation's semantics, live). Under fault injection its message may be dropped, duplicated,
     /// delayed or held back, and the expert may deactivate afterwards (<see cref="ExchangeFaults"/>).
     /// </summary>
-    private async Task ExchangeWithRandomPeerAsync(CancellationToken cancellationToken)
+    public async Task TickAsync()
     {
-        var peer = _topology.Peer(_self, (ulong)random.NextInt64(long.MinValue, long.MaxValue));
-        if (peer >= 0)
+        if (_ticking || _storage is null)
         {
-            await ExchangeWithAsync(peer);
+            return; // the last tick's exchange is still running: this one is skipped (the rate gauge shows it)
         }
 
-        if (time.GetUtcNow() - _flushedAt >= knowledge.Value.FlushInterval)
+        _ticking = true;
+        try
         {
-            await FlushAsync();
+            var peer = _exchanges ? _topology.Peer(_self, (ulong)random.NextInt64(long.MinValue, long.MaxValue)) : -1;
+            if (peer >= 0)
+            {
+                await ExchangeWithAsync(peer);
+            }
+
+            if (time.GetUtcNow() - _flushedAt >= knowledge.Value.FlushInterval)
+            {
+                await FlushAsync();
+            }
+        }
+        finally
+        {
+            _ticking = false;
         }
     }
 

@@ -26,6 +26,7 @@ public sealed partial class ExpertGrain(
     ExchangeFaults faults,
     BatchSegmentStore segments,
     SiloKnowledgeBoard board,
+    ExchangeClock clock,
     TimeProvider time,
     RandomSource random,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
@@ -40,6 +41,8 @@ public sealed partial class ExpertGrain(
     private Domain.Simulation.Topology _topology = null!;
     private Domain.Simulation.ExchangeMode _mode;
     private DateTimeOffset _flushedAt;
+    private bool _exchanges;
+    private bool _ticking;
     private int _self;
     private SiloKnowledgeBoard.Slot? _slot;
 
@@ -62,26 +65,20 @@ public sealed partial class ExpertGrain(
         _slot = board.Join(_self);
         Publish();
 
-        var flowRate = experts.Value.FlowRate;
         _flushedAt = time.GetUtcNow();
-        if (flowRate > 0 && n > 1)
+        if (experts.Value.FlowRate > 0 && n > 1)
         {
-            // One timer per expert: the exchange tick also stores what exchanges brought, once a flush
-            // interval has passed (a second timer per expert costs memory and timer-queue time at 10^6).
-            var period = TimeSpan.FromSeconds(1 / flowRate);
             _topology = topologies.Get(experts.Value.TopologySpec(), n, experts.Value.TopologySeed);
             _mode = experts.Value.ExchangeMode();
-            this.RegisterGrainTimer(ExchangeWithRandomPeerAsync, new GrainTimerCreationOptions
-            {
-                // A random phase, so that N experts do not all exchange in the same instant.
-                DueTime = period * random.NextDouble(),
-                Period = period,
-                Interleave = true,
-                KeepAlive = true,
-            });
+            _exchanges = true;
+
+            // Ticks come from the silo's clock (one timer for all its experts), at a random phase so that
+            // N experts do not all exchange in the same instant; each tick also keeps the expert active.
+            clock.Join(_self, random.NextDouble());
         }
         else
         {
+            // Nothing to exchange: a flush timer that lets an idle expert be collected.
             this.RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions
             {
                 DueTime = knowledge.Value.FlushInterval,
@@ -98,6 +95,7 @@ public sealed partial class ExpertGrain(
             await _storage.StoreOnDeactivationAsync(reason.ReasonCode);
         }
 
+        clock.Leave(_self);
         if (_slot is not null)
         {
             board.Leave(_slot);

@@ -34,6 +34,7 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddSingleton<Faults.ExchangeFaults>();
         services.TryAddSingleton<Experts.BatchSegmentStore>();
         services.TryAddSingleton<Experts.SiloKnowledgeBoard>();
+        services.TryAddSingleton<Experts.ExchangeClock>();
         services.TryAddSingleton<Telemetry.ExchangeRateGauge>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         if (addMemoryStorage)

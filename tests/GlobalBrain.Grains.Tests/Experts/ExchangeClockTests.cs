@@ -1,0 +1,56 @@
+using GlobalBrain.Grains.Experts;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GlobalBrain.Grains.Tests.Experts;
+
+/// <summary>The silo's exchange clock: every expert once per period, at its own phase, from one timer.</summary>
+public sealed class ExchangeClockTests
+{
+    [Fact]
+    public void EveryExpert_TicksOncePerPeriod_AtItsPhase()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var ticks = new List<(int Expert, TimeSpan At)>();
+        var start = time.GetTimestamp();
+        using var clock = new ExchangeClock(TimeSpan.FromSeconds(1), time, e => ticks.Add((e, time.GetElapsedTime(start))));
+        for (var e = 0; e < 100; e++)
+        {
+            clock.Join(e, e / 100.0);
+        }
+
+        for (var step = 0; step < 500; step++)
+        {
+            time.Advance(ExchangeClock.Resolution);
+        }
+
+        // Five seconds: five ticks each, one period apart, the first within its phase of the period.
+        Assert.Equal(100, clock.Count);
+        foreach (var group in ticks.GroupBy(t => t.Expert))
+        {
+            var at = group.Select(t => t.At).ToArray();
+            Assert.InRange(at.Length, 4, 5);
+            Assert.InRange(at[0].TotalSeconds, (group.Key / 100.0) - 0.001, (group.Key / 100.0) + 0.03);
+            Assert.All(at.Zip(at.Skip(1)), pair => Assert.Equal(1.0, (pair.Second - pair.First).TotalSeconds, 3));
+        }
+
+        Assert.InRange(ticks.Count, 450, 500);
+    }
+
+    [Fact]
+    public void AnExpertThatLeft_TicksNoMore_AndAClockBehindByPeriods_TicksEachExpertOnce()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var ticks = new Dictionary<int, int>();
+        using var clock = new ExchangeClock(TimeSpan.FromMilliseconds(200), time, e => ticks[e] = ticks.GetValueOrDefault(e) + 1);
+        clock.Join(1, 0.5);
+        clock.Join(2, 0.1);
+        clock.Leave(2);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, ticks.GetValueOrDefault(1));
+
+        // The timer fired once for a whole second (five periods): expert 1 ticks once, not five times.
+        Assert.False(ticks.ContainsKey(2));
+        Assert.Equal(0, clock.Count - 1);
+    }
+}
