@@ -53,14 +53,15 @@ public sealed partial class SimulateCommand
         var total = specs.Count * k;
         var done = 0;
         var progress = context.Interactive ? new ProgressLine(context.Error, 0) : null;
-        var parallelism = arguments.SeedParallelism ?? (specs.Max(s => s.Experts) <= MaxExpertsForParallelSeeds ? Environment.ProcessorCount : 1);
+        // An asynchronous run is sequential: its seeds run side by side whatever N.
+        var parallelism = arguments.SeedParallelism ?? (specs.All(s => s.Clock != SimulationClock.Rounds) || specs.Max(s => s.Experts) <= MaxExpertsForParallelSeeds ? Environment.ProcessorCount : 1);
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, total), options, async (job, token) =>
         {
             var (point, seed) = Math.DivRem(job, k);
             var spec = specs[point] with { Seed = specs[point].Seed + (ulong)seed };
             runs[point][seed] = compact[point]
-                ? CompactRumorSimulation.Run(spec, null, null, token)
+                ? RunInProcess(spec, null, null, token)
                 : await ClusterSimulation.RunAsync(cluster!.Client, spec, blocks, null, assignments.GetValueOrDefault(spec.Experts), token);
             var finished = Interlocked.Increment(ref done);
             progress?.Status(string.Create(CultureInfo.InvariantCulture, $"simulate {ProgressLine.Bar((double)finished / total)} {finished:N0}/{total:N0} runs ({specs.Count:N0} grid points × {k:N0} seeds)"));
