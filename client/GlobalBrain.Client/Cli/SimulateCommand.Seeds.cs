@@ -91,7 +91,7 @@ public sealed partial class SimulateCommand
         if (template.UntilConverged && open > 0)
         {
             await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"globalbrain: {open:N0} of {points.Sum(p => p.Runs.Count):N0} runs not converged after {template.MaxRounds:N0} rounds (rounds to full coverage are over the runs that converged: n); raise --rounds or --flow-rate"));
+                $"globalbrain: {open:N0} of {points.Sum(p => p.Runs.Count):N0} runs not converged after {template.MaxRounds:N0} {(template.Clock == SimulationClock.Rounds ? "rounds (rounds to full coverage are over the runs that converged: n); raise --rounds or --flow-rate" : "periods of 1/v s (the times are over the runs that got there: n); raise --rounds")}"));
         }
     }
 }

@@ -273,6 +273,13 @@ public sealed partial class SimulateCommand(CliContext context)
         }
 
         var spec = open[0].Spec;
+        if (spec.Clock != SimulationClock.Rounds)
+        {
+            await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"globalbrain: {(results.Count == 1 ? "not" : $"{open.Count} of {results.Count} grid points not")} converged within --rounds {spec.MaxRounds:N0} periods of 1/v s (min reach < {1 - spec.Epsilon:G}); raise --rounds"));
+            return;
+        }
+
         await context.Error.WriteLineAsync(results.Count == 1
             ? string.Create(CultureInfo.InvariantCulture,
                 $"globalbrain: not converged after {spec.MaxRounds:N0} rounds (min reach {open[0].Rounds[^1].MinReach:G4} < {1 - spec.Epsilon:G}); raise --rounds or --flow-rate")

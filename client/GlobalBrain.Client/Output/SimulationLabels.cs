@@ -27,6 +27,9 @@ internal static class SimulationLabels
     /// <summary>The time of the sample that an asynchronous run reports as round <paramref name="round"/>: round/v seconds.</summary>
     public static double Time(SimulationSpec spec, int round) => round / spec.FlowRate;
 
+    /// <summary>The x axis of reach by round: "round", or for an asynchronous clock the samples' t·v.</summary>
+    public static string StepAxis(SimulationSpec spec) => spec.Clock == SimulationClock.Rounds ? "round" : "t·v (periods of 1/v s)";
+
     /// <summary>"at t = 6.12 s (t·v = 6.12)", or null for no time.</summary>
     public static string? At(SimulationSpec spec, double? seconds) => seconds is { } t
         ? string.Create(CultureInfo.InvariantCulture, $"at t = {t:G6} s (t·v = {t * spec.FlowRate:G6})")
@@ -87,6 +90,11 @@ internal static class SimulationLabels
         }
 
         parts.Add(spec.Scenario.Name());
+        if (spec.Clock != SimulationClock.Rounds)
+        {
+            parts.Add($"clock {spec.Clock.Name()}");
+        }
+
         parts.Add(seeds > 1
             ? string.Create(CultureInfo.InvariantCulture, $"seeds {spec.Seed}–{spec.Seed + (ulong)(seeds - 1)}")
             : string.Create(CultureInfo.InvariantCulture, $"seed {spec.Seed}"));
