@@ -36,9 +36,9 @@ internal static partial class SimulationTable
         else
         {
             text.Append(full.N == 0
-            ? "  not everyone holds everything yet in any seed's run\n"
-            : string.Create(CultureInfo.InvariantCulture,
-                $"  everyone holds everything{epsilon} after {Figure(full, "F1")} rounds ({full.N} of {point.Runs.Count} seeds got there)\n"));
+                ? "  not everyone holds everything yet in any seed's run\n"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"  everyone holds everything{epsilon} after {Figure(full, "F1")} rounds ({full.N} of {point.Runs.Count} seeds got there)\n"));
         }
 
         text.Append(CultureInfo.InvariantCulture, $"  {seconds:F2} s for {point.Runs.Count} runs, {point.Figures.Sum(f => f.Exchanges) / Math.Max(seconds, 1e-9):N0} exchanges/s\n");
@@ -79,7 +79,7 @@ internal static partial class SimulationTable
 
     /// <summary>"  what at t = m ± h s (t·v = m ± h; n of K seeds got there)".</summary>
     private static string TimeLine(SimulationSpec spec, string what, SampleSummary seconds, int seeds) => seconds.N == 0
-        ? $"  {what}: not within the run in any seed's\n"
+        ? $"  {what}: in no seed's run\n"
         : string.Create(CultureInfo.InvariantCulture,
             $"  {what} at t = {Figure(seconds, "F3")} s (t·v = {Figure(seconds.Scale(spec.FlowRate), "F3")}; {seconds.N} of {seeds} seeds got there)\n");
 
