@@ -101,11 +101,25 @@ public sealed partial class SimulateCommand
             Description = "Compact engine: save the state here after every round, and resume from it when it exists (the same options give the same output as an uninterrupted run).",
             HelpName = "FILE",
         };
+        var clock = new Option<SimulationClock>("--clock")
+        {
+            Description = "rounds (default): synchronous rounds; async: continuous time as on the live cluster, each expert ticking every 1/v s from a random phase, one exchange a tick that takes effect at once; poisson: each expert's ticks a Poisson process of rate v. Asynchronous runs sample the state every 1/v s (--rounds R: R of them) and report when mean reach hit 99% and everyone was informed.",
+            HelpName = "rounds|async|poisson",
+            CustomParser = OptionParsers.OneOf("--clock", SimulationNames.Clocks),
+        };
+        var loss = new Option<double>("--loss")
+        {
+            Description = "With --clock async or poisson: the probability q that a message (a push, or a pull's answer) is lost (default 0).",
+            DefaultValueFactory = _ => 0,
+            HelpName = "Q",
+            // The range, [0, 1), is the simulation's to say (SimulationSpec.Validate); here only that it is a number.
+            CustomParser = OptionParsers.Number("--loss", double.NegativeInfinity, double.PositiveInfinity),
+        };
         var json = SharedOptions.Json();
         var simulateCluster = SharedOptions.Cluster();
-        var command = new Command("simulate", "Simulate gossip among N experts in synchronous rounds and print how knowledge spreads; comma lists for --experts, --flow-rate, --mode and --topology sweep their grid.")
+        var command = new Command("simulate", "Simulate gossip among N experts in synchronous rounds (or, with --clock async, in continuous time) and print how knowledge spreads; comma lists for --experts, --flow-rate, --mode and --topology sweep their grid.")
         {
-            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, seeds, untilConverged, epsilon, csv, plot, plotX, engine, checkpoint, json, simulateCluster,
+            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, seeds, untilConverged, epsilon, csv, plot, plotX, engine, checkpoint, clock, loss, json, simulateCluster,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -129,7 +143,9 @@ public sealed partial class SimulateCommand
                 until,
                 parse.GetValue(epsilon),
                 parse.GetValue(itemsPerExpert),
-                parse.GetValue(cap));
+                parse.GetValue(cap),
+                parse.GetValue(clock),
+                parse.GetValue(loss));
             var arguments = new SimulateArguments(template, docsPath, parse.GetValue(csv), parse.GetValue(json), grid, parse.GetValue(plot), parse.GetValue(plotX), parse.GetValue(simulateCluster), parse.GetValue(engine), parse.GetValue(checkpoint), parse.GetValue(seeds));
             return new SimulateCommand(context).RunAsync(arguments, cancellationToken);
         });

@@ -53,14 +53,15 @@ public sealed partial class SimulateCommand
         var total = specs.Count * k;
         var done = 0;
         var progress = context.Interactive ? new ProgressLine(context.Error, 0) : null;
-        var parallelism = arguments.SeedParallelism ?? (specs.Max(s => s.Experts) <= MaxExpertsForParallelSeeds ? Environment.ProcessorCount : 1);
+        // An asynchronous run is sequential: its seeds run side by side whatever N.
+        var parallelism = arguments.SeedParallelism ?? (specs.All(s => s.Clock != SimulationClock.Rounds) || specs.Max(s => s.Experts) <= MaxExpertsForParallelSeeds ? Environment.ProcessorCount : 1);
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, total), options, async (job, token) =>
         {
             var (point, seed) = Math.DivRem(job, k);
             var spec = specs[point] with { Seed = specs[point].Seed + (ulong)seed };
             runs[point][seed] = compact[point]
-                ? CompactRumorSimulation.Run(spec, null, null, token)
+                ? RunInProcess(spec, null, null, token)
                 : await ClusterSimulation.RunAsync(cluster!.Client, spec, blocks, null, assignments.GetValueOrDefault(spec.Experts), token);
             var finished = Interlocked.Increment(ref done);
             progress?.Status(string.Create(CultureInfo.InvariantCulture, $"simulate {ProgressLine.Bar((double)finished / total)} {finished:N0}/{total:N0} runs ({specs.Count:N0} grid points × {k:N0} seeds)"));
@@ -90,7 +91,7 @@ public sealed partial class SimulateCommand
         if (template.UntilConverged && open > 0)
         {
             await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"globalbrain: {open:N0} of {points.Sum(p => p.Runs.Count):N0} runs not converged after {template.MaxRounds:N0} rounds (rounds to full coverage are over the runs that converged: n); raise --rounds or --flow-rate"));
+                $"globalbrain: {open:N0} of {points.Sum(p => p.Runs.Count):N0} runs not converged after {template.MaxRounds:N0} {(template.Clock == SimulationClock.Rounds ? "rounds (rounds to full coverage are over the runs that converged: n); raise --rounds or --flow-rate" : "periods of 1/v s (the times are over the runs that got there: n); raise --rounds")}"));
         }
     }
 }

@@ -33,6 +33,11 @@ public sealed partial class SimulateCommand(CliContext context)
                 throw new CliException("--checkpoint saves a single run of the compact engine (--scenario rumor --topology complete, no comma lists, no --seeds, no --cluster, not --engine blocks)", ExitCodes.Usage);
             }
 
+            if (arguments.Spec.Clock != SimulationClock.Rounds)
+            {
+                throw new CliException($"--checkpoint saves runs of synchronous rounds only (got --clock {arguments.Spec.Clock.Name()}): leave out --checkpoint, or use --clock rounds", ExitCodes.Usage);
+            }
+
             OutputFile.RequireWritable("--checkpoint", checkpointPath);
         }
 
@@ -132,7 +137,7 @@ public sealed partial class SimulateCommand(CliContext context)
                 var checkpoint = arguments.Checkpoint is { } file ? new CompactCheckpoint(file) : null;
                 try
                 {
-                    results.Add(await Task.Run(() => CompactRumorSimulation.Run(spec, report, checkpoint, cancellationToken), cancellationToken));
+                    results.Add(await Task.Run(() => RunInProcess(spec, report, checkpoint, cancellationToken), cancellationToken));
                 }
                 catch (InvalidDataException e)
                 {
@@ -176,9 +181,30 @@ public sealed partial class SimulateCommand(CliContext context)
         }
     }
 
-    /// <summary>Whether <paramref name="spec"/> runs on the compact engine; throws a usage error when --engine asks for one that cannot run it.</summary>
+    /// <summary>A run in this process: synchronous rounds on the compact engine, an asynchronous clock on its own.</summary>
+    private static SimulationResult RunInProcess(SimulationSpec spec, IProgress<RoundStats>? progress, CompactCheckpoint? checkpoint, CancellationToken cancellationToken) =>
+        spec.Clock == SimulationClock.Rounds
+            ? CompactRumorSimulation.Run(spec, progress, checkpoint, cancellationToken)
+            : AsyncRumorSimulation.Run(spec, progress, cancellationToken);
+
+    /// <summary>
+    /// Whether <paramref name="spec"/> runs in this process (the compact engine, or the asynchronous one for --clock
+    /// async and poisson); throws a usage error when --engine or --cluster asks for one that cannot run it.
+    /// </summary>
     private static bool UsesCompactEngine(SimulateArguments arguments, SimulationSpec spec)
     {
+        if (spec.Clock != SimulationClock.Rounds)
+        {
+            var clock = $"--clock {spec.Clock.Name()}";
+            return arguments switch
+            {
+                { Cluster: not null } => throw new CliException($"{clock} runs in this process, one exchange at a time (block grains run synchronous rounds): leave out --cluster, or use --clock rounds", ExitCodes.Usage),
+                { Engine: SimulationEngine.Blocks } => throw new CliException($"{clock} has its own engine in this process (block grains run synchronous rounds): leave out --engine blocks, or use --clock rounds", ExitCodes.Usage),
+                { Engine: SimulationEngine.Compact } => throw new CliException($"{clock} has its own engine (the compact engine runs synchronous rounds): leave out --engine compact, or use --clock rounds", ExitCodes.Usage),
+                _ => true,
+            };
+        }
+
         switch (arguments.Engine)
         {
             case SimulationEngine.Compact when !spec.IsCompact:
@@ -247,6 +273,13 @@ public sealed partial class SimulateCommand(CliContext context)
         }
 
         var spec = open[0].Spec;
+        if (spec.Clock != SimulationClock.Rounds)
+        {
+            await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"globalbrain: {(results.Count == 1 ? "not" : $"{open.Count} of {results.Count} grid points not")} converged within --rounds {spec.MaxRounds:N0} periods of 1/v s (min reach < {1 - spec.Epsilon:G}); raise --rounds"));
+            return;
+        }
+
         await context.Error.WriteLineAsync(results.Count == 1
             ? string.Create(CultureInfo.InvariantCulture,
                 $"globalbrain: not converged after {spec.MaxRounds:N0} rounds (min reach {open[0].Rounds[^1].MinReach:G4} < {1 - spec.Epsilon:G}); raise --rounds or --flow-rate")

@@ -51,7 +51,7 @@ internal sealed partial record ReachCurves
             double[] x = [.. rounds.Select(r => (double)r.Round)];
             return new(
                 $"{SimulationLabels.Fixed(grid, template, withFlowRate: true, k)} ({Band})",
-                "round",
+                SimulationLabels.StepAxis(template),
                 "reach (share of all items an expert holds)",
                 [Banded("mean reach", x, [.. rounds.Select(r => r.MeanReach)], dashed: false), Banded("min reach", x, [.. rounds.Select(r => r.MinReach)], dashed: true)],
                 IntegerX: true,
@@ -60,7 +60,7 @@ internal sealed partial record ReachCurves
 
         return new(
             $"Mean reach by round — {SimulationLabels.Fixed(grid, template, withFlowRate: true, k)} ({Band})",
-            "round",
+            SimulationLabels.StepAxis(template),
             "mean reach",
             [.. points.Select((p, i) => Banded(
                 SimulationLabels.Varied(grid, p.Spec, withFlowRate: true),

@@ -46,7 +46,7 @@ internal sealed partial record ReachCurves(string Title, string XLabel, string Y
             double[] x = [.. rounds.Select(r => (double)r.Round)];
             return new(
                 SimulationLabels.Fixed(grid, template, withFlowRate: true),
-                "round",
+                SimulationLabels.StepAxis(template),
                 "reach (share of all items an expert holds)",
                 [
                     new PlotSeries("mean reach", x, [.. rounds.Select(r => r.MeanReach)], ColorIndex: 0),
@@ -58,7 +58,7 @@ internal sealed partial record ReachCurves(string Title, string XLabel, string Y
 
         return new(
             $"Mean reach by round — {SimulationLabels.Fixed(grid, template, withFlowRate: true)}",
-            "round",
+            SimulationLabels.StepAxis(template),
             "mean reach",
             [.. results.Select(r => new PlotSeries(
                 SimulationLabels.Varied(grid, r.Spec, withFlowRate: true),

@@ -20,10 +20,10 @@ internal static partial class SimulationCsv
     public static string Seeds(SeedRuns point)
     {
         ArgumentNullException.ThrowIfNull(point);
-        var text = new StringBuilder(SeedsHeader + "\n");
+        var text = new StringBuilder(Header(point.Spec, SeedsHeader) + "\n");
         foreach (var r in point.Rounds)
         {
-            AppendRound(text, r);
+            AppendRound(text, point.Spec, r);
         }
 
         return text.ToString();
@@ -36,9 +36,9 @@ internal static partial class SimulationCsv
         return SweepRows(SeedsHeader, points, p => p.Spec, p => p.Rounds, AppendRound);
     }
 
-    private static void AppendRound(StringBuilder text, RoundSummary r)
+    private static void AppendRound(StringBuilder text, SimulationSpec spec, RoundSummary r)
     {
-        text.Append(CultureInfo.InvariantCulture, $"{r.Round},{r.N}");
+        text.Append(CultureInfo.InvariantCulture, $"{Step(spec, r.Round)},{r.N}");
         foreach (var s in (SampleSummary[])[r.MeanReach, r.MinReach, r.P50Reach, r.StdReach, r.CollectiveIntelligence, r.Exchanges, r.BytesExchanged])
         {
             text.Append(CultureInfo.InvariantCulture, $",{s.Mean:R},{s.Sd:R},{s.Ci95Low:R},{s.Ci95High:R}");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GlobalBrain.Client.Statistics;
+using GlobalBrain.Domain.Simulation;
 
 namespace GlobalBrain.Client.Output;
 
@@ -8,6 +9,8 @@ namespace GlobalBrain.Client.Output;
 /// With <c>--seeds K</c> (K &gt; 1) every metric becomes a statistic over the seeds,
 /// <c>{"mean":…,"sd":…,"ci95":[low,high],"n":…}</c> (sd and ci95 null when n &lt; 2, all null when n = 0), the parameters
 /// say the first seed and <c>seeds</c> K, and <c>runs</c> lists what each seed's run ended with, in seed order.
+/// With an asynchronous clock each round adds its <c>time</c>, and the point <c>timeTo99</c> and
+/// <c>timeToFullCoverage</c> (seconds, over the runs that got there).
 /// </remarks>
 internal static partial class SimulationJson
 {
@@ -24,10 +27,29 @@ internal static partial class SimulationJson
     }
 
     /// <summary>One round over the seeds that ran it.</summary>
-    private sealed record SeededRound(int Round, int N, Stat MeanReach, Stat MinReach, Stat P50Reach, Stat StdReach, Stat CollectiveIntelligence, Stat Exchanges, Stat BytesExchanged)
+    private sealed record SeededRound(
+        int Round,
+        int N,
+        Stat MeanReach,
+        Stat MinReach,
+        Stat P50Reach,
+        Stat StdReach,
+        Stat CollectiveIntelligence,
+        Stat Exchanges,
+        Stat BytesExchanged,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Time)
     {
-        public static SeededRound Of(RoundSummary r) => new(
-            r.Round, r.N, Stat.Of(r.MeanReach), Stat.Of(r.MinReach), Stat.Of(r.P50Reach), Stat.Of(r.StdReach), Stat.Of(r.CollectiveIntelligence), Stat.Of(r.Exchanges), Stat.Of(r.BytesExchanged));
+        public static SeededRound Of(SimulationSpec spec, RoundSummary r) => new(
+            r.Round,
+            r.N,
+            Stat.Of(r.MeanReach),
+            Stat.Of(r.MinReach),
+            Stat.Of(r.P50Reach),
+            Stat.Of(r.StdReach),
+            Stat.Of(r.CollectiveIntelligence),
+            Stat.Of(r.Exchanges),
+            Stat.Of(r.BytesExchanged),
+            spec.Clock == SimulationClock.Rounds ? null : SimulationLabels.Time(spec, r.Round));
     }
 
     private sealed record SeededSweepReport(IReadOnlyList<SeededPoint> Sweep);
@@ -65,6 +87,14 @@ internal static partial class SimulationJson
         public Stat? BytesExchanged { get; init; }
 
         [JsonPropertyOrder(10)]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public Stat? TimeTo99 { get; init; }
+
+        [JsonPropertyOrder(11)]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public Stat? TimeToFullCoverage { get; init; }
+
+        [JsonPropertyOrder(20)]
         public IReadOnlyList<RunFigures> Runs { get; init; } = [];
 
         public static SeededPoint From(SeedRuns point) => Fill(new SeededPoint(Of(point.Runs[0])), point);
@@ -83,6 +113,8 @@ internal static partial class SimulationJson
                 FinalCollectiveIntelligence = Stat.Of(s.FinalCollectiveIntelligence),
                 Exchanges = Stat.Of(s.Exchanges),
                 BytesExchanged = Stat.Of(s.BytesExchanged),
+                TimeTo99 = s.TimeTo99 is { } to99 ? Stat.Of(to99) : null,
+                TimeToFullCoverage = s.TimeToFullCoverage is { } toFull ? Stat.Of(toFull) : null,
                 Runs = point.Figures,
             };
         }
@@ -100,6 +132,6 @@ internal static partial class SimulationJson
         public IReadOnlyList<SeededRound> Rounds { get; init; } = [];
 
         public static SeededRunReport WithRounds(SeedRuns point) =>
-            (SeededRunReport)Fill(new SeededRunReport(Of(point.Runs[0])), point) with { Rounds = [.. point.Rounds.Select(SeededRound.Of)] };
+            (SeededRunReport)Fill(new SeededRunReport(Of(point.Runs[0])), point) with { Rounds = [.. point.Rounds.Select(r => SeededRound.Of(point.Spec, r))] };
     }
 }

@@ -7,6 +7,9 @@ namespace GlobalBrain.Client.Output;
 /// <summary>
 /// The object <c>simulate --json</c> prints: flat camelCase parameters first, then the rounds of one run or a
 /// summary per grid point of a sweep. No timings, so that its bytes depend only on the parameters and the seed.
+/// With an asynchronous clock the parameters add <c>clock</c> and <c>loss</c>, a run has <c>samples</c> (the state
+/// every 1/v seconds, each with its <c>time</c>) in place of <c>rounds</c>, and <c>times</c> says when, in seconds,
+/// mean reach reached 99% (<c>to99</c>) and everyone held everything (<c>toFullCoverage</c>), null if not in the run.
 /// </summary>
 internal static partial class SimulationJson
 {
@@ -35,7 +38,9 @@ internal static partial class SimulationJson
         bool UntilConverged,
         double Epsilon,
         long DistinctItems,
-        Int128 TopologyEdges)
+        Int128 TopologyEdges,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Clock,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Loss)
     {
         public static RunParameters Of(SimulationResult result)
         {
@@ -57,7 +62,9 @@ internal static partial class SimulationJson
                 spec.UntilConverged,
                 spec.Epsilon,
                 result.DistinctItems,
-                result.TopologyEdges);
+                result.TopologyEdges,
+                spec.Clock == SimulationClock.Rounds ? null : spec.Clock.Name(),
+                spec.Clock == SimulationClock.Rounds ? null : spec.Loss);
         }
     }
 
@@ -70,16 +77,34 @@ internal static partial class SimulationJson
         }
 
         [JsonPropertyOrder(1)]
-        public IReadOnlyList<RoundStats> Rounds { get; init; } = [];
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<RoundStats>? Rounds { get; init; }
+
+        [JsonPropertyOrder(1)]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<TimedSample>? Samples { get; init; }
 
         [JsonPropertyOrder(2)]
         public int? RoundsToFullCoverage { get; init; }
 
+        [JsonPropertyOrder(3)]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public ReachTimes? Times { get; init; }
+
         public static RunReport From(SimulationResult result) => new(Of(result))
         {
-            Rounds = result.Rounds,
+            Rounds = result.Times is null ? result.Rounds : null,
+            Samples = result.Times is null ? null : [.. result.Rounds.Select(r => TimedSample.Of(result.Spec, r))],
             RoundsToFullCoverage = result.RoundsToFullCoverage,
+            Times = result.Times,
         };
+    }
+
+    /// <summary>The state at <see cref="Time"/> seconds (an asynchronous clock's round), exchanges and bytes since the sample before.</summary>
+    private sealed record TimedSample(double Time, double MeanReach, double MinReach, double P50Reach, double StdReach, double CollectiveIntelligence, long Exchanges, long BytesExchanged)
+    {
+        public static TimedSample Of(SimulationSpec spec, RoundStats r) =>
+            new(SimulationLabels.Time(spec, r.Round), r.MeanReach, r.MinReach, r.P50Reach, r.StdReach, r.CollectiveIntelligence, r.Exchanges, r.BytesExchanged);
     }
 
     /// <summary>The object of a sweep.</summary>
@@ -114,6 +139,10 @@ internal static partial class SimulationJson
         [JsonPropertyOrder(7)]
         public long BytesExchanged { get; init; }
 
+        [JsonPropertyOrder(8)]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public ReachTimes? Times { get; init; }
+
         public static SweepPoint From(SimulationResult result)
         {
             var last = result.Rounds[^1];
@@ -126,6 +155,7 @@ internal static partial class SimulationJson
                 FinalCollectiveIntelligence = last.CollectiveIntelligence,
                 Exchanges = result.Rounds.Sum(r => r.Exchanges),
                 BytesExchanged = result.Rounds.Sum(r => r.BytesExchanged),
+                Times = result.Times,
             };
         }
     }

@@ -16,6 +16,27 @@ internal static class SimulationLabels
         _ => "complete",
     };
 
+    /// <summary>", clock async (…)" and the loss for an asynchronous clock; empty for synchronous rounds.</summary>
+    public static string Clock(SimulationSpec spec) => spec.Clock switch
+    {
+        SimulationClock.Rounds => string.Empty,
+        SimulationClock.Async => $", clock async (each expert ticks every 1/v s from a random phase){Loss(spec)}",
+        _ => $", clock poisson (each expert ticks at the events of a Poisson process of rate v){Loss(spec)}",
+    };
+
+    /// <summary>The time of the sample that an asynchronous run reports as round <paramref name="round"/>: round/v seconds.</summary>
+    public static double Time(SimulationSpec spec, int round) => round / spec.FlowRate;
+
+    /// <summary>The x axis of reach by round: "round", or for an asynchronous clock the samples' t·v.</summary>
+    public static string StepAxis(SimulationSpec spec) => spec.Clock == SimulationClock.Rounds ? "round" : "t·v (periods of 1/v s)";
+
+    /// <summary>"at t = 6.12 s (t·v = 6.12)", or null for no time.</summary>
+    public static string? At(SimulationSpec spec, double? seconds) => seconds is { } t
+        ? string.Create(CultureInfo.InvariantCulture, $"at t = {t:G6} s (t·v = {t * spec.FlowRate:G6})")
+        : null;
+
+    private static string Loss(SimulationSpec spec) => spec.Loss > 0 ? string.Create(CultureInfo.InvariantCulture, $", each message lost with probability {spec.Loss:G}") : string.Empty;
+
     /// <summary>The swept values of one grid point, for a legend: only the lists with more than one value.</summary>
     public static string Varied(SimulationGrid grid, SimulationSpec spec, bool withFlowRate)
     {
@@ -69,6 +90,11 @@ internal static class SimulationLabels
         }
 
         parts.Add(spec.Scenario.Name());
+        if (spec.Clock != SimulationClock.Rounds)
+        {
+            parts.Add($"clock {spec.Clock.Name()}");
+        }
+
         parts.Add(seeds > 1
             ? string.Create(CultureInfo.InvariantCulture, $"seeds {spec.Seed}–{spec.Seed + (ulong)(seeds - 1)}")
             : string.Create(CultureInfo.InvariantCulture, $"seed {spec.Seed}"));

@@ -59,7 +59,7 @@ internal sealed class SimulationProgress(ProgressLine? line, TextWriter? log, St
         var perRound = (_clock.Elapsed.TotalSeconds - _firstSeconds) / done;
         double? total = !spec.UntilConverged
             ? spec.MaxRounds
-            : spec.IsCompact && spec.Experts >= 3 && spec.FlowRate == 1 ? Math.Ceiling(GossipTheory.RumorRounds(spec.Mode, spec.Experts)) + 1 : null;
+            : spec.IsCompact && spec.Clock == SimulationClock.Rounds && spec.Experts >= 3 && spec.FlowRate == 1 ? Math.Ceiling(GossipTheory.RumorRounds(spec.Mode, spec.Experts)) + 1 : null;
         var timing = string.Create(CultureInfo.InvariantCulture, $"  {perRound:F1} s/round");
         if (total is not { } rounds || value.MinReach >= 1 - spec.Epsilon)
         {

@@ -27,22 +27,42 @@ internal static partial class SimulationTable
         }
     }
 
+    /// <summary>The first column's heading: the round, or for an asynchronous clock the sample's time.</summary>
+    private static string StepHeader(SimulationSpec spec) => spec.Clock == SimulationClock.Rounds ? "  round" : "    t (s)";
+
+    /// <summary>The first column of a row: round k, or for an asynchronous clock its time k/v.</summary>
+    private static string Step(SimulationSpec spec, int round) => spec.Clock == SimulationClock.Rounds
+        ? string.Create(CultureInfo.InvariantCulture, $"  {round,5}")
+        : string.Create(CultureInfo.InvariantCulture, $"  {SimulationLabels.Time(spec, round),7:G5}");
+
     /// <summary>One run: a row per round (every nth round when there are more than 40), coverage and speed.</summary>
     public static string Run(SimulationResult result, double seconds)
     {
         var spec = result.Spec;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
-            $"GlobalBrain simulation: N = {spec.Experts:N0}, v = {spec.FlowRate:G}, {spec.Mode.Name()}, {SimulationLabels.Topology(spec.Topology)}, {spec.Scenario.Name()} (I = {result.DistinctItems:N0}), seed {spec.Seed}\n");
-        text.Append("  round   mean reach   min reach   p50 reach   std reach   collective intelligence     exchanges   bytes exchanged\n");
+            $"GlobalBrain simulation: N = {spec.Experts:N0}, v = {spec.FlowRate:G}, {spec.Mode.Name()}, {SimulationLabels.Topology(spec.Topology)}, {spec.Scenario.Name()} (I = {result.DistinctItems:N0}), seed {spec.Seed}{SimulationLabels.Clock(spec)}\n");
+        text.Append(StepHeader(spec) + "   mean reach   min reach   p50 reach   std reach   collective intelligence     exchanges   bytes exchanged\n");
         var rounds = result.Rounds;
         AppendRounds(text, rounds, r => string.Create(CultureInfo.InvariantCulture,
-            $"  {r.Round,5}   {r.MeanReach,10:F4}   {r.MinReach,9:F4}   {r.P50Reach,9:F4}   {r.StdReach,9:F4}   {r.CollectiveIntelligence,23:N0}   {r.Exchanges,11:N0}   {r.BytesExchanged,15:N0}\n"));
+            $"{Step(spec, r.Round)}   {r.MeanReach,10:F4}   {r.MinReach,9:F4}   {r.P50Reach,9:F4}   {r.StdReach,9:F4}   {r.CollectiveIntelligence,23:N0}   {r.Exchanges,11:N0}   {r.BytesExchanged,15:N0}\n"));
 
         var exchanges = rounds.Sum(r => r.Exchanges);
-        text.Append(result.RoundsToFullCoverage is { } full
-            ? string.Create(CultureInfo.InvariantCulture, $"  everyone holds everything{(spec.Epsilon > 0 ? $" (min reach ≥ {1 - spec.Epsilon:G})" : string.Empty)} after {full:N0} rounds\n")
-            : "  not everyone holds everything yet\n");
+        var everyone = $"  everyone holds everything{(spec.Epsilon > 0 ? $" (min reach ≥ {1 - spec.Epsilon:G})" : string.Empty)}";
+        if (result.Times is { } times)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  mean reach ≥ 99% {SimulationLabels.At(spec, times.To99) ?? "not yet"}\n");
+            text.Append(SimulationLabels.At(spec, times.ToFullCoverage) is { } at
+                ? $"{everyone} {at}\n"
+                : string.Create(CultureInfo.InvariantCulture, $"  not everyone holds everything within {SimulationLabels.Time(spec, rounds[^1].Round):G6} s\n"));
+        }
+        else
+        {
+            text.Append(result.RoundsToFullCoverage is { } full
+                ? string.Create(CultureInfo.InvariantCulture, $"{everyone} after {full:N0} rounds\n")
+                : "  not everyone holds everything yet\n");
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"  {seconds:F2} s, {exchanges / Math.Max(seconds, 1e-9):N0} exchanges/s\n");
         return text.ToString();
     }
@@ -69,19 +89,27 @@ internal static partial class SimulationTable
             : string.Create(CultureInfo.InvariantCulture, $"{spec.MaxRounds:N0} rounds");
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
-            $"GlobalBrain simulation sweep: {results.Count:N0} grid points, {scenario}{cap}, {rounds}, seed {spec.Seed}{(topologyParameters.Count > 0 ? "; " + string.Join(", ", topologyParameters) : string.Empty)}\n");
-        text.Append("              N          v   mode        topology      rounds   full coverage   mean reach   collective intelligence       exchanges\n");
+            $"GlobalBrain simulation sweep: {results.Count:N0} grid points, {scenario}{cap}, {rounds}, seed {spec.Seed}{SimulationLabels.Clock(spec)}{(topologyParameters.Count > 0 ? "; " + string.Join(", ", topologyParameters) : string.Empty)}\n");
+        var timed = spec.Clock != SimulationClock.Rounds;
+        text.Append("              N          v   mode        topology      rounds   full coverage   mean reach   collective intelligence       exchanges" + (timed ? "     t·v 99%    t·v full" : string.Empty) + "\n");
         foreach (var result in results)
         {
             var s = result.Spec;
             var last = result.Rounds[^1];
             var full = result.RoundsToFullCoverage is { } f ? f.ToString("N0", CultureInfo.InvariantCulture) : "—";
+            var times = result.Times is { } t
+                ? string.Create(CultureInfo.InvariantCulture, $"   {TimesV(s, t.To99),9}   {TimesV(s, t.ToFullCoverage),9}")
+                : string.Empty;
             text.Append(CultureInfo.InvariantCulture,
-                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {s.Mode.Name(),-9}   {s.Topology.Kind.Name(),-11}   {result.Rounds.Count - 1,6:N0}   {full,13}   {last.MeanReach,10:F4}   {last.CollectiveIntelligence,23:N0}   {result.Rounds.Sum(r => r.Exchanges),13:N0}\n");
+                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {s.Mode.Name(),-9}   {s.Topology.Kind.Name(),-11}   {result.Rounds.Count - 1,6:N0}   {full,13}   {last.MeanReach,10:F4}   {last.CollectiveIntelligence,23:N0}   {result.Rounds.Sum(r => r.Exchanges),13:N0}{times}\n");
         }
 
         var exchanges = results.Sum(r => r.Rounds.Sum(s => s.Exchanges));
         text.Append(CultureInfo.InvariantCulture, $"  {seconds:F2} s, {exchanges / Math.Max(seconds, 1e-9):N0} exchanges/s\n");
         return text.ToString();
     }
+
+    /// <summary>A time as t·v, "—" for none.</summary>
+    private static string TimesV(SimulationSpec spec, double? seconds) =>
+        seconds is { } t ? (t * spec.FlowRate).ToString("F3", CultureInfo.InvariantCulture) : "—";
 }

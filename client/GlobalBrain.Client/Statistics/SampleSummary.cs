@@ -10,6 +10,9 @@ internal sealed record SampleSummary(double? Mean, double? Sd, double? Ci95Low, 
     /// <summary>Half the width of the 95% interval, or null.</summary>
     public double? HalfWidth => Ci95High - Mean;
 
+    /// <summary>The summary of the values times <paramref name="factor"/> &gt; 0 (e.g. seconds as t·v).</summary>
+    public SampleSummary Scale(double factor) => new(Mean * factor, Sd * factor, Ci95Low * factor, Ci95High * factor, N);
+
     /// <summary>The summary of <paramref name="values"/> (in any order: the sums run in the given order, so pass them in seed order for the same bytes).</summary>
     public static SampleSummary Of(IReadOnlyList<double> values)
     {

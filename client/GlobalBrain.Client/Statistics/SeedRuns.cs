@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using GlobalBrain.Domain.Simulation;
 
 namespace GlobalBrain.Client.Statistics;
@@ -23,7 +24,9 @@ internal sealed class SeedRuns
             SampleSummary.Of([.. Figures.Select(f => f.FinalMinReach)]),
             SampleSummary.Of([.. Figures.Select(f => f.FinalCollectiveIntelligence)]),
             SampleSummary.Of([.. Figures.Select(f => (double)f.Exchanges)]),
-            SampleSummary.Of([.. Figures.Select(f => (double)f.BytesExchanged)]));
+            SampleSummary.Of([.. Figures.Select(f => (double)f.BytesExchanged)]),
+            Spec.Clock == SimulationClock.Rounds ? null : SampleSummary.Of([.. Figures.Where(f => f.Times?.To99 is not null).Select(f => f.Times!.To99!.Value)]),
+            Spec.Clock == SimulationClock.Rounds ? null : SampleSummary.Of([.. Figures.Where(f => f.Times?.ToFullCoverage is not null).Select(f => f.Times!.ToFullCoverage!.Value)]));
     }
 
     /// <summary>The runs, first seed first.</summary>
@@ -67,7 +70,7 @@ internal sealed class SeedRuns
     }
 }
 
-/// <summary>What one run ended with: the figures a sweep reports per grid point.</summary>
+/// <summary>What one run ended with: the figures a sweep reports per grid point (with an asynchronous clock, when it crossed the thresholds).</summary>
 internal sealed record RunFigures(
     ulong Seed,
     int RoundsRun,
@@ -76,7 +79,8 @@ internal sealed record RunFigures(
     double FinalMinReach,
     double FinalCollectiveIntelligence,
     long Exchanges,
-    long BytesExchanged)
+    long BytesExchanged,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ReachTimes? Times = null)
 {
     public static RunFigures Of(SimulationResult result)
     {
@@ -90,7 +94,8 @@ internal sealed record RunFigures(
             last.MinReach,
             last.CollectiveIntelligence,
             result.Rounds.Sum(r => r.Exchanges),
-            result.Rounds.Sum(r => r.BytesExchanged));
+            result.Rounds.Sum(r => r.BytesExchanged),
+            result.Times);
     }
 }
 
@@ -104,9 +109,11 @@ internal sealed record RoundSummary(
     SampleSummary StdReach,
     SampleSummary CollectiveIntelligence,
     SampleSummary Exchanges,
-    SampleSummary BytesExchanged);
+    SampleSummary BytesExchanged,
+    SampleSummary? TimeTo99 = null,
+    SampleSummary? TimeToFullCoverage = null);
 
-/// <summary>The figures of <see cref="RunFigures"/> over the seeds of a grid point.</summary>
+/// <summary>The figures of <see cref="RunFigures"/> over the seeds of a grid point; with an asynchronous clock the times (seconds) over the runs that got there.</summary>
 internal sealed record PointSummary(
     SampleSummary RoundsRun,
     SampleSummary RoundsToFullCoverage,
@@ -114,4 +121,6 @@ internal sealed record PointSummary(
     SampleSummary FinalMinReach,
     SampleSummary FinalCollectiveIntelligence,
     SampleSummary Exchanges,
-    SampleSummary BytesExchanged);
+    SampleSummary BytesExchanged,
+    SampleSummary? TimeTo99 = null,
+    SampleSummary? TimeToFullCoverage = null);

@@ -89,6 +89,11 @@ public static partial class CompactRumorSimulation
             errors.Add("the compact engine runs the rumor on the complete graph only");
         }
 
+        if (spec.Clock != SimulationClock.Rounds)
+        {
+            errors.Add($"the compact engine runs synchronous rounds only (got --clock {spec.Clock.Name()}); the asynchronous clocks run in AsyncRumorSimulation");
+        }
+
         if (errors.Count > 0)
         {
             throw new ArgumentException(string.Join("; ", errors), nameof(spec));

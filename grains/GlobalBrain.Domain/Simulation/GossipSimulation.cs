@@ -13,8 +13,19 @@ public sealed record RoundStats(
     long Exchanges,
     long BytesExchanged);
 
-/// <summary>A finished run: the per-round states and the first round in which min reach ≥ 1 − ε (null if none).</summary>
-public sealed record SimulationResult(SimulationSpec Spec, long DistinctItems, Int128 TopologyEdges, IReadOnlyList<RoundStats> Rounds, int? RoundsToFullCoverage);
+/// <summary>
+/// A finished run: the per-round states and the first round in which min reach ≥ 1 − ε (null if none). With an
+/// asynchronous clock a "round" is a period of 1/v seconds (round k is the state at t = k/v) and
+/// <paramref name="Times"/> holds when the thresholds were crossed, to the tick.
+/// </summary>
+public sealed record SimulationResult(SimulationSpec Spec, long DistinctItems, Int128 TopologyEdges, IReadOnlyList<RoundStats> Rounds, int? RoundsToFullCoverage, ReachTimes? Times = null);
+
+/// <summary>When, in seconds from the start, mean reach first reached 99% and min reach 1 − ε (null: not within the run).</summary>
+public sealed record ReachTimes(double? To99, double? ToFullCoverage)
+{
+    /// <summary>The mean reach of <see cref="To99"/>.</summary>
+    public const double Reach99 = 0.99;
+}
 
 /// <summary>
 /// Synchronous gossip rounds (DESIGN.md, "simulate"): in round r every expert starts ⌊v⌋ exchanges, plus
@@ -107,6 +118,11 @@ public static class GossipSimulation
         if (errors.Count == 0 && spec.Experts > SimulationSpec.MaxExperts)
         {
             errors.Add($"the block engine holds at most {SimulationSpec.MaxExperts:N0} experts (got {spec.Experts}); larger rumor runs on the complete graph go to CompactRumorSimulation");
+        }
+
+        if (spec.Clock != SimulationClock.Rounds)
+        {
+            errors.Add($"the block engine runs synchronous rounds only (got --clock {spec.Clock.Name()}); the asynchronous clocks run in AsyncRumorSimulation");
         }
 
         long distinct = spec.Scenario switch

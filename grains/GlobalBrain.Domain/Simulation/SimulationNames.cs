@@ -22,11 +22,18 @@ public static class SimulationNames
         (ScenarioKind.Items, "items"),
         (ScenarioKind.Corpus, "corpus"));
 
+    public static readonly NameTable<SimulationClock> Clocks = new(
+        (SimulationClock.Rounds, "rounds"),
+        (SimulationClock.Async, "async"),
+        (SimulationClock.Poisson, "poisson"));
+
     public static string Name(this ExchangeMode mode) => Modes.Name(mode);
 
     public static string Name(this TopologyKind kind) => Topologies.Name(kind);
 
     public static string Name(this ScenarioKind scenario) => Scenarios.Name(scenario);
+
+    public static string Name(this SimulationClock clock) => Clocks.Name(clock);
 }
 
 /// <summary>A fixed, two-way table between the values of an enum and their names (ordinal, case-sensitive).</summary>

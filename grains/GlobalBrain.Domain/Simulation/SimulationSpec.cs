@@ -42,6 +42,22 @@ public enum ScenarioKind
     Corpus,
 }
 
+/// <summary>When the experts exchange.</summary>
+public enum SimulationClock
+{
+    /// <summary>Synchronous rounds: every exchange of a round reads the state at its start.</summary>
+    Rounds,
+
+    /// <summary>
+    /// Continuous time, the live cluster's clock: each expert ticks every 1/v seconds from a random phase,
+    /// and each tick's exchange takes effect at once.
+    /// </summary>
+    Async,
+
+    /// <summary>Continuous time: each expert's ticks a Poisson process of rate v (the textbook asynchronous model).</summary>
+    Poisson,
+}
+
 /// <summary>A topology and its parameters (k for ring and small-world, β for small-world, m for scale-free).</summary>
 public sealed record TopologySpec(TopologyKind Kind, int K = 2, double Beta = 0.1, int M = 3)
 {
@@ -50,7 +66,9 @@ public sealed record TopologySpec(TopologyKind Kind, int K = 2, double Beta = 0.
 
 /// <summary>
 /// One simulation run: N experts exchanging at flow rate v (exchanges each expert starts per round;
-/// a fractional part is the probability of one more) in synchronous rounds.
+/// a fractional part is the probability of one more) in synchronous rounds, or, with an asynchronous
+/// <see cref="Clock"/>, ticking v times a second with one exchange a tick, for <see cref="MaxRounds"/>
+/// periods of 1/v seconds; there, each message is lost with probability <see cref="Loss"/>.
 /// </summary>
 public sealed record SimulationSpec(
     long Experts,
@@ -63,7 +81,9 @@ public sealed record SimulationSpec(
     bool UntilConverged = false,
     double Epsilon = 0,
     int ItemsPerExpert = 1,
-    int? ExchangeCap = null)
+    int? ExchangeCap = null,
+    SimulationClock Clock = SimulationClock.Rounds,
+    double Loss = 0)
 {
     /// <summary>The largest N the block engine takes (<see cref="GossipSimulation"/>, block grains; expert ids are ints there).</summary>
     public const int MaxExperts = 100_000_000;
@@ -107,6 +127,34 @@ public sealed record SimulationSpec(
         if (!double.IsFinite(Epsilon) || Epsilon is < 0 or >= 1)
         {
             errors.Add($"--epsilon must be from 0 (everyone holds everything) up to, not including, 1 (got {Epsilon})");
+        }
+
+        if (Clock != SimulationClock.Rounds)
+        {
+            var clock = SimulationNames.Clocks.Name(Clock);
+            if (Scenario != ScenarioKind.Rumor)
+            {
+                errors.Add($"--clock {clock} runs --scenario rumor only (got {Scenario.Name()}): use --clock rounds for the items and corpus scenarios");
+            }
+
+            if (Experts > MaxExperts)
+            {
+                errors.Add($"--clock {clock} runs at most {MaxExperts:N0} experts, one exchange at a time (got {Experts}): lower --experts, or use --clock rounds");
+            }
+
+            if (FlowRate <= 0)
+            {
+                errors.Add($"--clock {clock} needs --flow-rate above 0: v is each expert's ticks per second (got {FlowRate})");
+            }
+        }
+
+        if (!double.IsFinite(Loss) || Loss is < 0 or >= 1)
+        {
+            errors.Add($"--loss is the probability that a message is lost, from 0 up to, not including, 1 (got {Loss})");
+        }
+        else if (Loss > 0 && Clock == SimulationClock.Rounds)
+        {
+            errors.Add("--loss runs with --clock async or poisson only: add --clock async");
         }
 
         if (ExchangeCap is < 1)
