@@ -23,6 +23,13 @@ public sealed class ExchangeClock : IDisposable
     private readonly Action<int> _tick;
     private readonly HashSet<int>[] _slots;
     private readonly Dictionary<int, int> _slotOf = [];
+
+    // Experts whose last tick has not finished, with the step it was sent: they get no other (for a
+    // minute: a tick lost on the way is not waited for forever), so a silo that falls behind holds at
+    // most one tick per expert instead of a queue that grows without end.
+    private readonly Dictionary<int, long> _busy = [];
+    private readonly long _stale = (long)(TimeSpan.FromMinutes(1) / Resolution);
+    private long _skipped;
     private readonly long _start;
     private ITimer? _timer;
     private long _nextStep;
@@ -68,6 +75,18 @@ public sealed class ExchangeClock : IDisposable
         }
     }
 
+    /// <summary>Ticks not sent because the expert's previous tick had not finished: the silo does not keep up with v.</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>Expert <paramref name="expert"/> finished its tick (or could not take it): it gets the next one.</summary>
+    public void Done(int expert)
+    {
+        lock (_gate)
+        {
+            _busy.Remove(expert);
+        }
+    }
+
     /// <summary>1/v (one second when v = 0: then no expert joins).</summary>
     public static TimeSpan PeriodOf(ExpertsOptions experts)
     {
@@ -104,6 +123,8 @@ public sealed class ExchangeClock : IDisposable
             {
                 _slots[slot].Remove(expert);
             }
+
+            _busy.Remove(expert);
         }
     }
 
@@ -131,7 +152,18 @@ public sealed class ExchangeClock : IDisposable
             var ticks = new List<int>();
             for (var step = from; step <= now; step++)
             {
-                ticks.AddRange(_slots[(int)(step % _slots.Length)]);
+                foreach (var expert in _slots[(int)(step % _slots.Length)])
+                {
+                    if (_busy.TryGetValue(expert, out var sent) && now - sent < _stale)
+                    {
+                        _skipped++;
+                    }
+                    else
+                    {
+                        _busy[expert] = now;
+                        ticks.Add(expert);
+                    }
+                }
             }
 
             _nextStep = now + 1;

@@ -15,15 +15,16 @@ public sealed partial class ExpertGrain
     /// </summary>
     public async Task TickAsync()
     {
-        if (_ticking || _storage is null)
+        if (_ticking || _storage is null || !_exchanges)
         {
+            clock.Done(_self);
             return; // the last tick's exchange is still running: this one is skipped (the rate gauge shows it)
         }
 
         _ticking = true;
         try
         {
-            var peer = _exchanges ? _topology.Peer(_self, (ulong)random.NextInt64(long.MinValue, long.MaxValue)) : -1;
+            var peer = _topology.Peer(_self, (ulong)random.NextInt64(long.MinValue, long.MaxValue));
             if (peer >= 0)
             {
                 await ExchangeWithAsync(peer);
@@ -37,6 +38,7 @@ public sealed partial class ExpertGrain
         finally
         {
             _ticking = false;
+            clock.Done(_self);
         }
     }
 

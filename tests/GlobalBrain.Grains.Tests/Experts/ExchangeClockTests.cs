@@ -12,7 +12,12 @@ public sealed class ExchangeClockTests
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var ticks = new List<(int Expert, TimeSpan At)>();
         var start = time.GetTimestamp();
-        using var clock = new ExchangeClock(TimeSpan.FromSeconds(1), time, e => ticks.Add((e, time.GetElapsedTime(start))));
+        ExchangeClock? clock = null;
+        using var _ = clock = new ExchangeClock(TimeSpan.FromSeconds(1), time, e =>
+        {
+            ticks.Add((e, time.GetElapsedTime(start)));
+            clock!.Done(e);
+        });
         for (var e = 0; e < 100; e++)
         {
             clock.Join(e, e / 100.0);
@@ -41,7 +46,12 @@ public sealed class ExchangeClockTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var ticks = new Dictionary<int, int>();
-        using var clock = new ExchangeClock(TimeSpan.FromMilliseconds(200), time, e => ticks[e] = ticks.GetValueOrDefault(e) + 1);
+        ExchangeClock? clock = null;
+        using var _ = clock = new ExchangeClock(TimeSpan.FromMilliseconds(200), time, e =>
+        {
+            ticks[e] = ticks.GetValueOrDefault(e) + 1;
+            clock!.Done(e);
+        });
         clock.Join(1, 0.5);
         clock.Join(2, 0.1);
         clock.Leave(2);
@@ -52,5 +62,31 @@ public sealed class ExchangeClockTests
         // The timer fired once for a whole second (five periods): expert 1 ticks once, not five times.
         Assert.False(ticks.ContainsKey(2));
         Assert.Equal(0, clock.Count - 1);
+    }
+
+    [Fact]
+    public void AnExpertWhoseTickHasNotFinished_GetsNoOther_UntilItIsDone()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var ticks = 0;
+        using var clock = new ExchangeClock(TimeSpan.FromMilliseconds(100), time, _ => ticks++);
+        clock.Join(7, 0);
+
+        for (var step = 0; step < 100; step++)
+        {
+            time.Advance(ExchangeClock.Resolution);
+        }
+
+        // One tick in a second of ten periods: the other nine were skipped, and counted.
+        Assert.Equal(1, ticks);
+        Assert.Equal(9, clock.Skipped);
+
+        clock.Done(7);
+        for (var step = 0; step < 10; step++)
+        {
+            time.Advance(ExchangeClock.Resolution);
+        }
+
+        Assert.Equal(2, ticks);
     }
 }
