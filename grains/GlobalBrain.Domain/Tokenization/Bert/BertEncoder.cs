@@ -85,6 +85,7 @@ public sealed partial class BertEncoder : ITextEncoder
     private int EncodeCore(ReadOnlySpan<char> text, Span<int> destination)
     {
         var output = new Output(destination);
+        var cache = WordCache.For(_vocabulary);
         Span<char> stackWord = stackalloc char[StackWordChars];
         char[]? rented = null;
         var word = _wordBufferChars <= StackWordChars ? stackWord : (rented = ArrayPool<char>.Shared.Rent(_wordBufferChars));
@@ -97,7 +98,7 @@ public sealed partial class BertEncoder : ITextEncoder
                 // normalizing: an uncased vocabulary's "[CLS]" in the text stays [CLS].
                 var (next, length, id) = FindAddedToken(text, position);
                 var segment = text[position..next];
-                EncodeSegment(_foldCase ? FoldCase(segment.ToString(), _vocabulary.Normalization) : segment, word, ref output);
+                EncodeSegment(_foldCase ? FoldCase(segment.ToString(), _vocabulary.Normalization) : segment, word, cache, ref output);
                 if (length == 0)
                 {
                     break;
@@ -151,7 +152,7 @@ public sealed partial class BertEncoder : ITextEncoder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void EncodeSegment(ReadOnlySpan<char> text, scoped Span<char> buffer, ref Output output)
+    private void EncodeSegment(ReadOnlySpan<char> text, scoped Span<char> buffer, WordCache cache, ref Output output)
     {
         var classes = _classes;
         var i = 0;
@@ -163,7 +164,7 @@ public sealed partial class BertEncoder : ITextEncoder
                     i++;
                     continue;
                 case BertCharClass.Isolated:
-                    WordPiece(text.Slice(i, 1), ref output);
+                    WordPiece(text.Slice(i, 1), cache, ref output);
                     i++;
                     continue;
                 case BertCharClass.Word:
@@ -188,7 +189,7 @@ public sealed partial class BertEncoder : ITextEncoder
                         }
                         else
                         {
-                            WordPiece(word, hash, ref output);
+                            WordPiece(word, hash, cache, ref output);
                         }
 
                         i = end;
@@ -200,7 +201,7 @@ public sealed partial class BertEncoder : ITextEncoder
                     break;
             }
 
-            i = CopyingWord(text, i, buffer, ref output);
+            i = CopyingWord(text, i, buffer, cache, ref output);
         }
     }
 
@@ -210,7 +211,7 @@ public sealed partial class BertEncoder : ITextEncoder
     /// word ended (a BMP separator or punctuation is left for the caller).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int CopyingWord(ReadOnlySpan<char> text, int start, scoped Span<char> buffer, ref Output output)
+    private int CopyingWord(ReadOnlySpan<char> text, int start, scoped Span<char> buffer, WordCache cache, ref Output output)
     {
         var classes = _classes;
         var length = 0;
@@ -230,7 +231,7 @@ public sealed partial class BertEncoder : ITextEncoder
                     i++;
                     continue;
                 case BertCharClass.Separator or BertCharClass.Isolated:
-                    FlushWord(buffer[..length], scalars, ref output);
+                    FlushWord(buffer[..length], scalars, cache, ref output);
                     return i;
                 case BertCharClass.HighSurrogate when i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]):
                     switch (classes[char.ConvertToUtf32(c, text[i + 1])])
@@ -244,11 +245,11 @@ public sealed partial class BertEncoder : ITextEncoder
 
                             break;
                         case BertCharClass.Separator:
-                            FlushWord(buffer[..length], scalars, ref output);
+                            FlushWord(buffer[..length], scalars, cache, ref output);
                             return i + 2;
                         case BertCharClass.Isolated:
-                            FlushWord(buffer[..length], scalars, ref output);
-                            WordPiece(text.Slice(i, 2), ref output);
+                            FlushWord(buffer[..length], scalars, cache, ref output);
+                            WordPiece(text.Slice(i, 2), cache, ref output);
                             return i + 2;
                         default:
                             break;
@@ -263,11 +264,11 @@ public sealed partial class BertEncoder : ITextEncoder
             }
         }
 
-        FlushWord(buffer[..length], scalars, ref output);
+        FlushWord(buffer[..length], scalars, cache, ref output);
         return i;
     }
 
-    private void FlushWord(scoped ReadOnlySpan<char> word, int scalars, ref Output output)
+    private void FlushWord(scoped ReadOnlySpan<char> word, int scalars, WordCache cache, ref Output output)
     {
         if (scalars > _vocabulary.MaxInputCharsPerWord)
         {
@@ -275,7 +276,7 @@ public sealed partial class BertEncoder : ITextEncoder
         }
         else if (scalars > 0)
         {
-            WordPiece(word, ref output);
+            WordPiece(word, cache, ref output);
         }
     }
 
