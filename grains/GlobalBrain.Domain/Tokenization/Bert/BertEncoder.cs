@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace GlobalBrain.Domain.Tokenization.Bert;
@@ -21,6 +22,7 @@ public sealed partial class BertEncoder : ITextEncoder
     public const string TokenizerName = "bert";
 
     private const int StackWordChars = 256;
+    private const int AsciiIds = 128;
 
     private readonly WordPieceVocabulary _vocabulary;
     private readonly BertCharClass[] _classes;
@@ -28,6 +30,7 @@ public sealed partial class BertEncoder : ITextEncoder
     private readonly SearchValues<char>? _addedTokenStarts;
     private readonly (string Token, int Id)[] _addedTokens;
     private readonly int _wordBufferChars;
+    private readonly int[] _asciiIds;
 
     public BertEncoder(WordPieceVocabulary vocabulary)
     {
@@ -42,6 +45,13 @@ public sealed partial class BertEncoder : ITextEncoder
         // A word longer than MaxInputCharsPerWord scalar values is [UNK] whatever its letters, so
         // only that many (times two, for surrogate pairs) need to be kept.
         _wordBufferChars = (2 * vocabulary.MaxInputCharsPerWord) + 2;
+
+        // One ASCII character alone is its token, or [UNK] (WordPiece has nothing shorter to split it into).
+        _asciiIds = new int[AsciiIds];
+        for (var c = 0; c < AsciiIds; c++)
+        {
+            _asciiIds[c] = vocabulary.Words.TryGetValue([(char)c], out var id) ? id : vocabulary.UnknownId;
+        }
     }
 
     public string Name => TokenizerName;
@@ -154,17 +164,19 @@ public sealed partial class BertEncoder : ITextEncoder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EncodeSegment(ReadOnlySpan<char> text, scoped Span<char> buffer, WordCache cache, ref Output output)
     {
-        var classes = _classes;
+        // Indexed by a UTF-16 unit, which the table (one entry per code point) always covers: no bounds check.
+        ref var classes = ref MemoryMarshal.GetArrayDataReference(_classes);
         var i = 0;
         while (i < text.Length && !output.Full)
         {
-            switch (classes[text[i]])
+            var c = text[i];
+            switch (Unsafe.Add(ref classes, c))
             {
                 case BertCharClass.Separator:
                     i++;
                     continue;
                 case BertCharClass.Isolated:
-                    WordPiece(text.Slice(i, 1), cache, ref output);
+                    Isolated(text.Slice(i, 1), cache, ref output);
                     i++;
                     continue;
                 case BertCharClass.Word:
@@ -172,15 +184,23 @@ public sealed partial class BertEncoder : ITextEncoder
                     // the copying path. Words are a few chars long, so a scalar walk over the table beats a
                     // vectorized search (measured: its set-up cost more than the walk on English text), and
                     // the walk hashes the word for its lookup on the way.
-                    var hash = TokenTable.Step(TokenTable.EmptyHash, text[i]);
+                    var hash = TokenTable.Step(TokenTable.EmptyHash, c);
                     var end = i + 1;
-                    while (end < text.Length && classes[text[end]] == BertCharClass.Word)
+                    var next = BertCharClass.Separator;
+                    while (end < text.Length)
                     {
-                        hash = TokenTable.Step(hash, text[end]);
+                        var d = text[end];
+                        next = Unsafe.Add(ref classes, d);
+                        if (next != BertCharClass.Word)
+                        {
+                            break;
+                        }
+
+                        hash = TokenTable.Step(hash, d);
                         end++;
                     }
 
-                    if (end == text.Length || classes[text[end]] is BertCharClass.Separator or BertCharClass.Isolated)
+                    if (next is BertCharClass.Word or BertCharClass.Separator or BertCharClass.Isolated)
                     {
                         var word = text[i..end];
                         if (word.Length > _vocabulary.MaxInputCharsPerWord)
@@ -192,7 +212,8 @@ public sealed partial class BertEncoder : ITextEncoder
                             WordPiece(word, hash, cache, ref output);
                         }
 
-                        i = end;
+                        // The separator that ended the word is dropped here rather than classified again.
+                        i = next == BertCharClass.Separator ? end + 1 : end;
                         continue;
                     }
 
@@ -202,6 +223,20 @@ public sealed partial class BertEncoder : ITextEncoder
             }
 
             i = CopyingWord(text, i, buffer, cache, ref output);
+        }
+    }
+
+    /// <summary>A punctuation or CJK character: a word of its own, its id from a table for ASCII.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Isolated(ReadOnlySpan<char> character, WordCache cache, ref Output output)
+    {
+        if (character[0] < AsciiIds && character.Length == 1)
+        {
+            output.Add(_asciiIds[character[0]]);
+        }
+        else
+        {
+            WordPiece(character, cache, ref output);
         }
     }
 
