@@ -5,6 +5,45 @@ namespace GlobalBrain.Domain.Tokenization.Bert;
 /// <summary>WordPiece over one pre-tokenized word, and where the ids go.</summary>
 public sealed partial class BertEncoder
 {
+    /// <summary>Each ASCII character's id as a word alone: its token, or [UNK] (WordPiece has nothing shorter to split it into).</summary>
+    private static int[] AsciiIdTable(WordPieceVocabulary vocabulary)
+    {
+        var ids = new int[AsciiIds];
+        for (var c = 0; c < AsciiIds; c++)
+        {
+            ids[c] = vocabulary.Words.TryGetValue([(char)c], out var id) ? id : vocabulary.UnknownId;
+        }
+
+        return ids;
+    }
+
+    /// <summary>A punctuation or CJK character: a word of its own, its id from a table for ASCII.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Isolated(ReadOnlySpan<char> character, WordCache cache, ref Output output)
+    {
+        if (character[0] < AsciiIds && character.Length == 1)
+        {
+            output.Add(_asciiIds[character[0]]);
+        }
+        else
+        {
+            WordPiece(character, cache, ref output);
+        }
+    }
+
+    /// <summary>A word the copying path built: [UNK] when too long, nothing when everything in it was deleted.</summary>
+    private void FlushWord(scoped ReadOnlySpan<char> word, int scalars, WordCache cache, ref Output output)
+    {
+        if (scalars > _vocabulary.MaxInputCharsPerWord)
+        {
+            output.Add(_vocabulary.UnknownId);
+        }
+        else if (scalars > 0)
+        {
+            WordPiece(word, cache, ref output);
+        }
+    }
+
     /// <summary>Greedy longest-match-first, as HF's WordPiece: a word with any unmatched rest is one [UNK].</summary>
     private void WordPiece(scoped ReadOnlySpan<char> word, WordCache cache, ref Output output) => WordPiece(word, TokenTable.Hash(word), cache, ref output);
 

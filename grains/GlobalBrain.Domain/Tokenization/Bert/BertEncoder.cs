@@ -45,13 +45,7 @@ public sealed partial class BertEncoder : ITextEncoder
         // A word longer than MaxInputCharsPerWord scalar values is [UNK] whatever its letters, so
         // only that many (times two, for surrogate pairs) need to be kept.
         _wordBufferChars = (2 * vocabulary.MaxInputCharsPerWord) + 2;
-
-        // One ASCII character alone is its token, or [UNK] (WordPiece has nothing shorter to split it into).
-        _asciiIds = new int[AsciiIds];
-        for (var c = 0; c < AsciiIds; c++)
-        {
-            _asciiIds[c] = vocabulary.Words.TryGetValue([(char)c], out var id) ? id : vocabulary.UnknownId;
-        }
+        _asciiIds = AsciiIdTable(vocabulary);
     }
 
     public string Name => TokenizerName;
@@ -226,20 +220,6 @@ public sealed partial class BertEncoder : ITextEncoder
         }
     }
 
-    /// <summary>A punctuation or CJK character: a word of its own, its id from a table for ASCII.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Isolated(ReadOnlySpan<char> character, WordCache cache, ref Output output)
-    {
-        if (character[0] < AsciiIds && character.Length == 1)
-        {
-            output.Add(_asciiIds[character[0]]);
-        }
-        else
-        {
-            WordPiece(character, cache, ref output);
-        }
-    }
-
     /// <summary>
     /// The word starting at <paramref name="start"/>, built in <paramref name="buffer"/>: deletes what
     /// clean_text deletes (without ending the word) and classifies surrogate pairs. Returns where the
@@ -301,18 +281,6 @@ public sealed partial class BertEncoder : ITextEncoder
 
         FlushWord(buffer[..length], scalars, cache, ref output);
         return i;
-    }
-
-    private void FlushWord(scoped ReadOnlySpan<char> word, int scalars, WordCache cache, ref Output output)
-    {
-        if (scalars > _vocabulary.MaxInputCharsPerWord)
-        {
-            output.Add(_vocabulary.UnknownId);
-        }
-        else if (scalars > 0)
-        {
-            WordPiece(word, cache, ref output);
-        }
     }
 
     /// <summary>strip_accents (NFD, drop Mn) and lowercase, for uncased vocabularies.</summary>
