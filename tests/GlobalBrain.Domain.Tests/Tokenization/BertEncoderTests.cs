@@ -109,6 +109,38 @@ public sealed class BertEncoderTests
     }
 
     [Fact]
+    public void Encode_SplitWords_AreTheSameFromTheWordCache_AfterItFillsAndWhenTheVocabularyChanges()
+    {
+        // "foo" + up to 8 continuation pieces, and each of those with an unmatched "q" ([UNK]): about 20,000
+        // distinct split words, more than this thread's word cache keeps, some longer than it keeps at all.
+        string[] pieces = ["bar", "aff", "able"];
+        int[] pieceIds = [21, 8, 9];
+        var words = new List<(string Word, int[] Ids)>();
+        var level = new List<(string Word, int[] Ids)> { ("foo", [20]) };
+        for (var depth = 0; depth < 8; depth++)
+        {
+            level = [.. level.SelectMany(w => pieces.Select((p, i) => (w.Word + p, (int[])[.. w.Ids, pieceIds[i]])))];
+            words.AddRange(level);
+        }
+
+        int[] unknown = [1];
+        words.AddRange([.. words.Select(w => (w.Word + "q", unknown))]);
+        Assert.True(words.Count > 16_384);
+
+        // Twice over, the second time in the other order: each word once cold, then from the cache or after it emptied.
+        foreach (var (word, ids) in words.Concat(Enumerable.Reverse(words)))
+        {
+            Assert.Equal([.. ids, .. ids, 10, .. ids], Cased.Encode($"{word} {word}, {word}"));
+        }
+
+        // Another vocabulary on the same thread: its own ids, and the first one's again afterwards.
+        var swapped = Encoder([.. CasedTokens.Select(t => t switch { "##bar" => "##aff", "##aff" => "##bar", _ => t })]);
+        Assert.Equal([20, 21, 8], Cased.Encode("foobaraff"));
+        Assert.Equal([20, 8, 21], swapped.Encode("foobaraff"));
+        Assert.Equal([20, 21, 8], Cased.Encode("foobaraff"));
+    }
+
+    [Fact]
     public void Encode_TenMegabyteSingleLine_IsEncodedWithoutFailing()
     {
         var text = new StringBuilder(10_000_000);

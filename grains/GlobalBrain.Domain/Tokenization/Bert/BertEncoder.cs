@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace GlobalBrain.Domain.Tokenization.Bert;
@@ -21,6 +22,7 @@ public sealed partial class BertEncoder : ITextEncoder
     public const string TokenizerName = "bert";
 
     private const int StackWordChars = 256;
+    private const int AsciiIds = 128;
 
     private readonly WordPieceVocabulary _vocabulary;
     private readonly BertCharClass[] _classes;
@@ -28,6 +30,7 @@ public sealed partial class BertEncoder : ITextEncoder
     private readonly SearchValues<char>? _addedTokenStarts;
     private readonly (string Token, int Id)[] _addedTokens;
     private readonly int _wordBufferChars;
+    private readonly int[] _asciiIds;
 
     public BertEncoder(WordPieceVocabulary vocabulary)
     {
@@ -42,6 +45,7 @@ public sealed partial class BertEncoder : ITextEncoder
         // A word longer than MaxInputCharsPerWord scalar values is [UNK] whatever its letters, so
         // only that many (times two, for surrogate pairs) need to be kept.
         _wordBufferChars = (2 * vocabulary.MaxInputCharsPerWord) + 2;
+        _asciiIds = AsciiIdTable(vocabulary);
     }
 
     public string Name => TokenizerName;
@@ -85,6 +89,7 @@ public sealed partial class BertEncoder : ITextEncoder
     private int EncodeCore(ReadOnlySpan<char> text, Span<int> destination)
     {
         var output = new Output(destination);
+        var cache = WordCache.For(_vocabulary);
         Span<char> stackWord = stackalloc char[StackWordChars];
         char[]? rented = null;
         var word = _wordBufferChars <= StackWordChars ? stackWord : (rented = ArrayPool<char>.Shared.Rent(_wordBufferChars));
@@ -97,7 +102,7 @@ public sealed partial class BertEncoder : ITextEncoder
                 // normalizing: an uncased vocabulary's "[CLS]" in the text stays [CLS].
                 var (next, length, id) = FindAddedToken(text, position);
                 var segment = text[position..next];
-                EncodeSegment(_foldCase ? FoldCase(segment.ToString(), _vocabulary.Normalization) : segment, word, ref output);
+                EncodeSegment(_foldCase ? FoldCase(segment.ToString(), _vocabulary.Normalization) : segment, word, cache, ref output);
                 if (length == 0)
                 {
                     break;
@@ -151,19 +156,21 @@ public sealed partial class BertEncoder : ITextEncoder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void EncodeSegment(ReadOnlySpan<char> text, scoped Span<char> buffer, ref Output output)
+    private void EncodeSegment(ReadOnlySpan<char> text, scoped Span<char> buffer, WordCache cache, ref Output output)
     {
-        var classes = _classes;
+        // Indexed by a UTF-16 unit, which the table (one entry per code point) always covers: no bounds check.
+        ref var classes = ref MemoryMarshal.GetArrayDataReference(_classes);
         var i = 0;
         while (i < text.Length && !output.Full)
         {
-            switch (classes[text[i]])
+            var c = text[i];
+            switch (Unsafe.Add(ref classes, c))
             {
                 case BertCharClass.Separator:
                     i++;
                     continue;
                 case BertCharClass.Isolated:
-                    WordPiece(text.Slice(i, 1), ref output);
+                    Isolated(text.Slice(i, 1), cache, ref output);
                     i++;
                     continue;
                 case BertCharClass.Word:
@@ -171,15 +178,23 @@ public sealed partial class BertEncoder : ITextEncoder
                     // the copying path. Words are a few chars long, so a scalar walk over the table beats a
                     // vectorized search (measured: its set-up cost more than the walk on English text), and
                     // the walk hashes the word for its lookup on the way.
-                    var hash = TokenTable.Step(TokenTable.EmptyHash, text[i]);
+                    var hash = TokenTable.Step(TokenTable.EmptyHash, c);
                     var end = i + 1;
-                    while (end < text.Length && classes[text[end]] == BertCharClass.Word)
+                    var next = BertCharClass.Separator;
+                    while (end < text.Length)
                     {
-                        hash = TokenTable.Step(hash, text[end]);
+                        var d = text[end];
+                        next = Unsafe.Add(ref classes, d);
+                        if (next != BertCharClass.Word)
+                        {
+                            break;
+                        }
+
+                        hash = TokenTable.Step(hash, d);
                         end++;
                     }
 
-                    if (end == text.Length || classes[text[end]] is BertCharClass.Separator or BertCharClass.Isolated)
+                    if (next is BertCharClass.Word or BertCharClass.Separator or BertCharClass.Isolated)
                     {
                         var word = text[i..end];
                         if (word.Length > _vocabulary.MaxInputCharsPerWord)
@@ -188,10 +203,11 @@ public sealed partial class BertEncoder : ITextEncoder
                         }
                         else
                         {
-                            WordPiece(word, hash, ref output);
+                            WordPiece(word, hash, cache, ref output);
                         }
 
-                        i = end;
+                        // The separator that ended the word is dropped here rather than classified again.
+                        i = next == BertCharClass.Separator ? end + 1 : end;
                         continue;
                     }
 
@@ -200,7 +216,7 @@ public sealed partial class BertEncoder : ITextEncoder
                     break;
             }
 
-            i = CopyingWord(text, i, buffer, ref output);
+            i = CopyingWord(text, i, buffer, cache, ref output);
         }
     }
 
@@ -210,7 +226,7 @@ public sealed partial class BertEncoder : ITextEncoder
     /// word ended (a BMP separator or punctuation is left for the caller).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int CopyingWord(ReadOnlySpan<char> text, int start, scoped Span<char> buffer, ref Output output)
+    private int CopyingWord(ReadOnlySpan<char> text, int start, scoped Span<char> buffer, WordCache cache, ref Output output)
     {
         var classes = _classes;
         var length = 0;
@@ -230,7 +246,7 @@ public sealed partial class BertEncoder : ITextEncoder
                     i++;
                     continue;
                 case BertCharClass.Separator or BertCharClass.Isolated:
-                    FlushWord(buffer[..length], scalars, ref output);
+                    FlushWord(buffer[..length], scalars, cache, ref output);
                     return i;
                 case BertCharClass.HighSurrogate when i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]):
                     switch (classes[char.ConvertToUtf32(c, text[i + 1])])
@@ -244,11 +260,11 @@ public sealed partial class BertEncoder : ITextEncoder
 
                             break;
                         case BertCharClass.Separator:
-                            FlushWord(buffer[..length], scalars, ref output);
+                            FlushWord(buffer[..length], scalars, cache, ref output);
                             return i + 2;
                         case BertCharClass.Isolated:
-                            FlushWord(buffer[..length], scalars, ref output);
-                            WordPiece(text.Slice(i, 2), ref output);
+                            FlushWord(buffer[..length], scalars, cache, ref output);
+                            WordPiece(text.Slice(i, 2), cache, ref output);
                             return i + 2;
                         default:
                             break;
@@ -263,20 +279,8 @@ public sealed partial class BertEncoder : ITextEncoder
             }
         }
 
-        FlushWord(buffer[..length], scalars, ref output);
+        FlushWord(buffer[..length], scalars, cache, ref output);
         return i;
-    }
-
-    private void FlushWord(scoped ReadOnlySpan<char> word, int scalars, ref Output output)
-    {
-        if (scalars > _vocabulary.MaxInputCharsPerWord)
-        {
-            output.Add(_vocabulary.UnknownId);
-        }
-        else if (scalars > 0)
-        {
-            WordPiece(word, ref output);
-        }
     }
 
     /// <summary>strip_accents (NFD, drop Mn) and lowercase, for uncased vocabularies.</summary>
