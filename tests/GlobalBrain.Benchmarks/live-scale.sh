@@ -14,7 +14,8 @@
 #   activation s   first metrics pass (activates the N experts)
 #   t99 / t100     seconds from the POST until mean reach ≥ 0.99 / min reach = 1, as the gauges saw
 #                  them (resolution: the scrape second plus GlobalBrain:Metrics:Interval); beside them
-#                  (ln N + γ)/v, the asynchronous push-pull time
+#                  (ln N + γ)/v, the Poisson-clock push-pull time (`simulate --clock async` gives the
+#                  live cluster's periodic clock: see the README)
 #   exch/s         exchanges started per second over the spreading window, all silos, vs N·v
 #   peak RSS       the largest sum of the silos' RSS (MB) seen; KB/expert: the silos' RSS 20 s after
 #                  t100 less their RSS when ready (before any expert was activated), over N
@@ -123,8 +124,9 @@ def scrape(port):
     try:
         body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=120).read().decode()
     except OSError:
+        # A scrape that got no answer within 120 s counts as one of 120 s (the silo is alive, but busy).
         check_alive()
-        raise
+        return (time.monotonic() - start) * 1000, {}
     elapsed = (time.monotonic() - start) * 1000
     values = {}
     for line in body.splitlines():
