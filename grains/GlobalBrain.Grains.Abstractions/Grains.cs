@@ -54,7 +54,7 @@ public interface IExpertGrain : IGrainWithIntegerKey
     Task<ShardSnapshot> ShareAsync();
 
     [Alias("GetReport")]
-    Task<ExpertReport> GetReportAsync(Guid knownIncarnation, long knownVersion);
+    Task<ExpertReport> GetReportAsync();
 
     /// <summary>
     /// Its silo's exchange clock says it is time: one exchange with a random neighbour (and a flush of

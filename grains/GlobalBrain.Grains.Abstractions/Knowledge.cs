@@ -58,7 +58,7 @@ public sealed record ExpertReport(
     [property: Id(1)] double Knowledge,
     [property: Id(2)] long OwnDocuments,
     [property: Id(3)] long OwnTokens,
-    [property: Id(4)] HyperLogLog? Items,
+    [property: Id(4)] HyperLogLog Items,
     [property: Id(5)] long ExchangesStarted,
     [property: Id(6)] long BytesExchanged,
     [property: Id(7)] string Silo,

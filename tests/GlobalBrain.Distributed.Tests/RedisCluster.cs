@@ -111,7 +111,7 @@ internal sealed class RedisCluster : IDisposable
     {
         using var host = await ConnectAsync();
         var client = host.Services.GetRequiredService<IClusterClient>();
-        var reports = await Task.WhenAll(Enumerable.Range(0, _experts).Select(i => client.GetGrain<IExpertGrain>(i).GetReportAsync(Guid.Empty, -1)));
+        var reports = await Task.WhenAll(Enumerable.Range(0, _experts).Select(i => client.GetGrain<IExpertGrain>(i).GetReportAsync()));
         var metrics = await client.GetGrain<IAggregatorGrain>(0).GetMetricsAsync();
         await host.StopAsync();
         return (metrics, reports);

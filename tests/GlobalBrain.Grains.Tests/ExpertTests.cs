@@ -55,7 +55,7 @@ public sealed class ExpertTests(ClusterFixture fixture)
     [Fact]
     public async Task Expert_OutsideZeroToN_IsRefused()
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => fixture.Client.GetGrain<IExpertGrain>(ClusterFixture.Experts).GetReportAsync(Guid.Empty, -1));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => fixture.Client.GetGrain<IExpertGrain>(ClusterFixture.Experts).GetReportAsync());
         Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
     }
 }

@@ -24,13 +24,13 @@ public sealed class IdempotencyWindowTests : OwnCluster<IdempotencyWindowTests.Q
         }
 
         await expert.LearnAsync(first);
-        var before = await expert.GetReportAsync(Guid.Empty, -1);
+        var before = await expert.GetReportAsync();
         Assert.Equal(10_003, before.OwnDocuments);
 
         // A new activation reads the window back from storage: the open set and every sealed segment.
         await Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         await expert.LearnAsync(first);
-        var after = await expert.GetReportAsync(Guid.Empty, -1);
+        var after = await expert.GetReportAsync();
 
         Assert.NotEqual(before.Incarnation, after.Incarnation);
         Assert.Equal(10_003, after.OwnDocuments);

@@ -34,7 +34,7 @@ public sealed class IngestionTests(ClusterFixture fixture)
         Assert.Equal(before.Tokens + exactTokens, after.Tokens);
         Assert.Equal(ClusterFixture.Experts, after.Experts);
 
-        var reports = await Task.WhenAll(Enumerable.Range(0, ClusterFixture.Experts).Select(i => fixture.Client.GetGrain<IExpertGrain>(i).GetReportAsync(Guid.Empty, -1)));
+        var reports = await Task.WhenAll(Enumerable.Range(0, ClusterFixture.Experts).Select(i => fixture.Client.GetGrain<IExpertGrain>(i).GetReportAsync()));
         Assert.Equal(ClusterFixture.Silos, reports.Select(r => r.Silo).Distinct().Count());
     }
 

@@ -16,10 +16,12 @@ public sealed partial class HyperLogLog
         RequireSamePrecision(peer);
         if (_dense is { } dense)
         {
+            // One pass over both register arrays (the peer's expanded once when sparse), not a lookup per register.
+            var theirs = peer._dense ?? peer.ToRegisters();
             var entries = new List<uint>();
             for (var i = 0; i < dense.Length; i++)
             {
-                if (dense[i] != 0 && dense[i] > peer[i])
+                if (dense[i] > theirs[i])
                 {
                     entries.Add(((uint)i << RankBits) | dense[i]);
                 }

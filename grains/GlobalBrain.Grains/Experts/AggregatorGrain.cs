@@ -105,11 +105,11 @@ public sealed class AggregatorGrain(
         long documents = 0, tokens = 0, exchanges = 0, bytes = 0;
         for (var start = 0; start < missing.Length; start += ReportsPerWave)
         {
-            var wave = missing.AsMemory(start, Math.Min(ReportsPerWave, missing.Length - start));
-            var reports = await Task.WhenAll(wave.ToArray().Select(e => GrainFactory.GetGrain<IExpertGrain>(e).GetReportAsync(Guid.Empty, -1)));
+            var wave = new ArraySegment<int>(missing, start, Math.Min(ReportsPerWave, missing.Length - start));
+            var reports = await Task.WhenAll(wave.Select(e => GrainFactory.GetGrain<IExpertGrain>(e).GetReportAsync()));
             foreach (var report in reports)
             {
-                report.Items?.MaxInto(union);
+                report.Items.MaxInto(union);
                 held[report.Expert] = report.Knowledge;
                 documents += report.OwnDocuments;
                 tokens += report.OwnTokens;

@@ -31,10 +31,8 @@ public sealed partial class ExpertGrain(
     RandomSource random,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
 {
-    // Which state of the shard the aggregator has seen: a new incarnation per activation, a version per change.
+    // A new incarnation per activation (reports say which activation answered; tests watch re-activations).
     private readonly Guid _incarnation = Guid.NewGuid();
-    private long _estimateVersion = -1;
-    private double _estimate;
     private ExpertLedger _ledger = null!;
     private ExpertStorage _storage = null!;
     private ExchangeDelivery? _delivery;
@@ -148,30 +146,21 @@ public sealed partial class ExpertGrain(
         return Task.FromResult(mine.Digest == digest ? null : new ShardSnapshot(mine));
     }
 
-    public Task<ExpertReport> GetReportAsync(Guid knownIncarnation, long knownVersion)
+    public Task<ExpertReport> GetReportAsync()
     {
         // Its own documents and tokens as stored: what a report or a peer hears of this expert is durable.
         var own = _ledger.StoredOwn;
-        var version = _ledger.Change;
-        if (_estimateVersion != version)
-        {
-            _estimate = Shard.KnowledgeEstimate;
-            _estimateVersion = version;
-        }
-
-        // The sketch only when the caller has not seen this version of it: a network at rest sends none.
-        var unchanged = knownIncarnation == _incarnation && knownVersion == version;
         return Task.FromResult(new ExpertReport(
             _self,
-            _estimate,
+            Shard.KnowledgeEstimate, // computed once per sketch: the sketch caches it
             own.Documents,
             own.Tokens,
-            unchanged ? null : Shard.Items,
+            Shard.Items, // shared, not copied (immutable)
             state.State.ExchangesStarted,
             state.State.BytesExchanged,
             silo.SiloAddress.ToParsableString(),
             _incarnation,
-            version));
+            _ledger.Change));
     }
 
     public Task ReceiveAsync(ShardSnapshot incoming)

@@ -2,7 +2,6 @@ using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Domain.Metrics;
 using GlobalBrain.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace GlobalBrain.Grains.Tests.Experts;
 
@@ -10,29 +9,16 @@ namespace GlobalBrain.Grains.Tests.Experts;
 /// The aggregator merges the silos' partial aggregators (one call per silo) and asks only the experts no
 /// silo holds: its figures must equal a direct union over every expert, asked one by one.
 /// </summary>
-public sealed class AggregatorTests : IAsyncLifetime
+public sealed class AggregatorTests : OwnCluster<AggregatorTests.StillSilo>
 {
     private const int Experts = 64;
-    private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new TestClusterBuilder(2);
-        builder.AddSiloBuilderConfigurator<StillSilo>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
-    }
+    protected override short Silos => 2;
 
     [Fact]
     public async Task Metrics_EqualADirectUnionOverEveryExpert_WhetherExpertsAreActiveAsleepOrWoken()
     {
-        var client = _cluster.Client;
+        var client = Cluster.Client;
         var precision = (await client.GetGrain<IAggregatorGrain>(0).GetSettingsAsync()).Precision;
 
         // Ten origins learn different things; some experts then merge others' shards (shared, partly
@@ -63,7 +49,7 @@ public sealed class AggregatorTests : IAsyncLifetime
         AssertSame(direct, second);
 
         // All deactivated (their slots leave the boards): the next pass wakes all of them, same figures.
-        foreach (var silo in _cluster.Silos)
+        foreach (var silo in Cluster.Silos)
         {
             await client.GetGrain<IManagementGrain>(0).ForceActivationCollection([silo.SiloAddress], TimeSpan.Zero);
         }
@@ -76,11 +62,11 @@ public sealed class AggregatorTests : IAsyncLifetime
     /// <summary>Each expert asked by itself: the union of their sketches, each one's estimate and own totals.</summary>
     private static async Task<(ReachSummary Reach, long Documents, long Tokens)> DirectAsync(IClusterClient client, int precision)
     {
-        var reports = await Task.WhenAll(Enumerable.Range(0, Experts).Select(i => client.GetGrain<IExpertGrain>(i).GetReportAsync(Guid.Empty, -1)));
+        var reports = await Task.WhenAll(Enumerable.Range(0, Experts).Select(i => client.GetGrain<IExpertGrain>(i).GetReportAsync()));
         var union = HyperLogLog.Empty(precision);
         foreach (var report in reports)
         {
-            union = union.Union(report.Items!);
+            union = union.Union(report.Items);
         }
 
         return (ReachSummary.Compute([.. reports.Select(r => r.Knowledge)], union.Estimate()), reports.Sum(r => r.OwnDocuments), reports.Sum(r => r.OwnTokens));
@@ -101,7 +87,7 @@ public sealed class AggregatorTests : IAsyncLifetime
     }
 
     /// <summary>Two silos, 64 experts that never exchange on their own (the test moves knowledge itself).</summary>
-    public sealed class StillSilo : ISiloConfigurator
+    public sealed class StillSilo : Orleans.TestingHost.ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
