@@ -19,7 +19,8 @@
 #   exch/s         exchanges started per second over the spreading window, all silos, vs N·v
 #   peak RSS       the largest sum of the silos' RSS (MB) seen; KB/expert: the silos' RSS 20 s after
 #                  t100 less their RSS when ready (before any expert was activated), over N
-#   scrape p50/p99 /metrics latency (ms) while spreading and in the 20 s after
+#   scrape p50/p99 /metrics latency (ms) on each silo's GlobalBrain:Metrics:Port (where Prometheus
+#                  scrapes; served by its own thread) while spreading and in the 20 s after
 #   log KB         bytes the silos wrote to stdout/stderr
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -84,26 +85,28 @@ for count in $silo_counts; do
   for n in $experts_list; do
     for v in $rates; do
       cluster_id=live-$count-$n-$RANDOM
-      silo_pids=() http_ports=() logs=()
+      silo_pids=() http_ports=() metrics_ports=() logs=()
       for i in $(seq 1 "$count"); do
-        http=$(free_port)
+        http=$(free_port) metrics=$(free_port)
         log=$work/silo-$cluster_id-$i.log
         GlobalBrain__Cluster__Provider=redis GlobalBrain__Cluster__Redis=127.0.0.1:$redis_port GlobalBrain__Storage__Provider=memory \
           GlobalBrain__Cluster__AdvertisedAddress=127.0.0.1 GlobalBrain__Cluster__ClusterId=$cluster_id \
           GlobalBrain__Cluster__SiloPort=$(free_port) GlobalBrain__Cluster__GatewayPort=$(free_port) \
           GlobalBrain__Experts__Count=$n GlobalBrain__Experts__FlowRate=$v GlobalBrain__Metrics__Interval=$interval \
+          GlobalBrain__Metrics__Port=$metrics \
           dotnet "$silo_dll" --urls "http://127.0.0.1:$http" > "$log" 2>&1 &
-        silo_pids+=($!) http_ports+=("$http") logs+=("$log")
+        silo_pids+=($!) http_ports+=("$http") metrics_ports+=("$metrics") logs+=("$log")
         pids+=($!)
       done
       for http in "${http_ports[@]}"; do
         until curl -sf "http://127.0.0.1:$http/healthz/ready" > /dev/null; do sleep 0.25; done
       done
-      python3 - "$n" "$v" "$timeout" "$work/sample.json" "$count" "${http_ports[*]}" "${silo_pids[*]}" "${logs[*]}" <<'EOF'
+      python3 - "$n" "$v" "$timeout" "$work/sample.json" "$count" "${http_ports[*]}" "${silo_pids[*]}" "${logs[*]}" "${metrics_ports[*]}" <<'EOF'
 import json, math, os, re, statistics, subprocess, sys, time, urllib.request
 n, v, timeout = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 sample, silos = sys.argv[4], int(sys.argv[5])
-ports, pids, logs = sys.argv[6].split(), [int(p) for p in sys.argv[7].split()], sys.argv[8].split()
+api_ports, pids, logs = sys.argv[6].split(), [int(p) for p in sys.argv[7].split()], sys.argv[8].split()
+ports = sys.argv[9].split()  # GlobalBrain:Metrics:Port of each silo, where Prometheus scrapes
 
 def rss_mb():
     total = 0
@@ -160,7 +163,7 @@ def exchanges():
     return sum(scrape(p)[1].get("globalbrain_exchanges_total", 0) for p in ports)
 
 ex0, tx0 = exchanges(), time.monotonic()
-request = urllib.request.Request(f"http://127.0.0.1:{ports[0]}/v1/documents", data=open(sample, "rb").read(), headers={"Content-Type": "application/json"})
+request = urllib.request.Request(f"http://127.0.0.1:{api_ports[0]}/v1/documents", data=open(sample, "rb").read(), headers={"Content-Type": "application/json"})
 urllib.request.urlopen(request, timeout=300).read()
 posted = time.monotonic()
 t99 = t100 = None

@@ -72,6 +72,9 @@ public sealed class ExpertLedger
 
     public BatchWindow Window { get; }
 
+    /// <summary>Where merged shards are made one object with equal ones (the silo's); null: each merge keeps its own.</summary>
+    public ShardInterner? Interner { get; set; }
+
     /// <summary>The own totals of the last stored write: what the expert reports and gossips of itself.</summary>
     public OriginTotals StoredOwn { get; private set; }
 
@@ -110,6 +113,11 @@ public sealed class ExpertLedger
         if (ReferenceEquals(merged, Shard))
         {
             return false;
+        }
+
+        if (Interner is { } interner)
+        {
+            merged = interner.Intern(merged);
         }
 
         Shard = merged;

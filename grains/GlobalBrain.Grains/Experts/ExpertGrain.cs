@@ -27,6 +27,7 @@ public sealed partial class ExpertGrain(
     BatchSegmentStore segments,
     SiloKnowledgeBoard board,
     ExchangeClock clock,
+    ShardInterner interner,
     TimeProvider time,
     RandomSource random,
     ILogger<ExpertGrain> logger) : Grain, IExpertGrain
@@ -60,6 +61,7 @@ public sealed partial class ExpertGrain(
 
         _storage = new ExpertStorage(_self, state, segments, time, instruments, logger, DeactivateOnIdle);
         _ledger = await _storage.LoadAsync(knowledge.Value);
+        _ledger.Interner = interner;
         _slot = board.Join(_self);
         Publish();
 

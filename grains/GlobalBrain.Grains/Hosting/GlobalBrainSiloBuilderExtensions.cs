@@ -34,6 +34,7 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddSingleton<Faults.ExchangeFaults>();
         services.TryAddSingleton<Experts.BatchSegmentStore>();
         services.TryAddSingleton<Experts.SiloKnowledgeBoard>();
+        services.TryAddSingleton(_ => new Domain.Knowledge.ShardInterner());
         services.TryAddSingleton<Experts.ExchangeClock>();
         services.TryAddSingleton<Telemetry.ExchangeRateGauge>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();

@@ -21,17 +21,23 @@ public static class SiloApp
         overrides?.Invoke(builder.Services);
         var app = builder.Build();
         var metricsPort = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Port;
-        if (metricsPort > 0)
+        if (app.Services.GetService<MetricsPortHost>() is { } metricsHost)
         {
-            // The metrics port serves /metrics and the health probes only (no API key there, and the
-            // network policy opens it to Prometheus); /metrics is not served on the API port then.
-            // By the port the connection came in on, not the Host header, which a client chooses.
+            // The metrics port (MetricsPortServer, its own thread) serves /metrics and the health probes
+            // only (no API key there, and the network policy opens it to Prometheus); /metrics leaves the API port.
+            var operational = ((IApplicationBuilder)app).New();
+            operational.UseHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
+            operational.UseHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+            operational.UseOpenTelemetryPrometheusScrapingEndpoint();
+            operational.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+            metricsHost.Pipeline = operational.Build();
             app.Use((context, next) =>
             {
-                var path = context.Request.Path;
-                var operational = path.StartsWithSegments("/metrics") || path.StartsWithSegments("/healthz");
-                var onMetricsPort = context.Connection.LocalPort == metricsPort;
-                if (onMetricsPort ? !operational : path.StartsWithSegments("/metrics"))
+                if (context.Request.Path.StartsWithSegments("/metrics"))
                 {
                     context.Response.StatusCode = StatusCodes.Status404NotFound;
                     return Task.CompletedTask;
@@ -55,7 +61,10 @@ public static class SiloApp
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapDocumentsApi();
-        app.MapPrometheusScrapingEndpoint();
+        if (metricsPort == 0)
+        {
+            app.MapPrometheusScrapingEndpoint();
+        }
         return app;
     }
 
