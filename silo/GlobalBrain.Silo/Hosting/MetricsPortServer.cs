@@ -25,6 +25,7 @@ internal sealed partial class MetricsPortServer : IDisposable
     private const int MaxConnections = 64;
     private const int MaxHeaderBytes = 16 * 1024;
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan SlowRequest = TimeSpan.FromSeconds(1);
     private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
     private static readonly HashSet<string> Served = new(["/metrics", "/healthz/live", "/healthz/ready"], StringComparer.OrdinalIgnoreCase);
 
@@ -278,9 +279,17 @@ internal sealed partial class MetricsPortServer : IDisposable
         request.Method = HttpMethods.Get;
         using var body = new MemoryStream();
         context.Response.Body = body;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var pausedBefore = GC.GetTotalPauseDuration();
         try
         {
             _pipeline(context).GetAwaiter().GetResult();
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (took > SlowRequest)
+            {
+                var paused = GC.GetTotalPauseDuration() - pausedBefore;
+                LogSlowRequest(_logger, request.Path.Value, took.TotalMilliseconds, paused.TotalMilliseconds);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -328,6 +337,9 @@ internal sealed partial class MetricsPortServer : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Metrics port: {Path} failed")]
     private static partial void LogRequestFailed(ILogger logger, Exception exception, string? path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Metrics port: {Path} took {Milliseconds:F0} ms, of which the GC paused the process {PauseMilliseconds:F0} ms")]
+    private static partial void LogSlowRequest(ILogger logger, string? path, double milliseconds, double pauseMilliseconds);
 
     private sealed class Connection
     {
