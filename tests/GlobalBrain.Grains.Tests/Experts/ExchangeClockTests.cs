@@ -89,4 +89,29 @@ public sealed class ExchangeClockTests
 
         Assert.Equal(2, ticks);
     }
+
+    [Fact]
+    public void AStoppedClock_TicksNobody_AndExpertsJoiningLaterDoNotRestartIt()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var ticks = 0;
+        ExchangeClock? clock = null;
+        using var _ = clock = new ExchangeClock(TimeSpan.FromMilliseconds(100), time, e =>
+        {
+            ticks++;
+            clock!.Done(e);
+        });
+        clock.Join(1, 0);
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        var before = ticks;
+        Assert.True(before >= 1);
+
+        // The silo is stopping (its lifecycle's Active stage stops first): nobody exchanges any more.
+        clock.Stop();
+        clock.Join(2, 0);
+        time.Advance(TimeSpan.FromSeconds(1));
+        clock.Fire();
+
+        Assert.Equal(before, ticks);
+    }
 }
