@@ -28,6 +28,11 @@ if (args is ["quality", ..])
     return GlobalBrain.Benchmarks.QualityFilters.Run(args[1..]);
 }
 
+if (args is ["c-figures", ..])
+{
+    return GlobalBrain.Benchmarks.CSurfaceFigures.Run(args[1..]);
+}
+
 if (args is ["http-load", ..])
 {
     return await GlobalBrain.Benchmarks.HttpLoad.RunAsync(args[1..]);

@@ -60,8 +60,15 @@ public sealed class SimulateClockTests(ITestOutputHelper output)
         Assert.Matches(@"mean reach ≥ 99% at t = [0-9.]+ s \(t·v = [0-9.]+\)", result.Stdout);
         Assert.Matches(@"everyone holds everything at t = [0-9.]+ s \(t·v = [0-9.]+\)", result.Stdout);
         var lines = await File.ReadAllLinesAsync(csv);
-        Assert.Equal("time,meanReach,minReach,p50Reach,stdReach,collectiveIntelligence,exchanges,bytesExchanged", lines[0]);
+        Assert.Equal("time,meanReach,minReach,p50Reach,stdReach,collectiveIntelligence,exchanges,bytesExchanged,to99,toFullCoverage", lines[0]);
         Assert.Equal(Enumerable.Range(0, lines.Length - 1).Select(k => k * 2.0), lines[1..].Select(l => double.Parse(l.Split(',')[0], CultureInfo.InvariantCulture)));
+
+        // Every row carries the run's threshold times, the seconds the table prints.
+        var times = lines[1..].Select(l => l.Split(',')[^2..]).Distinct(new CellsComparer()).Single();
+        var to99 = double.Parse(times[0], CultureInfo.InvariantCulture);
+        var toFull = double.Parse(times[1], CultureInfo.InvariantCulture);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"mean reach ≥ 99% at t = {to99:G6} s"), result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"everyone holds everything at t = {toFull:G6} s"), result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,6 +96,28 @@ public sealed class SimulateClockTests(ITestOutputHelper output)
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("t·v 99%    t·v full", result.Stdout, StringComparison.Ordinal);
+        // In time, not rounds: the heading and the column say so.
+        Assert.Contains("until min reach ≥ 1 (at most 1,000,000 periods of 1/v s)", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("topology      time (s)   mean reach", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("rounds", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SeedsSweep_IsInTime_AndItsCsvCarriesTheThresholdTimes()
+    {
+        using var temp = new TempDirectory();
+        var csv = Path.Combine(temp.Path, "sweep.csv");
+
+        var result = await CliRunner.RunAsync(output, "simulate", "--clock", "async", "--experts", "500,1000", "--until-converged", "--seeds", "4", "--csv", csv);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("at most 1,000,000 periods of 1/v s", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("topology             time (s)     n", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("rounds", result.Stdout, StringComparison.Ordinal);
+        var lines = await File.ReadAllLinesAsync(csv);
+        Assert.StartsWith("experts,flowRate,mode,topology,time,n,", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",timeTo99_mean,timeTo99_sd,timeTo99_ci95_low,timeTo99_ci95_high,timeTo99_n,timeToFullCoverage_mean,timeToFullCoverage_sd,timeToFullCoverage_ci95_low,timeToFullCoverage_ci95_high,timeToFullCoverage_n", lines[0], StringComparison.Ordinal);
+        Assert.All(lines[1..], l => Assert.Equal("4", l.Split(',')[^1]));
     }
 
     [Theory]
@@ -102,6 +131,18 @@ public sealed class SimulateClockTests(ITestOutputHelper output)
     [InlineData("--clock async needs --flow-rate above 0", "--clock", "async", "--flow-rate", "0")]
     [InlineData("--loss runs with --clock async or poisson only: add --clock async", "--loss", "0.1")]
     [InlineData("--loss is the probability that a message is lost, from 0 up to, not including, 1 (got 1)", "--clock", "async", "--loss", "1")]
+    [InlineData("--churn is the fraction of experts replaced per round (per period of 1/v s with --clock async or poisson), from 0 up to, not including, 1 (got 1)", "--churn", "1")]
+    [InlineData("--churn runs --scenario rumor only (got items)", "--churn", "0.1", "--scenario", "items")]
+    [InlineData("--churn with --until-converged: experts keep leaving", "--churn", "0.1", "--until-converged")]
+    [InlineData("--churn runs in this process (the compact engine, or the block engine on all cores): leave out --cluster", "--churn", "0.1", "--cluster", "127.0.0.1:1")]
+    [InlineData("--checkpoint does not save --churn runs", "--churn", "0.1", "--checkpoint", "state.bin")]
+    [InlineData("--faults runs with --clock async or poisson only (the live cluster's experts tick on their own clocks): add --clock async", "--faults", "DropProbability=0.1")]
+    [InlineData("--faults: GlobalBrain:Faults:DropProbability is a probability, from 0 to 1 (got 1.5)", "--clock", "async", "--faults", "DropProbability=1.5")]
+    [InlineData("--faults: GlobalBrain:Faults:DropProbability + DelayProbability + ReorderProbability must be at most 1", "--clock", "async", "--faults", "DropProbability=0.5,DelayProbability=0.4,ReorderProbability=0.2")]
+    [InlineData("--faults: GlobalBrain:Faults:MaxDelay must be a time span [d.]hh:mm:ss[.fffffff], e.g. 00:00:05 for 5 seconds (got 'soon')", "--clock", "async", "--faults", "MaxDelay=soon")]
+    [InlineData("--faults: 'Drop=0.1' is not KEY=VALUE with a GlobalBrain:Faults setting as KEY (DropProbability, DuplicateProbability, DelayProbability, MaxDelay, ReorderProbability, DeactivateProbability, Seed)", "--clock", "async", "--faults", "Drop=0.1")]
+    [InlineData("--faults: DropProbability is given twice", "--clock", "async", "--faults", "DropProbability=0.1,GlobalBrain__Faults__DropProbability=0.2")]
+    [InlineData("'no-such.json' is neither (no such file)", "--clock", "async", "--faults", "no-such.json")]
     public async Task BadUsage_IsOneClearLine_WithExitCode2(string message, params string[] options)
     {
         var result = await CliRunner.RunAsync(output, ["simulate", .. options]);
@@ -110,5 +151,13 @@ public sealed class SimulateClockTests(ITestOutputHelper output)
         result.AssertNoStackTrace();
         Assert.Equal(string.Empty, result.Stdout);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Rows of cells compared by content.</summary>
+    private sealed class CellsComparer : IEqualityComparer<string[]>
+    {
+        public bool Equals(string[]? x, string[]? y) => x is not null && y is not null && x.SequenceEqual(y, StringComparer.Ordinal);
+
+        public int GetHashCode(string[] obj) => string.Join(',', obj).GetHashCode(StringComparison.Ordinal);
     }
 }

@@ -115,11 +115,24 @@ public sealed partial class SimulateCommand
             // The range, [0, 1), is the simulation's to say (SimulationSpec.Validate); here only that it is a number.
             CustomParser = OptionParsers.Number("--loss", double.NegativeInfinity, double.PositiveInfinity),
         };
+        var churn = new Option<double>("--churn")
+        {
+            Description = "R: experts leave at rate R per round (each with probability R at its end), or per period of 1/v s with --clock async|poisson (a Poisson process), each replaced at once by an uninformed joiner (the rumor; default 0).",
+            DefaultValueFactory = _ => 0,
+            HelpName = "R",
+            // The range, [0, 1), is the simulation's to say (SimulationSpec.Validate); here only that it is a number.
+            CustomParser = OptionParsers.Number("--churn", double.NegativeInfinity, double.PositiveInfinity),
+        };
+        var faults = new Option<string?>("--faults")
+        {
+            Description = "With --clock async or poisson: the live cluster's fault injection, its GlobalBrain:Faults settings as KEY=VALUE[,…] (DropProbability=0.1,DelayProbability=0.2,MaxDelay=00:00:00.5,ReorderProbability, DuplicateProbability, DeactivateProbability, Seed) or a JSON file holding them as a silo's appsettings.json does.",
+            HelpName = "KEY=VALUE[,…]|FILE.json",
+        };
         var json = SharedOptions.Json();
         var simulateCluster = SharedOptions.Cluster();
         var command = new Command("simulate", "Simulate gossip among N experts in synchronous rounds (or, with --clock async, in continuous time) and print how knowledge spreads; comma lists for --experts, --flow-rate, --mode and --topology sweep their grid.")
         {
-            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, seeds, untilConverged, epsilon, csv, plot, plotX, engine, checkpoint, clock, loss, json, simulateCluster,
+            experts, flowRate, rounds, mode, topology, k, beta, m, scenario, itemsPerExpert, cap, docs, seed, seeds, untilConverged, epsilon, csv, plot, plotX, engine, checkpoint, clock, loss, churn, faults, json, simulateCluster,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -145,7 +158,9 @@ public sealed partial class SimulateCommand
                 parse.GetValue(itemsPerExpert),
                 parse.GetValue(cap),
                 parse.GetValue(clock),
-                parse.GetValue(loss));
+                parse.GetValue(loss),
+                parse.GetValue(churn),
+                SimulateFaults.Parse(parse.GetValue(faults)));
             var arguments = new SimulateArguments(template, docsPath, parse.GetValue(csv), parse.GetValue(json), grid, parse.GetValue(plot), parse.GetValue(plotX), parse.GetValue(simulateCluster), parse.GetValue(engine), parse.GetValue(checkpoint), parse.GetValue(seeds));
             return new SimulateCommand(context).RunAsync(arguments, cancellationToken);
         });

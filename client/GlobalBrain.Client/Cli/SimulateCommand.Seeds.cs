@@ -61,7 +61,7 @@ public sealed partial class SimulateCommand
             var (point, seed) = Math.DivRem(job, k);
             var spec = specs[point] with { Seed = specs[point].Seed + (ulong)seed };
             runs[point][seed] = compact[point]
-                ? RunInProcess(spec, null, null, token)
+                ? RunInProcess(arguments, spec, null, null, token)
                 : await ClusterSimulation.RunAsync(cluster!.Client, spec, blocks, null, assignments.GetValueOrDefault(spec.Experts), token);
             var finished = Interlocked.Increment(ref done);
             progress?.Status(string.Create(CultureInfo.InvariantCulture, $"simulate {ProgressLine.Bar((double)finished / total)} {finished:N0}/{total:N0} runs ({specs.Count:N0} grid points × {k:N0} seeds)"));

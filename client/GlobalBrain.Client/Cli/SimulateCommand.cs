@@ -33,6 +33,11 @@ public sealed partial class SimulateCommand(CliContext context)
                 throw new CliException("--checkpoint saves a single run of the compact engine (--scenario rumor --topology complete, no comma lists, no --seeds, no --cluster, not --engine blocks)", ExitCodes.Usage);
             }
 
+            if (arguments.Spec.Churn > 0)
+            {
+                throw new CliException("--checkpoint does not save --churn runs (a run resumed with another R would mix two): leave out one of them", ExitCodes.Usage);
+            }
+
             if (arguments.Spec.Clock != SimulationClock.Rounds)
             {
                 throw new CliException($"--checkpoint saves runs of synchronous rounds only (got --clock {arguments.Spec.Clock.Name()}): leave out --checkpoint, or use --clock rounds", ExitCodes.Usage);
@@ -137,7 +142,7 @@ public sealed partial class SimulateCommand(CliContext context)
                 var checkpoint = arguments.Checkpoint is { } file ? new CompactCheckpoint(file) : null;
                 try
                 {
-                    results.Add(await Task.Run(() => RunInProcess(spec, report, checkpoint, cancellationToken), cancellationToken));
+                    results.Add(await Task.Run(() => RunInProcess(arguments, spec, report, checkpoint, cancellationToken), cancellationToken));
                 }
                 catch (InvalidDataException e)
                 {
@@ -178,48 +183,6 @@ public sealed partial class SimulateCommand(CliContext context)
         else
         {
             await context.Out.WriteAsync(outputs.Table());
-        }
-    }
-
-    /// <summary>A run in this process: synchronous rounds on the compact engine, an asynchronous clock on its own.</summary>
-    private static SimulationResult RunInProcess(SimulationSpec spec, IProgress<RoundStats>? progress, CompactCheckpoint? checkpoint, CancellationToken cancellationToken) =>
-        spec.Clock == SimulationClock.Rounds
-            ? CompactRumorSimulation.Run(spec, progress, checkpoint, cancellationToken)
-            : AsyncRumorSimulation.Run(spec, progress, cancellationToken);
-
-    /// <summary>
-    /// Whether <paramref name="spec"/> runs in this process (the compact engine, or the asynchronous one for --clock
-    /// async and poisson); throws a usage error when --engine or --cluster asks for one that cannot run it.
-    /// </summary>
-    private static bool UsesCompactEngine(SimulateArguments arguments, SimulationSpec spec)
-    {
-        if (spec.Clock != SimulationClock.Rounds)
-        {
-            var clock = $"--clock {spec.Clock.Name()}";
-            return arguments switch
-            {
-                { Cluster: not null } => throw new CliException($"{clock} runs in this process, one exchange at a time (block grains run synchronous rounds): leave out --cluster, or use --clock rounds", ExitCodes.Usage),
-                { Engine: SimulationEngine.Blocks } => throw new CliException($"{clock} has its own engine in this process (block grains run synchronous rounds): leave out --engine blocks, or use --clock rounds", ExitCodes.Usage),
-                { Engine: SimulationEngine.Compact } => throw new CliException($"{clock} has its own engine (the compact engine runs synchronous rounds): leave out --engine compact, or use --clock rounds", ExitCodes.Usage),
-                _ => true,
-            };
-        }
-
-        switch (arguments.Engine)
-        {
-            case SimulationEngine.Compact when !spec.IsCompact:
-                throw new CliException($"--engine compact runs --scenario rumor on --topology complete only (got {spec.Scenario.Name()} on {spec.Topology.Kind.Name()})", ExitCodes.Usage);
-            case SimulationEngine.Compact when arguments.Cluster is not null:
-                throw new CliException("--engine compact runs in this process: leave out --cluster", ExitCodes.Usage);
-            case SimulationEngine.Blocks or SimulationEngine.Auto when spec.Experts > SimulationSpec.MaxExperts && (arguments.Engine == SimulationEngine.Blocks || arguments.Cluster is not null):
-                throw new CliException(string.Create(CultureInfo.InvariantCulture,
-                    $"--experts {spec.Experts:N0}: block grains{(arguments.Cluster is null ? string.Empty : " on --cluster")} hold at most {SimulationSpec.MaxExperts:N0} experts; more run in this process (leave out {(arguments.Cluster is null ? "--engine blocks" : "--cluster")})"), ExitCodes.Usage);
-            case SimulationEngine.Compact:
-                return true;
-            case SimulationEngine.Blocks:
-                return false;
-            default:
-                return spec.IsCompact && arguments.Cluster is null;
         }
     }
 

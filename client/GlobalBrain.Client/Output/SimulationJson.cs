@@ -10,6 +10,7 @@ namespace GlobalBrain.Client.Output;
 /// With an asynchronous clock the parameters add <c>clock</c> and <c>loss</c>, a run has <c>samples</c> (the state
 /// every 1/v seconds, each with its <c>time</c>) in place of <c>rounds</c>, and <c>times</c> says when, in seconds,
 /// mean reach reached 99% (<c>to99</c>) and everyone held everything (<c>toFullCoverage</c>), null if not in the run.
+/// <c>churn</c> and <c>faults</c> appear only when set, so that runs without them keep their bytes.
 /// </summary>
 internal static partial class SimulationJson
 {
@@ -40,7 +41,9 @@ internal static partial class SimulationJson
         long DistinctItems,
         Int128 TopologyEdges,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Clock,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Loss)
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Loss,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Churn,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FaultSettings? Faults)
     {
         public static RunParameters Of(SimulationResult result)
         {
@@ -64,8 +67,17 @@ internal static partial class SimulationJson
                 result.DistinctItems,
                 result.TopologyEdges,
                 spec.Clock == SimulationClock.Rounds ? null : spec.Clock.Name(),
-                spec.Clock == SimulationClock.Rounds ? null : spec.Loss);
+                spec.Clock == SimulationClock.Rounds ? null : spec.Loss,
+                spec.Churn > 0 ? spec.Churn : null,
+                spec.Faults is { } faults ? FaultSettings.Of(faults) : null);
         }
+    }
+
+    /// <summary>The GlobalBrain:Faults settings of a run, by their setting names (MaxDelay in seconds).</summary>
+    private sealed record FaultSettings(double DropProbability, double DuplicateProbability, double DelayProbability, double MaxDelaySeconds, double ReorderProbability, double DeactivateProbability, ulong Seed)
+    {
+        public static FaultSettings Of(SimulationFaults faults) => new(
+            faults.Rates.Drop, faults.Rates.Duplicate, faults.Rates.Delay, faults.MaxDelaySeconds, faults.Rates.Reorder, faults.Rates.Deactivate, faults.Seed);
     }
 
     /// <summary>The object of one run.</summary>

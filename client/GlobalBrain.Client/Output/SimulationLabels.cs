@@ -16,13 +16,42 @@ internal static class SimulationLabels
         _ => "complete",
     };
 
-    /// <summary>", clock async (…)" and the loss for an asynchronous clock; empty for synchronous rounds.</summary>
+    /// <summary>
+    /// ", clock async (…)" with the loss and the faults for an asynchronous clock, then the churn; empty for synchronous
+    /// rounds without churn.
+    /// </summary>
     public static string Clock(SimulationSpec spec) => spec.Clock switch
     {
-        SimulationClock.Rounds => string.Empty,
-        SimulationClock.Async => $", clock async (each expert ticks every 1/v s from a random phase){Loss(spec)}",
-        _ => $", clock poisson (each expert ticks at the events of a Poisson process of rate v){Loss(spec)}",
+        SimulationClock.Rounds => Churn(spec),
+        SimulationClock.Async => $", clock async (each expert ticks every 1/v s from a random phase){Loss(spec)}{Faults(spec)}{Churn(spec)}",
+        _ => $", clock poisson (each expert ticks at the events of a Poisson process of rate v){Loss(spec)}{Faults(spec)}{Churn(spec)}",
     };
+
+    /// <summary>", churn R per round (…)", or empty without churn.</summary>
+    private static string Churn(SimulationSpec spec) => spec.Churn > 0
+        ? string.Create(CultureInfo.InvariantCulture, $", churn {spec.Churn:G} per {(spec.Clock == SimulationClock.Rounds ? "round" : "period")} (experts replaced by uninformed joiners)")
+        : string.Empty;
+
+    /// <summary>", faults: drop 0.1, delay 0.2 (up to 0.5 s), …", the nonzero ones, or empty without faults.</summary>
+    private static string Faults(SimulationSpec spec)
+    {
+        if (spec.Faults is not { } faults)
+        {
+            return string.Empty;
+        }
+
+        var rates = faults.Rates;
+        var parts = new List<string>();
+        foreach (var (name, rate) in new[] { ("drop", rates.Drop), ("duplicate", rates.Duplicate), ("delay", rates.Delay), ("reorder", rates.Reorder), ("deactivate", rates.Deactivate) })
+        {
+            if (rate > 0)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {rate:G}{(name == "delay" ? $" (up to {faults.MaxDelaySeconds:G} s)" : string.Empty)}"));
+            }
+        }
+
+        return $", faults: {(parts.Count > 0 ? string.Join(", ", parts) : "none")}";
+    }
 
     /// <summary>The time of the sample that an asynchronous run reports as round <paramref name="round"/>: round/v seconds.</summary>
     public static double Time(SimulationSpec spec, int round) => round / spec.FlowRate;

@@ -51,17 +51,22 @@ internal static partial class SimulationTable
         ArgumentNullException.ThrowIfNull(points);
         var spec = points[0].Spec;
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture,
-            $"GlobalBrain simulation sweep: {points.Count:N0} grid points, {spec.Scenario.Name()}, {(spec.UntilConverged ? "until converged, at most " : string.Empty)}{spec.MaxRounds:N0} rounds, {SeedRange(points[0])}{SimulationLabels.Clock(spec)}\n");
-        text.Append("  mean ± half-width of its 95% confidence interval (Student t) over the seeds; full coverage over the seeds that got there (n)\n");
         var timed = spec.Clock != SimulationClock.Rounds;
-        text.Append("              N          v   mode        topology              rounds           full coverage     n          mean reach      collective intelligence" + (timed ? "              t·v 99%             t·v full" : string.Empty) + "\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"GlobalBrain simulation sweep: {points.Count:N0} grid points, {spec.Scenario.Name()}, {(spec.UntilConverged ? "until converged, at most " : string.Empty)}{spec.MaxRounds:N0} {(timed ? "periods of 1/v s" : "rounds")}, {SeedRange(points[0])}{SimulationLabels.Clock(spec)}\n");
+        text.Append(timed
+            ? "  mean ± half-width of its 95% confidence interval (Student t) over the seeds; the times over the seeds that got there (n: everyone)\n"
+            : "  mean ± half-width of its 95% confidence interval (Student t) over the seeds; full coverage over the seeds that got there (n)\n");
+        text.Append("              N          v   mode        topology   " + (timed ? "          time (s)" : "           rounds           full coverage") + "     n          mean reach      collective intelligence" + (timed ? "              t·v 99%             t·v full" : string.Empty) + "\n");
         foreach (var point in points)
         {
             var s = point.Spec;
             var summary = point.Summary;
+            var run = timed
+                ? string.Create(CultureInfo.InvariantCulture, $"   {Figure(summary.RoundsRun.Scale(1 / s.FlowRate), "F3"),15}   {summary.TimeToFullCoverage!.N,3}")
+                : string.Create(CultureInfo.InvariantCulture, $"   {Figure(summary.RoundsRun, "F1"),17}   {Figure(summary.RoundsToFullCoverage, "F1"),21}   {summary.RoundsToFullCoverage.N,3}");
             text.Append(CultureInfo.InvariantCulture,
-                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {s.Mode.Name(),-9}   {s.Topology.Kind.Name(),-11}   {Figure(summary.RoundsRun, "F1"),17}   {Figure(summary.RoundsToFullCoverage, "F1"),21}   {summary.RoundsToFullCoverage.N,3}   {Figure(summary.FinalMeanReach, "F4"),17}   {Figure(summary.FinalCollectiveIntelligence, "N0"),26}{(timed ? string.Create(CultureInfo.InvariantCulture, $"   {Figure(summary.TimeTo99!.Scale(s.FlowRate), "F3"),18}   {Figure(summary.TimeToFullCoverage!.Scale(s.FlowRate), "F3"),18}") : string.Empty)}\n");
+                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {s.Mode.Name(),-9}   {s.Topology.Kind.Name(),-11}{run}   {Figure(summary.FinalMeanReach, "F4"),17}   {Figure(summary.FinalCollectiveIntelligence, "N0"),26}{(timed ? string.Create(CultureInfo.InvariantCulture, $"   {Figure(summary.TimeTo99!.Scale(s.FlowRate), "F3"),18}   {Figure(summary.TimeToFullCoverage!.Scale(s.FlowRate), "F3"),18}") : string.Empty)}\n");
         }
 
         var exchanges = points.Sum(p => p.Figures.Sum(f => f.Exchanges));

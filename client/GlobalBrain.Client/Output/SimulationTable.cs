@@ -84,24 +84,29 @@ internal static partial class SimulationTable
             _ => spec.Scenario.Name(),
         };
         var cap = spec.ExchangeCap is { } c ? string.Create(CultureInfo.InvariantCulture, $", exchange cap {c:N0}") : string.Empty;
+        var timed = spec.Clock != SimulationClock.Rounds;
+        var steps = timed ? "periods of 1/v s" : "rounds";
         var rounds = spec.UntilConverged
-            ? string.Create(CultureInfo.InvariantCulture, $"until min reach ≥ {1 - spec.Epsilon:G} (at most {spec.MaxRounds:N0} rounds)")
-            : string.Create(CultureInfo.InvariantCulture, $"{spec.MaxRounds:N0} rounds");
+            ? string.Create(CultureInfo.InvariantCulture, $"until min reach ≥ {1 - spec.Epsilon:G} (at most {spec.MaxRounds:N0} {steps})")
+            : string.Create(CultureInfo.InvariantCulture, $"{spec.MaxRounds:N0} {steps}");
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
             $"GlobalBrain simulation sweep: {results.Count:N0} grid points, {scenario}{cap}, {rounds}, seed {spec.Seed}{SimulationLabels.Clock(spec)}{(topologyParameters.Count > 0 ? "; " + string.Join(", ", topologyParameters) : string.Empty)}\n");
-        var timed = spec.Clock != SimulationClock.Rounds;
-        text.Append("              N          v   mode        topology      rounds   full coverage   mean reach   collective intelligence       exchanges" + (timed ? "     t·v 99%    t·v full" : string.Empty) + "\n");
+        // In time, a run lasts t (s) and its thresholds are t·v; the sample at which everyone held everything says no more.
+        text.Append("              N          v   mode        topology   " + (timed ? "   time (s)" : "   rounds   full coverage") + "   mean reach   collective intelligence       exchanges" + (timed ? "     t·v 99%    t·v full" : string.Empty) + "\n");
         foreach (var result in results)
         {
             var s = result.Spec;
             var last = result.Rounds[^1];
             var full = result.RoundsToFullCoverage is { } f ? f.ToString("N0", CultureInfo.InvariantCulture) : "—";
+            var run = result.Times is not null
+                ? string.Create(CultureInfo.InvariantCulture, $"   {SimulationLabels.Time(s, result.Rounds.Count - 1),8:G6}")
+                : string.Create(CultureInfo.InvariantCulture, $"   {result.Rounds.Count - 1,6:N0}   {full,13}");
             var times = result.Times is { } t
                 ? string.Create(CultureInfo.InvariantCulture, $"   {TimesV(s, t.To99),9}   {TimesV(s, t.ToFullCoverage),9}")
                 : string.Empty;
             text.Append(CultureInfo.InvariantCulture,
-                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {s.Mode.Name(),-9}   {s.Topology.Kind.Name(),-11}   {result.Rounds.Count - 1,6:N0}   {full,13}   {last.MeanReach,10:F4}   {last.CollectiveIntelligence,23:N0}   {result.Rounds.Sum(r => r.Exchanges),13:N0}{times}\n");
+                $"  {s.Experts,13:N0}   {s.FlowRate,8:G}   {s.Mode.Name(),-9}   {s.Topology.Kind.Name(),-11}{run}   {last.MeanReach,10:F4}   {last.CollectiveIntelligence,23:N0}   {result.Rounds.Sum(r => r.Exchanges),13:N0}{times}\n");
         }
 
         var exchanges = results.Sum(r => r.Rounds.Sum(s => s.Exchanges));

@@ -5,14 +5,16 @@ namespace GlobalBrain.Domain.Simulation;
 /// topology, for up to <see cref="SimulationSpec.MaxExperts"/> experts: one exchange a tick, taking effect at once,
 /// so that a later tick of the same period already sees it — which is why these runs are sequential (one core)
 /// and not the synchronous rounds of <see cref="GossipSimulation"/>. The informed set is a bitset; the state is
-/// sampled every 1/v seconds (the "rounds" of the result), and the ticks at which mean reach reaches 99% and
-/// everyone is informed are kept to the tick (<see cref="ReachTimes"/>). Every random choice is
-/// <see cref="CounterRandom"/> of the seed, so a seed gives the same run every time.
+/// sampled every 1/v seconds (the "rounds" of the result), and the ticks at which mean reach first reaches 99% and
+/// everyone is first informed are kept to the tick (<see cref="ReachTimes"/>). Every random choice is
+/// <see cref="CounterRandom"/> of the seed, so a seed gives the same run every time. Churn (experts replaced by
+/// uninformed joiners) and the live cluster's faults (<see cref="SimulationFaults"/>) are events in the same time.
 /// </summary>
-public static class AsyncRumorSimulation
+public static partial class AsyncRumorSimulation
 {
     private const ulong PhaseStream = 0x7068617365UL; // "phase"
     private const ulong PoissonStream = 0x706F6973736F6EUL; // "poisson"
+    private const ulong RephaseStream = 0x7265706861736555UL; // "rephase": ticks of experts that came back at a new phase
 
     // Draws of a tick beyond its peer's: whether its push, and its pull's answer, are lost.
     private const int PushLossDraw = 8;
@@ -35,6 +37,7 @@ public static class AsyncRumorSimulation
         {
             cancellationToken.ThrowIfCancellationRequested();
             clock.RunPeriod(period, topology, state);
+            state.Advance(period / spec.FlowRate); // churn and late messages up to the sample
             var sample = state.Sample(period);
             rounds.Add(sample);
             progress?.Report(sample);
@@ -67,13 +70,14 @@ public static class AsyncRumorSimulation
 
     private interface IClock
     {
-        /// <summary>Every tick in ((period − 1)/v, period/v], in time order.</summary>
+        /// <summary>Every tick in [(period − 1)/v, period/v), in time order.</summary>
         void RunPeriod(int period, Topology topology, State state);
     }
 
     /// <summary>
     /// Each expert ticks at φ, φ + 1/v, φ + 2/v, … with φ uniform in [0, 1/v) from the seed: the experts sorted by
-    /// phase once, every period visits them in that order.
+    /// phase once, every period visits them in that order. An expert that deactivates for a fault comes back at a
+    /// new random phase, as a live expert joins its silo's clock again: from then on it ticks from a queue of its own.
     /// </summary>
     private sealed class PeriodicClock : IClock
     {
@@ -81,6 +85,10 @@ public static class AsyncRumorSimulation
         private readonly double _period;
         private readonly ulong[] _phases;
         private readonly int[] _order;
+
+        // Experts that came back at a new phase, and their next ticks (time; expert and ordinal of that tick).
+        private readonly bool[]? _rephased;
+        private readonly PriorityQueue<(int Expert, long Ordinal), double>? _moved;
 
         public PeriodicClock(SimulationSpec spec, int n)
         {
@@ -96,21 +104,83 @@ public static class AsyncRumorSimulation
             }
 
             Array.Sort(_phases, _order); // a phase is CounterRandom.Unit of its value, which keeps the order
+            if (spec.Faults?.Rates.Deactivate > 0)
+            {
+                _rephased = new bool[n];
+                _moved = new PriorityQueue<(int, long), double>();
+            }
         }
 
         public void RunPeriod(int period, Topology topology, State state)
         {
             var key = CounterRandom.RoundKey(_spec.Seed, GossipSimulation.ExchangeStream, period);
             var start = (period - 1) * _period;
-            for (var p = 0; p < _order.Length; p++)
+            if (!state.Disturbed)
             {
-                var expert = _order[p];
-                var peer = topology.Peer(expert, CounterRandom.Next(key, expert, 1));
-                if (peer >= 0)
+                for (var p = 0; p < _order.Length; p++)
                 {
-                    state.Exchange(expert, peer, key, p, start + (CounterRandom.Unit(_phases[p]) * _period));
+                    var expert = _order[p];
+                    var peer = topology.Peer(expert, CounterRandom.Next(key, expert, 1));
+                    if (peer >= 0)
+                    {
+                        state.Exchange(expert, peer, key, p, start + (CounterRandom.Unit(_phases[p]) * _period));
+                    }
+                }
+
+                return;
+            }
+
+            // Churn or faults: every tick runs the events due before it, and a deactivated expert moves to its own queue.
+            var end = period * _period;
+            var next = 0;
+            while (true)
+            {
+                while (next < _order.Length && _rephased?[_order[next]] == true)
+                {
+                    next++;
+                }
+
+                var sortedAt = next < _order.Length ? start + (CounterRandom.Unit(_phases[next]) * _period) : double.PositiveInfinity;
+                var movedAt = _moved is not null && _moved.TryPeek(out _, out var at) && at < end ? at : double.PositiveInfinity;
+                if (double.IsPositiveInfinity(sortedAt) && double.IsPositiveInfinity(movedAt))
+                {
+                    return;
+                }
+
+                if (sortedAt <= movedAt)
+                {
+                    var expert = _order[next];
+                    var peer = topology.Peer(expert, CounterRandom.Next(key, expert, 1));
+                    if (peer >= 0 && state.Tick(expert, peer, key, next, sortedAt, ordinal: period - 1))
+                    {
+                        Rephase(expert, sortedAt, period - 1);
+                    }
+
+                    next++;
+                }
+                else
+                {
+                    var (expert, ordinal) = _moved!.Dequeue();
+                    var movedKey = CounterRandom.RoundKey(_spec.Seed, RephaseStream, ordinal);
+                    var peer = topology.Peer(expert, CounterRandom.Next(movedKey, expert, 1));
+                    if (peer >= 0 && state.Tick(expert, peer, movedKey, expert, movedAt, ordinal))
+                    {
+                        Rephase(expert, movedAt, ordinal);
+                    }
+                    else
+                    {
+                        _moved.Enqueue((expert, ordinal + 1), movedAt + _period);
+                    }
                 }
             }
+        }
+
+        /// <summary>The expert deactivated at <paramref name="time"/> and comes back at once at a new phase: its next tick within (0, 1/v].</summary>
+        private void Rephase(int expert, double time, long ordinal)
+        {
+            _rephased![expert] = true;
+            var wait = 1 - CounterRandom.Unit(CounterRandom.Next(_spec.Seed, PhaseStream, ordinal + 1, expert, 1));
+            _moved!.Enqueue((expert, ordinal + 1), time + (wait * _period));
         }
     }
 
@@ -146,114 +216,20 @@ public static class AsyncRumorSimulation
                 var peer = topology.Peer(expert, CounterRandom.Next(_key, _event, 2));
                 if (peer >= 0)
                 {
-                    state.Exchange(expert, peer, _key, _event, _next);
+                    if (state.Disturbed)
+                    {
+                        // A Poisson clock has no phase to lose: an expert that deactivates ticks on at rate v.
+                        state.Tick(expert, peer, _key, _event, _next, ordinal: _event);
+                    }
+                    else
+                    {
+                        state.Exchange(expert, peer, _key, _event, _next);
+                    }
                 }
 
                 _last = _next;
                 _next = double.NaN;
                 _event++;
-            }
-        }
-    }
-
-    /// <summary>The informed set and the counts of the current period.</summary>
-    private sealed class State
-    {
-        private readonly ulong[] _informed;
-        private readonly int _n;
-        private readonly long _count99;
-        private readonly bool _push;
-        private readonly bool _pull;
-        private readonly double _loss;
-        private long _count = 1;
-        private long _exchanges;
-        private long _deliveries;
-
-        public State(SimulationSpec spec, int n)
-        {
-            Spec = spec;
-            _n = n;
-            _informed = new ulong[(n + 63) / 64];
-            _informed[0] = 1; // the rumor starts at expert 0
-            _push = spec.Mode != ExchangeMode.Pull;
-            _pull = spec.Mode != ExchangeMode.Push;
-            _loss = spec.Loss;
-            // The fewest informed experts whose mean reach, as a round reports it, is ≥ 99%.
-            _count99 = (long)Math.Ceiling(ReachTimes.Reach99 * n);
-            while (_count99 > 1 && (double)(_count99 - 1) / n >= ReachTimes.Reach99)
-            {
-                _count99--;
-            }
-
-            while ((double)_count99 / n < ReachTimes.Reach99)
-            {
-                _count99++;
-            }
-
-            To99 = _count >= _count99 ? 0 : null;
-            ToFull = _count == n ? 0 : null;
-        }
-
-        public SimulationSpec Spec { get; }
-
-        public double? To99 { get; private set; }
-
-        public double? ToFull { get; private set; }
-
-        /// <summary>
-        /// One exchange at <paramref name="time"/>: both ends read the state as it is, and what moves lands at once,
-        /// unless the message is lost (each direction with probability q, drawn from <paramref name="key"/> and
-        /// <paramref name="tick"/>). A lost message was still sent: its bytes count.
-        /// </summary>
-        public void Exchange(int expert, int peer, ulong key, long tick, double time)
-        {
-            _exchanges++;
-            var held = Holds(expert);
-            var peerHeld = Holds(peer);
-            if (_push && held)
-            {
-                _deliveries++;
-                if (!peerHeld && !Lost(key, tick, PushLossDraw))
-                {
-                    Inform(peer, time);
-                }
-            }
-
-            if (_pull && peerHeld)
-            {
-                _deliveries++;
-                if (!held && !Lost(key, tick, PullLossDraw))
-                {
-                    Inform(expert, time);
-                }
-            }
-        }
-
-        private bool Lost(ulong key, long tick, int draw) => _loss > 0 && CounterRandom.Unit(CounterRandom.Next(key, tick, draw)) < _loss;
-
-        /// <summary>The state now as round <paramref name="period"/>'s figures (exchanges and bytes since the last sample).</summary>
-        public RoundStats Sample(int period)
-        {
-            var stats = GossipSimulation.Combine(Spec, period, [new BlockStats(_exchanges, _deliveries * GossipSimulation.BytesPerItem, _count, null)], 1);
-            _exchanges = 0;
-            _deliveries = 0;
-            return stats;
-        }
-
-        private bool Holds(int expert) => (_informed[expert >> 6] >> (expert & 63) & 1) != 0;
-
-        private void Inform(int expert, double time)
-        {
-            _informed[expert >> 6] |= 1UL << (expert & 63);
-            _count++;
-            if (_count == _count99)
-            {
-                To99 = time;
-            }
-
-            if (_count == _n)
-            {
-                ToFull = time;
             }
         }
     }

@@ -64,6 +64,11 @@ public static partial class CompactRumorSimulation
             cancellationToken.ThrowIfCancellationRequested();
             var (exchanges, bytes) = Round(spec, round, current, next, summary, options);
             (current, next) = (next, current);
+            if (spec.Churn > 0)
+            {
+                Churn(spec, round, current, options);
+            }
+
             var informed = Count(n, current, summary, options);
             var roundStats = GossipSimulation.Combine(spec, round, [new BlockStats(exchanges, bytes, informed, null)], 1);
             rounds.Add(roundStats);
@@ -166,6 +171,22 @@ public static partial class CompactRumorSimulation
         }
 
         return (exchanges, bytes * GossipSimulation.BytesPerItem);
+    }
+
+    /// <summary>The end of round <paramref name="round"/>: experts replaced by uninformed joiners, each with probability R (<see cref="GossipSimulation.AfterChurn"/>).</summary>
+    private static void Churn(SimulationSpec spec, int round, ulong[] state, ParallelOptions options)
+    {
+        var key = CounterRandom.RoundKey(spec.Seed, GossipSimulation.ChurnStream, round);
+        var n = spec.Experts;
+        Parallel.For(0, (int)((state.LongLength + RangeWords - 1) / RangeWords), options, r =>
+        {
+            Span<ulong> randoms = stackalloc ulong[64];
+            var end = Math.Min((long)(r + 1) * RangeWords, state.LongLength);
+            for (long w = (long)r * RangeWords; w < end; w++)
+            {
+                state[w] = GossipSimulation.AfterChurn(key, spec.Churn, w * 64, (int)Math.Min(64, n - (w * 64)), state[w], randoms);
+            }
+        });
     }
 
     /// <summary>Per block of <see cref="BlockWords"/> words, one bit each: no expert informed (empty), every expert informed (full).</summary>

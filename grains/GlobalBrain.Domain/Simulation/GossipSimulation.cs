@@ -48,6 +48,9 @@ public static class GossipSimulation
 
     internal const ulong ExchangeStream = 0x65786368616E6765UL; // "exchange"
 
+    /// <summary>Draws of synchronous churn: expert e leaves at the end of round r when draw 0 of (seed, round r, e) is below R.</summary>
+    internal const ulong ChurnStream = 0x726F756E64636875UL; // "roundchu"
+
     /// <summary>Runs the whole simulation in this process, its blocks on all cores.</summary>
     /// <param name="corpus">The corpus scenario's items per expert (<see cref="ItemAssignment.FromDocuments"/>).</param>
     public static SimulationResult Run(SimulationSpec spec, IProgress<RoundStats>? progress = null, ItemAssignment? corpus = null, CancellationToken cancellationToken = default) =>
@@ -186,6 +189,29 @@ public static class GossipSimulation
         var whole = (int)spec.FlowRate;
         var fraction = spec.FlowRate - whole;
         return fraction > 0 && CounterRandom.Unit(CounterRandom.Next(spec.Seed, ExchangeStream, round, expert, 0)) < fraction ? whole + 1 : whole;
+    }
+
+    /// <summary>
+    /// Synchronous churn at the end of round <paramref name="round"/>: of the experts <paramref name="firstExpert"/>,
+    /// <paramref name="firstExpert"/> + 1, … whose bits <paramref name="word"/> holds, those that leave (each with
+    /// probability R, drawn from (seed, round, expert)) are replaced by uninformed joiners: their bits cleared. Only
+    /// informed experts are drawn for — a joiner in place of an uninformed expert changes nothing.
+    /// </summary>
+    internal static ulong AfterChurn(ulong churnKey, double churn, long firstExpert, int bits, ulong word, Span<ulong> randoms)
+    {
+        if (word == 0)
+        {
+            return 0;
+        }
+
+        CounterRandom.Next(churnKey, firstExpert, 0, randoms[..bits]);
+        ulong leave = 0;
+        for (var b = 0; b < bits; b++)
+        {
+            leave |= (CounterRandom.Unit(randoms[b]) < churn ? 1UL : 0) << b;
+        }
+
+        return word & ~leave;
     }
 
     internal static ulong PeerRandom(SimulationSpec spec, int round, long expert, int exchange) =>

@@ -3,9 +3,11 @@ namespace GlobalBrain.Domain.Simulation;
 /// <summary>
 /// The leading terms of the rounds a rumor needs to reach all N experts of the complete graph at v = 1:
 /// push log₂N + ln N (Frieze &amp; Grimmett 1985, Pittel 1987), pull log₂N + log₂ln N, push-pull
-/// log₃N + ln ln N (Karp et al. 2000). The O(1) term is not in it (measured: about +1 round).
+/// log₃N + log₂ln N (Karp et al. 2000 prove log₃N + O(log log N); the end game is log₂ln N because once most
+/// experts know, the uninformed fraction u becomes about u²/e a round — its pull fails with probability u and
+/// no push reaches it with probability 1/e — so it squares, as pull's does). The O(1) term is not in it.
 /// </summary>
-public static class GossipTheory
+public static partial class GossipTheory
 {
     /// <summary>Euler's constant γ.</summary>
     public const double EulerGamma = 0.57721566490153286;
@@ -15,7 +17,7 @@ public static class GossipTheory
     {
         ExchangeMode.Push => Math.Log2(experts) + Math.Log(experts),
         ExchangeMode.Pull => Math.Log2(experts) + Math.Log2(Math.Log(experts)),
-        _ => Math.Log(experts, 3) + Math.Log(Math.Log(experts)),
+        _ => Math.Log(experts, 3) + Math.Log2(Math.Log(experts)),
     };
 
     /// <summary>

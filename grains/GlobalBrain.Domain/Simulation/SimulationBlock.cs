@@ -178,6 +178,18 @@ public sealed class SimulationBlock
         (_current, _next) = (_next, _current);
         if (_rumor)
         {
+            if (_spec.Churn > 0)
+            {
+                // The block starts at a multiple of 64: word w holds experts Start + 64w, ….
+                var key = CounterRandom.RoundKey(_spec.Seed, GossipSimulation.ChurnStream, _round);
+                Span<ulong> randoms = stackalloc ulong[64];
+                for (var w = 0; w < _current.Length; w++)
+                {
+                    var first = Start + (w * 64);
+                    _current[w] = GossipSimulation.AfterChurn(key, _spec.Churn, first, Math.Min(64, End - first), _current[w], randoms);
+                }
+            }
+
             long informed = 0;
             foreach (var word in _current)
             {

@@ -68,7 +68,10 @@ public sealed record TopologySpec(TopologyKind Kind, int K = 2, double Beta = 0.
 /// One simulation run: N experts exchanging at flow rate v (exchanges each expert starts per round;
 /// a fractional part is the probability of one more) in synchronous rounds, or, with an asynchronous
 /// <see cref="Clock"/>, ticking v times a second with one exchange a tick, for <see cref="MaxRounds"/>
-/// periods of 1/v seconds; there, each message is lost with probability <see cref="Loss"/>.
+/// periods of 1/v seconds; there, each message is lost with probability <see cref="Loss"/>, and the live
+/// cluster's fault injection may hit each exchange (<see cref="Faults"/>). With <see cref="Churn"/> R > 0
+/// (the rumor), experts leave at rate R per round or period and are replaced at once by uninformed joiners
+/// (<see cref="AsyncRumorSimulation"/>, <see cref="CompactRumorSimulation"/>, <see cref="SimulationBlock"/>).
 /// </summary>
 public sealed record SimulationSpec(
     long Experts,
@@ -83,7 +86,9 @@ public sealed record SimulationSpec(
     int ItemsPerExpert = 1,
     int? ExchangeCap = null,
     SimulationClock Clock = SimulationClock.Rounds,
-    double Loss = 0)
+    double Loss = 0,
+    double Churn = 0,
+    SimulationFaults? Faults = null)
 {
     /// <summary>The largest N the block engine takes (<see cref="GossipSimulation"/>, block grains; expert ids are ints there).</summary>
     public const int MaxExperts = 100_000_000;
@@ -157,6 +162,7 @@ public sealed record SimulationSpec(
             errors.Add("--loss runs with --clock async or poisson only: add --clock async");
         }
 
+        ValidateChurnAndFaults(errors);
         if (ExchangeCap is < 1)
         {
             errors.Add($"--exchange-cap must be at least 1 item (got {ExchangeCap})");
@@ -190,6 +196,36 @@ public sealed record SimulationSpec(
         }
 
         return errors;
+    }
+
+    private void ValidateChurnAndFaults(List<string> errors)
+    {
+        if (!double.IsFinite(Churn) || Churn is < 0 or >= 1)
+        {
+            errors.Add($"--churn is the fraction of experts replaced per round (per period of 1/v s with --clock async or poisson), from 0 up to, not including, 1 (got {Churn})");
+        }
+        else if (Churn > 0)
+        {
+            if (Scenario != ScenarioKind.Rumor)
+            {
+                errors.Add($"--churn runs --scenario rumor only (got {Scenario.Name()}): a joiner starts uninformed");
+            }
+
+            if (UntilConverged)
+            {
+                errors.Add("--churn with --until-converged: experts keep leaving, so everyone seldom holds everything at once — leave out --until-converged and give --rounds R (the time to 99% is still reported with an asynchronous clock)");
+            }
+        }
+
+        if (Faults is { } faults)
+        {
+            if (Clock == SimulationClock.Rounds)
+            {
+                errors.Add("--faults runs with --clock async or poisson only (the live cluster's experts tick on their own clocks): add --clock async");
+            }
+
+            errors.AddRange(faults.Validate());
+        }
     }
 
     /// <summary>Memory of exact item sets: N experts × I items, bits, current and next round.</summary>
