@@ -450,7 +450,7 @@ public sealed class DatasetWriterTests : IDisposable
 
         Assert.False(File.Exists(Path.Combine(directory, DatasetManifest.FileName)));
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await writer.WriteAsync([new EncodedRecord("late", 0, [1], [1])]));
-        await Assert.ThrowsAsync<ObjectDisposedException>(writer.CompleteAsync);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => writer.CompleteAsync());
         Assert.All(DataFiles(directory), file => File.Delete(file)); // Closed: nothing holds the files open.
     }
 
@@ -460,7 +460,7 @@ public sealed class DatasetWriterTests : IDisposable
         await using var writer = Writer(Path.Combine(_root, "dataset"), DatasetFormat.Jsonl);
         await writer.CompleteAsync();
 
-        await Assert.ThrowsAsync<InvalidOperationException>(writer.CompleteAsync);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => writer.CompleteAsync());
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await writer.WriteAsync([new EncodedRecord("late", 0, [1], [1])]));
     }
 

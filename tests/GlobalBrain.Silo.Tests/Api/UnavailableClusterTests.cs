@@ -40,7 +40,8 @@ public sealed class UnavailableClusterTests : IAsyncLifetime
             new FailingGrainFactory(provider.GetRequiredService<IGrainFactory>(), _fronts),
             TimeProvider.System,
             provider.GetRequiredService<GlobalBrain.Grains.Hosting.RandomSource>(),
-            provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<GlobalBrainApiOptions>>()))));
+            provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<GlobalBrainApiOptions>>(),
+            provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<GlobalBrain.Grains.Quality.QualitySettings>>()))));
         await _app.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Text(api)}"), Timeout = TimeSpan.FromSeconds(60) };
     }
@@ -136,6 +137,11 @@ public sealed class UnavailableClusterTests : IAsyncLifetime
             fronts.Down || batch.Documents.Any(d => d.Id.StartsWith("fail-", StringComparison.Ordinal))
                 ? throw new OrleansException("injected: the front cannot take this batch")
                 : inner.IngestAsync(batch);
+
+        public Task<ScreenedBatch> ScreenAsync(IngestBatch batch) =>
+            fronts.Down || batch.Documents.Any(d => d.Id.StartsWith("fail-", StringComparison.Ordinal))
+                ? throw new OrleansException("injected: the front cannot take this batch")
+                : inner.ScreenAsync(batch);
 
         public Task<IngestFrontInfo> GetInfoAsync() => fronts.Down ? throw new OrleansException("injected: the front is down") : inner.GetInfoAsync();
     }
