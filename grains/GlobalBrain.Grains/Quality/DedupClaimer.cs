@@ -5,8 +5,8 @@ namespace GlobalBrain.Grains.Quality;
 
 /// <summary>
 /// Claims the duplicate keys of screened documents at the partitions that own them (<see cref="IDedupPartitionGrain"/>,
-/// by key hash), one call per partition that has keys of the batch, all in parallel, and tells which documents were
-/// duplicates. Calls are idempotent (a claimant is its run and its document's position in the run), so a failed call
+/// by key hash), stage by stage (the exact key, then each LSH band), each stage one call per partition that has keys
+/// of the batch, in parallel, and tells which documents were duplicates. Calls are idempotent (a claimant is its run and its document's position in the run), so a failed call
 /// is simply made again.
 /// </summary>
 public sealed class DedupClaimer(IGrainFactory grains)
@@ -35,6 +35,13 @@ public sealed class DedupClaimer(IGrainFactory grains)
     /// <paramref name="run"/> and <paramref name="firstOrdinal"/> + their index). Returns, per document, null when
     /// it is the first of its kind, else "exact" or "near".
     /// </summary>
+    /// <remarks>
+    /// The keys are claimed in stages — the exact key, then band 0, band 1, … — each stage one parallel call per
+    /// partition, and a document found to be a duplicate claims nothing further. With a single key per stage and
+    /// the same stage order for every document, two near duplicates claimed at once by different runs can never
+    /// each find the other first (the first stage where either met the other decides for both), so one of them
+    /// is always kept; claiming all bands at once could drop both.
+    /// </remarks>
     /// <param name="call">Wraps each partition call (a retry policy); null calls once.</param>
     public async Task<string?[]> ClaimAsync(
         IReadOnlyList<ScreenedDocument> passed,
@@ -50,45 +57,55 @@ public sealed class DedupClaimer(IGrainFactory grains)
             return verdicts;
         }
 
-        var exact = new PartitionClaims?[DedupPartitions.Count];
-        var near = new PartitionClaims?[DedupPartitions.Count];
+        var claimants = new ulong[passed.Count];
         for (var d = 0; d < passed.Count; d++)
         {
-            var document = passed[d];
-            var claimant = Claimant(run, firstOrdinal + document.Index);
-            (exact[DedupPartitions.Of(document.ExactLow)] ??= new()).Add(d, claimant, document.ExactLow, document.ExactHigh);
-            if (mode == DedupMode.Near && document.Bands is { } bands)
-            {
-                foreach (var band in bands)
-                {
-                    (near[DedupPartitions.Of(band)] ??= new()).Add(d, claimant, band);
-                }
-            }
+            claimants[d] = Claimant(run, firstOrdinal + passed[d].Index);
         }
 
-        var calls = new List<Task>();
-        var exactDuplicates = new bool[passed.Count];
-        var nearDuplicates = new bool[passed.Count];
-        for (var p = 0; p < DedupPartitions.Count; p++)
+        await StageAsync("exact", DedupPartitions.ExactKey, d => (passed[d].ExactLow, passed[d].ExactHigh));
+        if (mode == DedupMode.Near)
         {
-            if (exact[p] is { } e)
+            var bands = passed.Max(p => p.Bands?.Length ?? 0);
+            for (var band = 0; band < bands; band++)
             {
-                calls.Add(SendAsync(DedupPartitions.ExactKey(p), e, exactDuplicates));
+                var b = band;
+                await StageAsync("near", DedupPartitions.NearKey, d => passed[d].Bands is { } keys && b < keys.Length ? (keys[b], null) : null);
             }
-
-            if (near[p] is { } n)
-            {
-                calls.Add(SendAsync(DedupPartitions.NearKey(p), n, nearDuplicates));
-            }
-        }
-
-        await Task.WhenAll(calls);
-        for (var d = 0; d < verdicts.Length; d++)
-        {
-            verdicts[d] = exactDuplicates[d] ? "exact" : nearDuplicates[d] ? "near" : null;
         }
 
         return verdicts;
+
+        async Task StageAsync(string reason, Func<int, string> partitionKey, Func<int, (ulong Key, ulong? High)?> keyOf)
+        {
+            var partitions = new PartitionClaims?[DedupPartitions.Count];
+            for (var d = 0; d < passed.Count; d++)
+            {
+                if (verdicts[d] is null && keyOf(d) is { } key)
+                {
+                    (partitions[DedupPartitions.Of(key.Key)] ??= new()).Add(d, claimants[d], key.Key, key.High);
+                }
+            }
+
+            var duplicates = new bool[passed.Count];
+            var calls = new List<Task>();
+            for (var p = 0; p < partitions.Length; p++)
+            {
+                if (partitions[p] is { } claims)
+                {
+                    calls.Add(SendAsync(partitionKey(p), claims, duplicates));
+                }
+            }
+
+            await Task.WhenAll(calls);
+            for (var d = 0; d < duplicates.Length; d++)
+            {
+                if (duplicates[d])
+                {
+                    verdicts[d] = reason;
+                }
+            }
+        }
 
         async Task SendAsync(string partition, PartitionClaims claims, bool[] duplicates)
         {
@@ -99,7 +116,7 @@ public sealed class DedupClaimer(IGrainFactory grains)
             {
                 if (answers[i])
                 {
-                    // Each document's flags are written by the partitions' continuations; a bool store is atomic.
+                    // Each document is in one partition per stage: no two calls write the same flag.
                     duplicates[claims.Documents[i]] = true;
                 }
             }
