@@ -130,14 +130,22 @@ public sealed record DedupClaims([property: Id(0)] ulong[] Keys, [property: Id(1
 /// <summary>How the duplicate keys are spread over <see cref="IDedupPartitionGrain"/>s (fixed: the keys of stored state must find their partition again).</summary>
 public static class DedupPartitions
 {
-    /// <summary>Partitions of the exact-key seen-set, and of the LSH band keys.</summary>
-    public const int Count = 64;
+    /// <summary>Partitions of the exact-key seen-set (one key per document, claimed in one call per partition).</summary>
+    public const int ExactCount = 64;
+
+    /// <summary>
+    /// Partitions of the LSH band keys: fewer than the exact ones, because a batch claims its band keys in 14
+    /// stages, one call per partition each, and each call that adds keys writes them to storage.
+    /// </summary>
+    public const int NearCount = 16;
 
     public const string ExactPrefix = "exact/";
 
     public const string NearPrefix = "near/";
 
-    public static int Of(ulong key) => (int)(key % Count);
+    public static int OfExact(ulong key) => (int)(key % ExactCount);
+
+    public static int OfNear(ulong key) => (int)(key % NearCount);
 
     public static string ExactKey(int partition) => ExactPrefix + partition.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -162,6 +170,28 @@ public interface IDedupPartitionGrain : IGrainWithStringKey
     /// <summary>Keys held (for tests and the memory benchmark).</summary>
     [Alias("Count")]
     Task<int> CountAsync();
+}
+
+/// <summary>
+/// A duplicate partition could not store the keys it was asked to claim (the grain storage failed or did not answer).
+/// Nothing of the claim counts; send it again (the same claimants are recognised, so a retry is never its own duplicate).
+/// </summary>
+[GenerateSerializer, Alias("GlobalBrain.DedupStorageException")]
+public sealed class DedupStorageException : OrleansException
+{
+    public DedupStorageException()
+    {
+    }
+
+    public DedupStorageException(string message)
+        : base(message)
+    {
+    }
+
+    public DedupStorageException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }
 
 /// <summary>A Gopher n-gram threshold on the wire.</summary>

@@ -28,6 +28,16 @@ if (args is ["quality", ..])
     return GlobalBrain.Benchmarks.QualityFilters.Run(args[1..]);
 }
 
+if (args is ["quality-ingest", ..])
+{
+    return await GlobalBrain.Benchmarks.QualityIngest.RunAsync(args[1..]);
+}
+
+if (args is ["dedup-memory", ..])
+{
+    return GlobalBrain.Benchmarks.QualityIngest.Memory(args[1..]);
+}
+
 if (args is ["http-load", ..])
 {
     return await GlobalBrain.Benchmarks.HttpLoad.RunAsync(args[1..]);

@@ -63,27 +63,27 @@ public sealed class DedupClaimer(IGrainFactory grains)
             claimants[d] = Claimant(run, firstOrdinal + passed[d].Index);
         }
 
-        await StageAsync("exact", DedupPartitions.ExactKey, d => (passed[d].ExactLow, passed[d].ExactHigh));
+        await StageAsync("exact", DedupPartitions.ExactCount, DedupPartitions.OfExact, DedupPartitions.ExactKey, d => (passed[d].ExactLow, passed[d].ExactHigh));
         if (mode == DedupMode.Near)
         {
             var bands = passed.Max(p => p.Bands?.Length ?? 0);
             for (var band = 0; band < bands; band++)
             {
                 var b = band;
-                await StageAsync("near", DedupPartitions.NearKey, d => passed[d].Bands is { } keys && b < keys.Length ? (keys[b], null) : null);
+                await StageAsync("near", DedupPartitions.NearCount, DedupPartitions.OfNear, DedupPartitions.NearKey, d => passed[d].Bands is { } keys && b < keys.Length ? (keys[b], null) : null);
             }
         }
 
         return verdicts;
 
-        async Task StageAsync(string reason, Func<int, string> partitionKey, Func<int, (ulong Key, ulong? High)?> keyOf)
+        async Task StageAsync(string reason, int count, Func<ulong, int> partitionOf, Func<int, string> partitionKey, Func<int, (ulong Key, ulong? High)?> keyOf)
         {
-            var partitions = new PartitionClaims?[DedupPartitions.Count];
+            var partitions = new PartitionClaims?[count];
             for (var d = 0; d < passed.Count; d++)
             {
                 if (verdicts[d] is null && keyOf(d) is { } key)
                 {
-                    (partitions[DedupPartitions.Of(key.Key)] ??= new()).Add(d, claimants[d], key.Key, key.High);
+                    (partitions[partitionOf(key.Key)] ??= new()).Add(d, claimants[d], key.Key, key.High);
                 }
             }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using GlobalBrain.Grains.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace GlobalBrain.Grains.Quality;
 
@@ -15,9 +16,10 @@ namespace GlobalBrain.Grains.Quality;
 /// n keys has at most log₂ n segments and each key is rewritten at most log₂ n times. The head (the list of
 /// segments) is the grain's own state; segments live under grain ids of their own (<see cref="DedupSegmentStore"/>).
 /// </remarks>
-public sealed class DedupPartitionGrain(
+public sealed partial class DedupPartitionGrain(
     [PersistentState("dedup", GlobalBrainSiloBuilderExtensions.ShardStorage)] IPersistentState<DedupPartitionState> state,
-    DedupSegmentStore segments) : Grain, IDedupPartitionGrain
+    DedupSegmentStore segments,
+    ILogger<DedupPartitionGrain> logger) : Grain, IDedupPartitionGrain
 {
     private readonly Dictionary<UInt128, ulong> _exact = [];
     private readonly Dictionary<ulong, ulong> _near = [];
@@ -37,7 +39,15 @@ public sealed class DedupPartitionGrain(
 
         foreach (var segment in state.State.Segments)
         {
-            Load(await segments.ReadAsync(_key, segment));
+            if (await segments.ReadAsync(_key, segment) is { } entries)
+            {
+                Load(entries);
+            }
+            else
+            {
+                // Storage lost it (a Redis without persistence, restarted): those keys are forgotten, ingestion goes on.
+                LogSegmentMissing(logger, _key, segment.Id);
+            }
         }
     }
 
@@ -88,11 +98,15 @@ public sealed class DedupPartitionGrain(
             {
                 await PersistAsync([.. added]);
             }
-            catch
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Not stored, so not claimed: the sender's retry claims the keys again and stores them.
+                // Not known to be stored, so not claimed: the sender's retry claims the keys again. A write that timed
+                // out may have landed all the same, leaving this activation's view (and its storage version) behind:
+                // the next activation reads what storage has.
                 Unload(added);
-                throw;
+                LogNotStored(logger, _key, e);
+                DeactivateOnIdle();
+                throw new DedupStorageException($"duplicate partition {_key} could not store its keys: the grain storage failed or did not answer in time ({e.GetType().Name}); send the batch again", e);
             }
         }
 
@@ -102,16 +116,14 @@ public sealed class DedupPartitionGrain(
     private async Task PersistAsync(ulong[] entries)
     {
         var width = EntryWidth;
-        var written = new List<DedupSegmentRef>();
         var dropped = new List<DedupSegmentRef>();
         var next = new List<DedupSegmentRef>(state.State.Segments);
         var pending = await segments.WriteAsync(_key, entries, width);
-        written.Add(pending);
         var pendingEntries = entries;
         while (next.Count > 0 && next[^1].Entries <= pending.Entries)
         {
             var older = next[^1];
-            var olderEntries = await segments.ReadAsync(_key, older);
+            var olderEntries = await segments.ReadAsync(_key, older) ?? [];
             var merged = new ulong[olderEntries.Length + pendingEntries.Length];
             olderEntries.CopyTo(merged, 0);
             pendingEntries.CopyTo(merged, olderEntries.Length);
@@ -119,24 +131,14 @@ public sealed class DedupPartitionGrain(
             dropped.Add(older);
             dropped.Add(pending);
             pending = await segments.WriteAsync(_key, merged, width);
-            written.Add(pending);
             pendingEntries = merged;
         }
 
         next.Add(pending);
-        var previous = state.State.Segments;
+        // Segments written but not yet named by the head are left behind if the head's write fails: it may have
+        // landed all the same, and a head must never name a deleted segment. An orphan costs only its storage.
         state.State.Segments = next;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State.Segments = previous;
-            await DeleteQuietlyAsync(written);
-            throw;
-        }
-
+        await state.WriteStateAsync();
         await DeleteQuietlyAsync(dropped);
     }
 
@@ -152,6 +154,7 @@ public sealed class DedupPartitionGrain(
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Best effort: the head no longer names it.
+                LogSegmentNotDeleted(logger, _key, segment.Id, e);
             }
         }
     }
@@ -192,4 +195,14 @@ public sealed class DedupPartitionGrain(
             }
         }
     }
+
+    // Log event ids 1400–1499: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Warning, Message = "Duplicate partition {Partition} could not store new keys; it reloads from storage on its next call")]
+    private static partial void LogNotStored(ILogger logger, string partition, Exception exception);
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Error, Message = "Duplicate partition {Partition}: stored segment {Segment} is missing from the grain storage; its keys are forgotten")]
+    private static partial void LogSegmentMissing(ILogger logger, string partition, Guid segment);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Debug, Message = "Duplicate partition {Partition}: segment {Segment} that no head names could not be deleted")]
+    private static partial void LogSegmentNotDeleted(ILogger logger, string partition, Guid segment, Exception exception);
 }

@@ -23,15 +23,13 @@ public sealed class DedupSegmentStore([FromKeyedServices(GlobalBrainSiloBuilderE
         return new DedupSegmentRef(id, entries.Length / entryWidth, state.ETag);
     }
 
-    /// <summary>The entries of a segment; throws when storage no longer has it (the partition's memory would be incomplete).</summary>
-    public async Task<ulong[]> ReadAsync(string partition, DedupSegmentRef segment)
+    /// <summary>The entries of a segment; null when storage no longer has it.</summary>
+    public async Task<ulong[]?> ReadAsync(string partition, DedupSegmentRef segment)
     {
         ArgumentNullException.ThrowIfNull(segment);
         var state = new GrainState<DedupSegmentState>(new DedupSegmentState());
         await storage.ReadStateAsync(StateName, IdOf(partition, segment.Id), state);
-        return state.RecordExists
-            ? state.State?.Entries ?? []
-            : throw new InvalidOperationException($"duplicate partition {partition}: its stored segment {segment.Id:N} is missing from the grain storage");
+        return state.RecordExists ? state.State?.Entries ?? [] : null;
     }
 
     public async Task DeleteAsync(string partition, DedupSegmentRef segment)

@@ -26,6 +26,9 @@ public sealed class DocumentScreener
     /// <summary>datatrove's MinHash settings; every silo builds the same hash family from the same seed.</summary>
     public static readonly MinHashDeduplicator MinHash = new(MinHashOptions.Default);
 
+    /// <summary>LSH band keys per document with dedup near (b).</summary>
+    public static int MinHashBands => MinHash.Options.Bands;
+
     private readonly IngestFilters _filters;
     private readonly QualityFilter? _quality;
     private readonly LanguageDetector? _detector;

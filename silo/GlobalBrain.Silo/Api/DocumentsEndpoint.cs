@@ -222,6 +222,7 @@ public static partial class DocumentsEndpoint
         InvalidOperationException => "it has no active silo",
         TimeoutException => "it did not answer in time",
         ExpertStorageException => "an expert could not store the documents: the grain storage failed or did not answer",
+        DedupStorageException => "the duplicate memory could not store the documents' keys: the grain storage failed or did not answer",
         SiloUnavailableException => "a silo went away",
         _ => "a silo or its storage failed",
     };
