@@ -2,7 +2,12 @@ namespace GlobalBrain.Grains;
 
 /// <summary>A document to ingest: its id routes it to an expert.</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.DocumentInput")]
-public sealed record DocumentInput([property: Id(0)] string Id, [property: Id(1)] string Text);
+public sealed record DocumentInput([property: Id(0)] string Id, [property: Id(1)] string Text)
+{
+    /// <summary>Its language (ISO 639-1) when screening already detected it; it goes into the training records.</summary>
+    [Id(2)]
+    public string? Language { get; init; }
+}
 
 /// <summary>
 /// How documents are tokenized: the tokenizer, the vocabulary it needs (bert: the SHA-256 of a file
@@ -33,7 +38,16 @@ public sealed record IngestBatch(
     [property: Id(0)] Guid BatchId,
     [property: Id(1)] TokenizerSpec Tokenizer,
     [property: Id(2)] DocumentInput[] Documents,
-    [property: Id(3)] bool ReturnRecords = false);
+    [property: Id(3)] bool ReturnRecords = false)
+{
+    /// <summary>The data-quality filters to apply before tokenizing (null: none).</summary>
+    [Id(4)]
+    public IngestFilters? Filters { get; init; }
+
+    /// <summary>Documents of this batch the sender already dropped (duplicates), for the silo's counters.</summary>
+    [Id(5)]
+    public FilterCount[] Dropped { get; init; } = [];
+}
 
 /// <summary>A document the cluster refused, and why (a reason code and a readable message).</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.DocumentRejection")]
@@ -50,7 +64,16 @@ public sealed record IngestBatchResult(
     [property: Id(2)] long Bytes,
     [property: Id(3)] DocumentRejection[] Rejected,
     [property: Id(4)] string EncodedOnSilo,
-    [property: Id(5)] EncodedRecord[] Records);
+    [property: Id(5)] EncodedRecord[] Records)
+{
+    /// <summary>Documents the batch's filters dropped, by filter and reason.</summary>
+    [Id(6)]
+    public FilterCount[] Filtered { get; init; } = [];
+
+    /// <summary>Personal-data spans replaced by placeholders, by kind.</summary>
+    [Id(7)]
+    public RedactionCount[] Redacted { get; init; } = [];
+}
 
 /// <summary>
 /// One training record: a document's (or, with overflow chunking, one window's) input ids and
@@ -61,7 +84,12 @@ public sealed record EncodedRecord(
     [property: Id(0)] string DocumentId,
     [property: Id(1)] int Chunk,
     [property: Id(2)] int[] InputIds,
-    [property: Id(3)] byte[] AttentionMask);
+    [property: Id(3)] byte[] AttentionMask)
+{
+    /// <summary>The document's language (ISO 639-1, or und) when language detection ran; null otherwise.</summary>
+    [Id(4)]
+    public string? Language { get; init; }
+}
 
 /// <summary>The knowledge a batch brings to one expert.</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.ExpertDelta")]
@@ -80,7 +108,16 @@ public sealed record EncodedBatch(
     [property: Id(3)] ExpertDelta[] Deltas,
     [property: Id(4)] DocumentRejection[] Rejected,
     [property: Id(5)] string Silo,
-    [property: Id(6)] EncodedRecord[] Records);
+    [property: Id(6)] EncodedRecord[] Records)
+{
+    /// <summary>Documents the batch's filters dropped, by filter and reason.</summary>
+    [Id(7)]
+    public FilterCount[] Filtered { get; init; } = [];
+
+    /// <summary>Personal-data spans replaced by placeholders, by kind.</summary>
+    [Id(8)]
+    public RedactionCount[] Redacted { get; init; } = [];
+}
 
 /// <summary>An ingest front's silo and how many cores it has (batches are shared in proportion).</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.IngestFrontInfo")]

@@ -13,6 +13,10 @@ public interface ITokenizerGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Encode")]
     Task<EncodedBatch> EncodeAsync(IngestBatch batch);
+
+    /// <summary>Applies the batch's language, quality and personal-data filters and computes the duplicate keys of what passes; tokenizes nothing.</summary>
+    [Alias("Screen")]
+    Task<ScreenedBatch> ScreenAsync(IngestBatch batch);
 }
 
 /// <summary>
@@ -24,6 +28,10 @@ public interface IIngestGrain : IGrainWithStringKey
 {
     [Alias("Ingest")]
     Task<IngestBatchResult> IngestAsync(IngestBatch batch);
+
+    /// <summary>Screens a batch on this silo's tokenizer workers (<see cref="ITokenizerGrain.ScreenAsync"/>), within the front's backpressure.</summary>
+    [Alias("Screen")]
+    Task<ScreenedBatch> ScreenAsync(IngestBatch batch);
 
     [Alias("GetInfo")]
     Task<IngestFrontInfo> GetInfoAsync();

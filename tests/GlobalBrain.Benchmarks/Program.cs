@@ -33,6 +33,16 @@ if (args is ["c-figures", ..])
     return GlobalBrain.Benchmarks.CSurfaceFigures.Run(args[1..]);
 }
 
+if (args is ["quality-ingest", ..])
+{
+    return await GlobalBrain.Benchmarks.QualityIngest.RunAsync(args[1..]);
+}
+
+if (args is ["dedup-memory", ..])
+{
+    return GlobalBrain.Benchmarks.QualityIngest.Memory(args[1..]);
+}
+
 if (args is ["http-load", ..])
 {
     return await GlobalBrain.Benchmarks.HttpLoad.RunAsync(args[1..]);

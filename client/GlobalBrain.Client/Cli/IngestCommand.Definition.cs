@@ -94,6 +94,7 @@ public sealed partial class IngestCommand
             HelpName = "TRAIN,DEV,TEST",
         };
 
+        var filters = new FilterOptions();
         var command = new Command("ingest", "Ingest documents, wait until the experts have spread the new knowledge, and print the metrics.")
         {
             paths, experts, flowRate, split, stdinFormat, cluster, json, waitTimeout, targetReach, export, exportFormat, exportSplits,
@@ -107,6 +108,7 @@ public sealed partial class IngestCommand
             }
         });
         tokenizer.AddTo(command);
+        filters.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => new IngestCommand(context).RunAsync(
             new IngestArguments(
@@ -120,7 +122,8 @@ public sealed partial class IngestCommand
                 parse.GetValue(json),
                 TimeSpan.FromSeconds(parse.GetValue(waitTimeout)),
                 parse.GetValue(targetReach),
-                parse.GetValue(export) is { } directory ? new ExportArguments(directory, parse.GetValue(exportFormat)!, parse.GetValue(exportSplits)!) : null),
+                parse.GetValue(export) is { } directory ? new ExportArguments(directory, parse.GetValue(exportFormat)!, parse.GetValue(exportSplits)!) : null,
+                filters.Read(parse)),
             cancellationToken));
         return command;
     }

@@ -6,6 +6,7 @@ using GlobalBrain.Client.Output;
 using GlobalBrain.Domain.Documents;
 using GlobalBrain.Grains;
 using GlobalBrain.Grains.Ingestion;
+using Microsoft.Extensions.Configuration;
 
 namespace GlobalBrain.Client.Cli;
 
@@ -20,7 +21,8 @@ public sealed record IngestArguments(
     bool Json,
     TimeSpan WaitTimeout,
     double TargetReach,
-    ExportArguments? Export = null);
+    ExportArguments? Export = null,
+    FilterArguments? Filters = null);
 
 /// <summary>--export DIR, --export-format and --export-splits.</summary>
 public sealed record ExportArguments(string Directory, string Format, string Splits);
@@ -35,8 +37,9 @@ public sealed partial class IngestCommand(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var tokenizer = TokenizerChoice.Load(arguments.Tokenizer);
+        var filters = (arguments.Filters ?? new FilterArguments()).Resolve(new ConfigurationBuilder().AddEnvironmentVariables().Build());
         var source = new DocumentSource(arguments.Paths, arguments.Split, arguments.StdinFormat, context.OpenStdin);
-        await using var export = arguments.Export is null ? null : CreateExport(arguments.Export, tokenizer);
+        await using var export = arguments.Export is null ? null : CreateExport(arguments.Export, tokenizer, filters);
         await using var cluster = arguments.Cluster is null
             ? await ClusterConnection.StartEmbeddedAsync(arguments.Experts, arguments.FlowRate, cancellationToken)
             : await ClusterConnection.ConnectAsync(arguments.Cluster, cancellationToken);
@@ -69,8 +72,9 @@ public sealed partial class IngestCommand(CliContext context)
                 tokenizer.Spec,
                 progress,
                 export is null ? null : (records, token) => WriteExportAsync(export, records, token),
+                filters: filters,
                 cancellationToken: cancellationToken);
-            manifest = export is null ? null : await export.CompleteAsync();
+            manifest = export is null ? null : await export.CompleteAsync(summary.Filtered, summary.Redacted);
         }
         catch (ArgumentException e)
         {
@@ -136,6 +140,9 @@ public sealed partial class IngestCommand(CliContext context)
                 manifest.Splits.Dev.Records,
                 manifest.Splits.Test.Records,
                 manifest.Splits.Train.Files.Count + manifest.Splits.Dev.Files.Count + manifest.Splits.Test.Files.Count),
+            Filters = FiltersRun.From(summary.Filters),
+            Filtered = FilteredReport.From(summary.Filtered),
+            Redacted = summary.Redacted.Count == 0 ? null : summary.Redacted.ToDictionary(r => r.Kind, r => r.Count, StringComparer.Ordinal),
         };
         await context.Out.WriteLineAsync(arguments.Json ? report.ToJson() : report.ToTable(cluster.Description));
 
@@ -148,7 +155,7 @@ public sealed partial class IngestCommand(CliContext context)
         return rejections.Count > 0 ? ExitCodes.Usage : ExitCodes.Success;
     }
 
-    private static DatasetWriter CreateExport(ExportArguments arguments, TokenizerChoice tokenizer)
+    private static DatasetWriter CreateExport(ExportArguments arguments, TokenizerChoice tokenizer, GlobalBrain.Grains.IngestFilters filters)
     {
         SplitFractions fractions;
         try
@@ -169,7 +176,7 @@ public sealed partial class IngestCommand(CliContext context)
             tokenizer.Vocabulary?.Normalization.Lowercase);
         try
         {
-            return DatasetWriter.Create(arguments.Directory, arguments.Format == "jsonl" ? DatasetFormat.Jsonl : DatasetFormat.Parquet, fractions, info);
+            return DatasetWriter.Create(arguments.Directory, arguments.Format == "jsonl" ? DatasetFormat.Jsonl : DatasetFormat.Parquet, fractions, info, filters: DatasetFilters.From(filters));
         }
         catch (Exception e) when (e is ArgumentException or DatasetExportException)
         {

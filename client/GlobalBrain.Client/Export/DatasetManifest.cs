@@ -29,6 +29,12 @@ public sealed record DatasetManifest(
     SplitFractions Fractions,
     DatasetSplitSummaries Splits)
 {
+    /// <summary>The data-quality filters that ran, with their parameters and what they dropped; null when the records were not filtered.</summary>
+    public DatasetFilters? Filters { get; init; }
+
+    /// <summary>The columns of every file, in order (<c>language</c> only when language detection ran).</summary>
+    public IReadOnlyList<string> Columns { get; init; } = [];
+
     public const string FileName = "manifest.json";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

@@ -18,6 +18,7 @@ internal sealed class DatasetShard
     private readonly HashSet<string> _documents = new(StringComparer.Ordinal);
     private readonly DatasetFormat _format;
     private readonly int _rowsPerGroup;
+    private readonly bool _language;
     private readonly Action<DatasetExportException> _onFault;
     private readonly CancellationToken _stopping;
     private readonly Task _run;
@@ -28,9 +29,11 @@ internal sealed class DatasetShard
         string fullPath,
         DatasetFormat format,
         int rowsPerGroup,
+        bool language,
         Action<DatasetExportException> onFault,
         CancellationToken stopping)
     {
+        _language = language;
         Split = split;
         RelativePath = relativePath;
         FullPath = fullPath;
@@ -124,8 +127,8 @@ internal sealed class DatasetShard
     private async ValueTask<IShardFile> OpenAsync()
     {
         IShardFile file = _format == DatasetFormat.Parquet
-            ? await ParquetShardFile.CreateAsync(FullPath, _stopping)
-            : JsonlShardFile.Create(FullPath);
+            ? await ParquetShardFile.CreateAsync(FullPath, _stopping, _language)
+            : JsonlShardFile.Create(FullPath, _language);
         HasFile = true;
         return file;
     }

@@ -21,6 +21,7 @@ public sealed class DatasetWriter : IAsyncDisposable
 
     private readonly SplitFractions _fractions;
     private readonly DatasetTokenizerInfo _tokenizer;
+    private readonly DatasetFilters? _filters;
     private readonly TimeProvider _timeProvider;
     private readonly DatasetShard[] _shards;
     private readonly CancellationTokenSource _stopping = new();
@@ -35,13 +36,16 @@ public sealed class DatasetWriter : IAsyncDisposable
         DatasetTokenizerInfo tokenizer,
         int shardsPerSplit,
         TimeProvider timeProvider,
-        int rowsPerGroup)
+        int rowsPerGroup,
+        DatasetFilters? filters)
     {
         OutputDirectory = directory;
         Format = format;
         ShardsPerSplit = shardsPerSplit;
         _fractions = fractions;
         _tokenizer = tokenizer;
+        _filters = filters;
+        HasLanguage = filters?.Language is not null;
         _timeProvider = timeProvider;
         var extension = format == DatasetFormat.Parquet ? "parquet" : "jsonl";
         _shards = new DatasetShard[DatasetSplits.All.Count * shardsPerSplit];
@@ -51,7 +55,7 @@ public sealed class DatasetWriter : IAsyncDisposable
             {
                 var relative = string.Create(CultureInfo.InvariantCulture, $"{DatasetSplits.DirectoryName(split)}/part-{shard:D5}.{extension}");
                 _shards[((int)split * shardsPerSplit) + shard] = new DatasetShard(
-                    split, relative, Path.Combine(directory, relative), format, rowsPerGroup, ReportFault, _stopping.Token);
+                    split, relative, Path.Combine(directory, relative), format, rowsPerGroup, HasLanguage, ReportFault, _stopping.Token);
             }
         }
     }
@@ -63,10 +67,14 @@ public sealed class DatasetWriter : IAsyncDisposable
 
     public int ShardsPerSplit { get; }
 
+    /// <summary>True when the files have a <c>language</c> column (language detection ran).</summary>
+    public bool HasLanguage { get; }
+
     /// <summary>
     /// Creates the dataset directory and a writer for it.
     /// <paramref name="shardsPerSplit"/> 0 means one file per processor in each split.
     /// </summary>
+    /// <param name="filters">The data-quality filters the records went through (recorded in the manifest; a language column when detection ran).</param>
     /// <exception cref="DatasetExportException">The directory already holds files, or cannot be created.</exception>
     public static DatasetWriter Create(
         string directory,
@@ -74,8 +82,9 @@ public sealed class DatasetWriter : IAsyncDisposable
         SplitFractions fractions,
         DatasetTokenizerInfo tokenizer,
         int shardsPerSplit = 0,
-        TimeProvider? timeProvider = null) =>
-        Create(directory, format, fractions, tokenizer, shardsPerSplit, timeProvider, DefaultRowsPerGroup);
+        TimeProvider? timeProvider = null,
+        DatasetFilters? filters = null) =>
+        Create(directory, format, fractions, tokenizer, shardsPerSplit, timeProvider, DefaultRowsPerGroup, filters);
 
     internal static DatasetWriter Create(
         string directory,
@@ -84,7 +93,8 @@ public sealed class DatasetWriter : IAsyncDisposable
         DatasetTokenizerInfo tokenizer,
         int shardsPerSplit,
         TimeProvider? timeProvider,
-        int rowsPerGroup)
+        int rowsPerGroup,
+        DatasetFilters? filters = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         if (!Enum.IsDefined(format))
@@ -106,7 +116,8 @@ public sealed class DatasetWriter : IAsyncDisposable
             tokenizer,
             shardsPerSplit == 0 ? Environment.ProcessorCount : shardsPerSplit,
             timeProvider ?? TimeProvider.System,
-            rowsPerGroup);
+            rowsPerGroup,
+            filters);
     }
 
     /// <summary>Routes each record to its split and shard. Thread-safe; waits while the shards' queues are full.</summary>
@@ -142,8 +153,10 @@ public sealed class DatasetWriter : IAsyncDisposable
     }
 
     /// <summary>Writes what is queued, closes every file and writes <c>manifest.json</c>.</summary>
+    /// <param name="dropped">What the filters dropped, for the manifest.</param>
+    /// <param name="redacted">What personal-data redaction replaced, for the manifest.</param>
     /// <exception cref="DatasetExportException">A file or the manifest could not be written; the message names it and says why.</exception>
-    public async Task<DatasetManifest> CompleteAsync()
+    public async Task<DatasetManifest> CompleteAsync(IReadOnlyList<FilterCount>? dropped = null, IReadOnlyList<RedactionCount>? redacted = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Interlocked.CompareExchange(ref _state, Completing, Open) != Open)
@@ -167,7 +180,11 @@ public sealed class DatasetWriter : IAsyncDisposable
             _timeProvider.GetUtcNow(),
             _tokenizer,
             _fractions,
-            new DatasetSplitSummaries(Summary(DatasetSplit.Train), Summary(DatasetSplit.Dev), Summary(DatasetSplit.Test)));
+            new DatasetSplitSummaries(Summary(DatasetSplit.Train), Summary(DatasetSplit.Dev), Summary(DatasetSplit.Test)))
+        {
+            Filters = _filters is null ? null : _filters with { Dropped = dropped ?? [], Redacted = redacted ?? [] },
+            Columns = HasLanguage ? [.. DatasetColumns.Base, DatasetColumns.Language] : DatasetColumns.Base,
+        };
         await WriteManifestAsync(manifest);
         return manifest;
     }

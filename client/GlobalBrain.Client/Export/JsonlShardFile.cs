@@ -5,7 +5,7 @@ using GlobalBrain.Grains;
 
 namespace GlobalBrain.Client.Export;
 
-/// <summary>A JSON Lines dataset file: one <c>{"id","chunk","input_ids","attention_mask"}</c> object per line.</summary>
+/// <summary>A JSON Lines dataset file: one <c>{"id","chunk","input_ids","attention_mask"}</c> object per line (and <c>"language"</c> when language detection ran).</summary>
 internal sealed class JsonlShardFile : IShardFile
 {
     private const int FlushBytes = 1 << 20;
@@ -13,6 +13,7 @@ internal sealed class JsonlShardFile : IShardFile
     private static readonly JsonEncodedText Chunk = JsonEncodedText.Encode("chunk");
     private static readonly JsonEncodedText InputIds = JsonEncodedText.Encode("input_ids");
     private static readonly JsonEncodedText AttentionMask = JsonEncodedText.Encode("attention_mask");
+    private static readonly JsonEncodedText Language = JsonEncodedText.Encode("language");
 
     // The files are data, never embedded in HTML: ids keep their non-ASCII characters as UTF-8 instead of \u escapes.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -20,14 +21,17 @@ internal sealed class JsonlShardFile : IShardFile
     private readonly FileStream _stream;
     private readonly ArrayBufferWriter<byte> _buffer = new(FlushBytes);
     private readonly Utf8JsonWriter _json;
+    private readonly bool _language;
 
-    private JsonlShardFile(FileStream stream)
+    private JsonlShardFile(FileStream stream, bool language)
     {
         _stream = stream;
+        _language = language;
         _json = new Utf8JsonWriter(_buffer, WriterOptions);
     }
 
-    public static JsonlShardFile Create(string path) => new(ShardFiles.CreateNew(path));
+    /// <param name="language">Whether each line has a <c>language</c> field (language detection ran).</param>
+    public static JsonlShardFile Create(string path, bool language = false) => new(ShardFiles.CreateNew(path), language);
 
     public async ValueTask WriteAsync(ReadOnlyMemory<EncodedRecord> records, CancellationToken cancellationToken)
     {
@@ -72,6 +76,11 @@ internal sealed class JsonlShardFile : IShardFile
         }
 
         _json.WriteEndArray();
+        if (_language)
+        {
+            _json.WriteString(Language, record.Language);
+        }
+
         _json.WriteEndObject();
         _json.Flush();
         _buffer.Write("\n"u8);

@@ -7,8 +7,8 @@ using Parquet.Schema;
 namespace GlobalBrain.Client.Export;
 
 /// <summary>
-/// A Parquet dataset file: <c>id</c> (string), <c>chunk</c> (int32), <c>input_ids</c> (list&lt;int32&gt;) and
-/// <c>attention_mask</c> (list&lt;int8&gt;), in the standard three-level LIST layout that pyarrow and HuggingFace
+/// A Parquet dataset file: <c>id</c> (string), <c>chunk</c> (int32), <c>input_ids</c> (list&lt;int32&gt;),
+/// <c>attention_mask</c> (list&lt;int8&gt;) and, when language detection ran, <c>language</c> (string), in the standard three-level LIST layout that pyarrow and HuggingFace
 /// <c>datasets</c> read. Each group of records becomes one row group, written column by column with explicit
 /// repetition and definition levels.
 /// </summary>
@@ -22,6 +22,7 @@ internal sealed class ParquetShardFile : IShardFile
     private readonly DataField _chunk;
     private readonly DataField _inputIds;
     private readonly DataField _attentionMask;
+    private readonly DataField? _language;
 
     private ParquetShardFile(FileStream stream, ParquetWriter writer, ParquetSchema schema)
     {
@@ -31,18 +32,27 @@ internal sealed class ParquetShardFile : IShardFile
         _chunk = (DataField)schema[1];
         _inputIds = (DataField)((ListField)schema[2]).Item;
         _attentionMask = (DataField)((ListField)schema[3]).Item;
+        _language = schema.Fields.Count > 4 ? (DataField)schema[4] : null;
     }
 
     /// <summary>The schema of every Parquet dataset file (a new instance each time: fields carry per-schema state).</summary>
-    public static ParquetSchema CreateSchema() => new(
-        new DataField<string>("id", nullable: false),
-        new DataField<int>("chunk", nullable: false),
-        new ListField("input_ids", new DataField<int>("element", nullable: false)),
-        new ListField("attention_mask", new DataField<sbyte>("element", nullable: false)));
+    /// <param name="language">Adds <c>language</c> (string, nullable: ISO 639-1 or und), when language detection ran.</param>
+    public static ParquetSchema CreateSchema(bool language = false) => language
+        ? new(
+            new DataField<string>("id", nullable: false),
+            new DataField<int>("chunk", nullable: false),
+            new ListField("input_ids", new DataField<int>("element", nullable: false)),
+            new ListField("attention_mask", new DataField<sbyte>("element", nullable: false)),
+            new DataField<string>(DatasetColumns.Language, nullable: true))
+        : new(
+            new DataField<string>("id", nullable: false),
+            new DataField<int>("chunk", nullable: false),
+            new ListField("input_ids", new DataField<int>("element", nullable: false)),
+            new ListField("attention_mask", new DataField<sbyte>("element", nullable: false)));
 
-    public static async ValueTask<ParquetShardFile> CreateAsync(string path, CancellationToken cancellationToken)
+    public static async ValueTask<ParquetShardFile> CreateAsync(string path, CancellationToken cancellationToken, bool language = false)
     {
-        var schema = CreateSchema();
+        var schema = CreateSchema(language);
         var stream = ShardFiles.CreateNew(path);
         try
         {
@@ -76,6 +86,17 @@ internal sealed class ParquetShardFile : IShardFile
                 _inputIds, tokens.AsMemory(0, values), definitions.AsMemory(0, levels), repetitions.AsMemory(0, levels), cancellationToken);
             await rowGroup.WriteAllPartsAsync<sbyte>(
                 _attentionMask, mask.AsMemory(0, values), definitions.AsMemory(0, levels), repetitions.AsMemory(0, levels), cancellationToken);
+            if (_language is not null)
+            {
+                var languages = new string?[rows];
+                for (var row = 0; row < rows; row++)
+                {
+                    languages[row] = records.Span[row].Language;
+                }
+
+                await rowGroup.WriteAsync(_language, languages, repetitionLevels: null);
+            }
+
             rowGroup.CompleteValidate();
         }
         finally

@@ -21,6 +21,44 @@ public sealed record IngestRun(
     IReadOnlyDictionary<string, int> BatchesBySilo,
     int Retries = 0);
 
+/// <summary>The data-quality filters an ingest ran with (as --dedup, --pii, --languages, --quality name them).</summary>
+public sealed record FiltersRun(string Dedup, string Pii, IReadOnlyList<string>? Languages, string Quality)
+{
+    public static FiltersRun From(IngestFilters filters)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        return new(
+            IngestFilters.DedupNames.Name(filters.Dedup),
+            IngestFilters.PiiNames.Name(filters.Pii),
+            filters.DetectsLanguage ? filters.Languages : null,
+            IngestFilters.QualityNames.Name(filters.Quality));
+    }
+}
+
+/// <summary>What the filters dropped: the total, per filter and reason, and (when languages were detected) per language.</summary>
+public sealed record FilteredReport(
+    long Total,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> ByFilter,
+    IReadOnlyDictionary<string, long>? ByLanguage)
+{
+    public static FilteredReport From(IReadOnlyList<FilterCount> counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var byFilter = counts
+            .GroupBy(c => c.Filter, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g => (IReadOnlyDictionary<string, long>)g.GroupBy(c => c.Reason, StringComparer.Ordinal).OrderBy(r => r.Key, StringComparer.Ordinal).ToDictionary(r => r.Key, r => r.Sum(c => c.Count)),
+                StringComparer.Ordinal);
+        var languages = counts.Where(c => c.Language is not null).ToList();
+        return new FilteredReport(
+            counts.Sum(c => c.Count),
+            byFilter,
+            languages.Count == 0 ? null : languages.GroupBy(c => c.Language!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Count)));
+    }
+}
+
 /// <summary>What <c>ingest --export</c> wrote: the dataset directory, its format and records per split.</summary>
 public sealed record ExportRun(string Directory, string Format, long Train, long Dev, long Test, int Files);
 
@@ -73,6 +111,15 @@ public sealed record MetricsReport
 
     public ExportRun? Exported { get; init; }
 
+    /// <summary>For ingest: the data-quality filters that ran.</summary>
+    public FiltersRun? Filters { get; init; }
+
+    /// <summary>For ingest: documents the filters dropped (they are not in documents, rejected or an export).</summary>
+    public FilteredReport? Filtered { get; init; }
+
+    /// <summary>For ingest: personal-data spans replaced by placeholders, by kind.</summary>
+    public IReadOnlyDictionary<string, long>? Redacted { get; init; }
+
     public IReadOnlyDictionary<string, int>? RejectedByReason { get; init; }
 
     public IReadOnlyList<RejectionEntry>? Rejections { get; init; }
@@ -123,6 +170,22 @@ public sealed record MetricsReport
         {
             rows.Add(("ingest time", F(run.Seconds, "F2") + " s"));
             rows.Add(("ingest rate", $"{Rate(run.MegabytesPerSecond)}, {N((long)run.TokensPerSecond)} tokens/s"));
+        }
+
+        if (Filters is { } filters)
+        {
+            rows.Add(("filters", $"dedup {filters.Dedup}, pii {filters.Pii}, languages {(filters.Languages is { } l ? string.Join(',', l) : "(not detected)")}, quality {filters.Quality}"));
+        }
+
+        if (Filtered is { } filtered)
+        {
+            var byReason = string.Join("; ", filtered.ByFilter.Select(f => $"{f.Key}: {string.Join(", ", f.Value.Select(r => $"{r.Key} {N(r.Value)}"))}"));
+            rows.Add(("filtered", filtered.Total == 0 ? "0" : $"{N(filtered.Total)} ({byReason})"));
+        }
+
+        if (Redacted is { Count: > 0 } redacted)
+        {
+            rows.Add(("personal data redacted", string.Join(", ", redacted.Select(r => $"{r.Key} {N(r.Value)}"))));
         }
 
         if (Exported is { } export)

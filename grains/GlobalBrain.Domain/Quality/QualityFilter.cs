@@ -170,6 +170,32 @@ public sealed class QualityFilter(QualityOptions? options = null)
         return default;
     }
 
+    /// <summary>
+    /// The stop-word rule alone, for a caller that ran <see cref="Evaluate"/> without a language (to reject junk
+    /// before paying for language detection) and learned the language afterwards: fails only English text.
+    /// </summary>
+    public QualityVerdict EvaluateStopWords(string text, string? language)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (Options.MinStopWords is not { } min || min <= 0 || !string.Equals(language, "en", StringComparison.OrdinalIgnoreCase))
+        {
+            return default;
+        }
+
+        var tokens = new List<(int Start, int Length)>();
+        TextWords.Split(text, tokens);
+        var stopWords = 0;
+        foreach (var (start, length) in tokens)
+        {
+            if (IsStopWord(Trim(text.AsSpan(start, length))) && ++stopWords >= min)
+            {
+                return default;
+            }
+        }
+
+        return new("gopher_stop_words");
+    }
+
     private static readonly SearchValues<char> NonLetters = SearchValues.Create(
         [.. Enumerable.Range(0, 0x10000).Select(c => (char)c).Where(c => !char.IsLetter(c) && !char.IsSurrogate(c))]);
 

@@ -21,7 +21,74 @@ namespace GlobalBrain.Domain.Quality;
 /// </remarks>
 public static class TextNormalizer
 {
+    private const byte Space = 1;
+    private const byte Removed = 2;
+    private const byte Digit = 3;
+
+    /// <summary>
+    /// What <see cref="NormalizeRunes"/> does with each ASCII character — whitespace, removed, a digit, or the
+    /// character to append (lower case) — computed from the same predicates, so the fast path cannot differ.
+    /// </summary>
+    private static readonly byte[] AsciiClass = BuildAsciiClass();
+
     public static string Normalize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return System.Text.Ascii.IsValid(text) ? NormalizeAscii(text) : NormalizeRunes(text);
+    }
+
+    /// <summary>The same as <see cref="NormalizeRunes"/> for text that is all ASCII (nothing to strip or fold), by table, into one buffer.</summary>
+    private static string NormalizeAscii(string text)
+    {
+        var buffer = ArrayPool<char>.Shared.Rent(Math.Max(1, text.Length));
+        try
+        {
+            var length = 0;
+            var pendingSpace = false;
+            var inNumber = false;
+            foreach (var c in text)
+            {
+                var kind = AsciiClass[c];
+                switch (kind)
+                {
+                    case Space:
+                        pendingSpace = length > 0;
+                        inNumber = false;
+                        continue;
+                    case Removed:
+                        continue;
+                }
+
+                if (pendingSpace)
+                {
+                    buffer[length++] = ' ';
+                    pendingSpace = false;
+                }
+
+                if (kind == Digit)
+                {
+                    if (!inNumber)
+                    {
+                        buffer[length++] = '0';
+                        inNumber = true;
+                    }
+
+                    continue;
+                }
+
+                inNumber = false;
+                buffer[length++] = (char)kind;
+            }
+
+            return new string(buffer, 0, length);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
+    internal static string NormalizeRunes(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var stripped = AccentStripper.Strip(text);
@@ -84,6 +151,22 @@ public static class TextNormalizer
     public static UInt128 ExactHash(string text) => HashNormalized(Normalize(text));
 
     public static UInt128 HashNormalized(string normalized) => Utf8Hash.XxHash128Of(normalized);
+
+    private static byte[] BuildAsciiClass()
+    {
+        var table = new byte[128];
+        for (var c = 0; c < table.Length; c++)
+        {
+            var rune = new Rune(c);
+            var category = Rune.GetUnicodeCategory(rune);
+            table[c] = Rune.IsWhiteSpace(rune) ? Space
+                : IsRemoved(category) ? Removed
+                : category == UnicodeCategory.DecimalDigitNumber ? Digit
+                : (byte)Rune.ToLowerInvariant(rune).Value;
+        }
+
+        return table;
+    }
 
     private static Rune Fold(Rune rune) => rune.Value switch
     {

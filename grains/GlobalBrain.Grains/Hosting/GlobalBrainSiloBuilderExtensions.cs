@@ -38,6 +38,9 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddSingleton<Experts.ExchangeClock>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Experts.ExchangeClock>());
         services.TryAddSingleton<Telemetry.ExchangeRateGauge>();
+        services.TryAddSingleton<Telemetry.QualityInstruments>();
+        services.TryAddSingleton<Quality.LanguageDetectors>();
+        services.TryAddSingleton<Quality.DedupSegmentStore>();
         silo.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         if (addMemoryStorage)
         {
@@ -58,6 +61,7 @@ public static class GlobalBrainSiloBuilderExtensions
         services.AddValidatedOptions<FaultsOptions, FaultsOptionsValidator>(FaultsOptions.SectionName);
         services.AddValidatedOptions<IngestOptions, IngestOptionsValidator>(IngestOptions.SectionName);
         services.AddValidatedOptions<Telemetry.MetricsOptions, MetricsOptionsValidator>(Telemetry.MetricsOptions.SectionName);
+        services.AddValidatedOptions<Quality.QualitySettings, Quality.QualitySettingsValidator>(Quality.QualitySettings.SectionName);
         return services;
     }
 

@@ -22,6 +22,7 @@ public static partial class SettingFormats
         (FaultsOptions.SectionName, typeof(FaultsOptions)),
         (IngestOptions.SectionName, typeof(IngestOptions)),
         (Telemetry.MetricsOptions.SectionName, typeof(Telemetry.MetricsOptions)),
+        (Quality.QualitySettings.SectionName, typeof(Quality.QualitySettings)),
     ];
 
     /// <summary>What a value of a grain setting looks like, where its type alone says too little.</summary>

@@ -4,7 +4,16 @@ namespace GlobalBrain.Grains.Ingestion;
 internal sealed class BatchSender(IngestFronts fronts, ClusterRetry retry)
 {
     /// <summary>The front's answer, null when none took the batch within the budget; and the attempts beyond the first.</summary>
-    public async Task<(IngestBatchResult? Result, int Retries)> SendAsync(IngestBatch batch, CancellationToken cancellationToken)
+    public Task<(IngestBatchResult? Result, int Retries)> SendAsync(IngestBatch batch, CancellationToken cancellationToken) =>
+        // The same batch id on every attempt: experts that already learned it do not count it again.
+        CallAsync(front => front.IngestAsync(batch), cancellationToken);
+
+    /// <summary>Screens a batch on a front (filters and duplicate keys, nothing learned); null when no front answered within the budget.</summary>
+    public Task<(ScreenedBatch? Result, int Retries)> ScreenAsync(IngestBatch batch, CancellationToken cancellationToken) =>
+        CallAsync(front => front.ScreenAsync(batch), cancellationToken);
+
+    private async Task<(T? Result, int Retries)> CallAsync<T>(Func<IIngestGrain, Task<T>> call, CancellationToken cancellationToken)
+        where T : class
     {
         IngestFront? failed = null;
         var retries = 0;
@@ -16,8 +25,7 @@ internal sealed class BatchSender(IngestFronts fronts, ClusterRetry retry)
                     var front = fronts.Acquire(avoid: failed);
                     try
                     {
-                        // The same batch id on every attempt: experts that already learned it do not count it again.
-                        return await front.Grain.IngestAsync(batch);
+                        return await call(front.Grain);
                     }
                     catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))
                     {

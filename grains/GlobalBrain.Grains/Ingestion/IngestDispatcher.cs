@@ -15,12 +15,17 @@ public sealed class IngestDispatcher
     private readonly IngestFronts _fronts;
     private readonly BatchSender _sender;
 
+    private readonly Quality.DedupClaimer _claimer;
+
     private IngestDispatcher(IGrainFactory grains, IngestDispatcherOptions options)
     {
         _options = options;
         _retry = options.Retry();
-        _fronts = new IngestFronts(() => IngestFrontDiscovery.DiscoverAsync(grains));
+        _fronts = new IngestFronts(options.UseFront is { } use
+            ? async () => [.. (await IngestFrontDiscovery.DiscoverAsync(grains)).Where(f => use(f.Info))]
+            : () => IngestFrontDiscovery.DiscoverAsync(grains));
         _sender = new BatchSender(_fronts, _retry);
+        _claimer = new Quality.DedupClaimer(grains);
     }
 
     /// <summary>The silos batches go to, and their cores.</summary>
@@ -60,6 +65,14 @@ public sealed class IngestDispatcher
     /// reached has stored it. With <paramref name="idempotencyKey"/> the batch ids derive from the key
     /// and the batch's position, so sending the same documents again under the same key (a client
     /// retrying a whole request) counts nothing twice either.
+    /// <para>
+    /// With <paramref name="filters"/>, documents are screened on the silos before they are tokenized
+    /// (quality rules, language, personal data). When duplicates are dropped, each batch is first screened on
+    /// a front, then its duplicate keys are claimed at the partitions — batch after batch in input order, so the
+    /// first of two duplicates in the input is the one kept however the batches race — and then what is new is
+    /// tokenized and learned. Claimants are the run (the idempotency key when given) and the document's position,
+    /// so a batch sent again is not its own duplicate.
+    /// </para>
     /// </remarks>
     /// <exception cref="InvalidOperationException">The dispatcher knows of no silo yet, and the cluster has no active one.</exception>
     public async Task<IngestSummary> IngestAsync(
@@ -68,11 +81,14 @@ public sealed class IngestDispatcher
         IProgress<IngestProgress>? progress = null,
         Func<EncodedRecord[], CancellationToken, ValueTask>? records = null,
         string? idempotencyKey = null,
+        IngestFilters? filters = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(tokenizer);
         EncoderResolver.Validate(tokenizer);
+        filters ??= IngestFilters.Off;
+        var run = idempotencyKey is null ? Quality.DedupClaimer.RunOf(Guid.NewGuid()) : Quality.DedupClaimer.RunOf(idempotencyKey);
         await _fronts.ConnectAsync(_retry, cancellationToken);
         var capacity = _fronts.Capacity(_options.BatchesInFlightPerCore);
         using var slots = new SemaphoreSlim(capacity, capacity);
@@ -88,6 +104,10 @@ public sealed class IngestDispatcher
         try
         {
             var ordinal = 0;
+            var firstDocument = 0L;
+
+            // Each batch claims its duplicates after the one before it has (or has failed to): first-seen is input order.
+            var claimTurn = Task.CompletedTask;
             foreach (var batch in DocumentBatches.Cut(documents, _options.MaxBatchCharacters, _options.MaxBatchDocuments))
             {
                 await slots.WaitAsync(cancellationToken);
@@ -95,8 +115,20 @@ public sealed class IngestDispatcher
                 // Keep faulted tasks: their exceptions must reach the caller through the final WhenAll.
                 running.RemoveAll(t => t.IsCompletedSuccessfully);
                 var id = idempotencyKey is null ? Guid.NewGuid() : BatchId(idempotencyKey, ordinal);
-                running.Add(RunAsync(ordinal, new IngestBatch(id, tokenizer, batch, records is not null)));
+                var work = new IngestBatch(id, tokenizer, batch, records is not null) { Filters = filters.Screens ? filters : null };
+                if (filters.Dedup == DedupMode.Off)
+                {
+                    running.Add(RunAsync(ordinal, work));
+                }
+                else
+                {
+                    var claimed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    running.Add(RunScreenedAsync(ordinal, firstDocument, work, claimTurn, claimed));
+                    claimTurn = claimed.Task;
+                }
+
                 ordinal++;
+                firstDocument += batch.Length;
             }
 
             await Task.WhenAll(running);
@@ -108,35 +140,81 @@ public sealed class IngestDispatcher
             await looking;
         }
 
-        return IngestSummary.Of(outcomes);
+        return IngestSummary.Of(outcomes) with { Filters = filters };
 
         async Task RunAsync(int ordinal, IngestBatch work)
         {
             try
             {
                 var (result, retries) = await _sender.SendAsync(work, cancellationToken);
-                if (result is not null && records is not null && result.Records.Length > 0)
-                {
-                    await records(result.Records, cancellationToken);
-                }
-
-                var outcome = result is null
+                await CompleteAsync(result, result is null
                     ? BatchOutcome.NotTaken(ordinal, work.Documents, retries, _options.RetryFor)
-                    : BatchOutcome.Taken(ordinal, result, retries);
-                IngestProgress snapshot;
-                lock (outcomesGate)
-                {
-                    outcomes.Add(outcome);
-                    totals = totals.Add(outcome);
-                    snapshot = totals;
-                }
-
-                progress?.Report(snapshot);
+                    : BatchOutcome.Taken(ordinal, result, retries));
             }
             finally
             {
                 slots.Release();
             }
+        }
+
+        async Task RunScreenedAsync(int ordinal, long firstDocument, IngestBatch work, Task claimTurn, TaskCompletionSource claimed)
+        {
+            try
+            {
+                var (screened, retries) = await _sender.ScreenAsync(work, cancellationToken);
+                string?[]? duplicates = null;
+                try
+                {
+                    await claimTurn;
+                    if (screened is not null)
+                    {
+                        duplicates = await _claimer.ClaimAsync(
+                            screened.Passed, filters.Dedup, run, firstDocument, call => _retry.RunAsync(call, cancellationToken: cancellationToken));
+                    }
+                }
+                catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))
+                {
+                    // The partitions did not answer within the budget: the batch fails as one no front took.
+                }
+                finally
+                {
+                    claimed.TrySetResult();
+                }
+
+                if (screened is null || duplicates is null)
+                {
+                    await CompleteAsync(null, BatchOutcome.NotTaken(ordinal, work.Documents, retries, _options.RetryFor));
+                    return;
+                }
+
+                var (result, more) = await _sender.SendAsync(Quality.ScreenedCommit.Build(work, screened, duplicates), cancellationToken);
+                await CompleteAsync(result, result is null
+                    ? BatchOutcome.NotTaken(ordinal, work.Documents, retries + more, _options.RetryFor)
+                    : BatchOutcome.Taken(ordinal, screened, result, work.Documents.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d.Text)), retries + more));
+            }
+            finally
+            {
+                claimed.TrySetResult();
+                slots.Release();
+            }
+        }
+
+        async Task CompleteAsync(IngestBatchResult? result, BatchOutcome outcome)
+        {
+            if (result is not null && records is not null && result.Records.Length > 0)
+            {
+                await records(result.Records, cancellationToken);
+            }
+
+            IngestProgress snapshot;
+            lock (outcomesGate)
+            {
+                outcomes.Add(outcome);
+                totals = totals.Add(outcome);
+                snapshot = totals;
+            }
+
+            progress?.Report(snapshot);
         }
     }
 }

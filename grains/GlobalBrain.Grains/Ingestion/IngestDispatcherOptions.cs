@@ -32,6 +32,9 @@ public sealed class IngestDispatcherOptions
     /// <summary>Where the jitter of retry delays comes from (a seeded one in tests).</summary>
     public RandomSource Random { get; init; } = RandomSource.Shared;
 
+    /// <summary>Which silos' ingest fronts get batches (null: all): a host can keep its requests on its own silo.</summary>
+    public Func<IngestFrontInfo, bool>? UseFront { get; init; }
+
     /// <summary>The retry policy of every call with this budget and these delays.</summary>
     public ClusterRetry Retry() => new(RetryFor, Time, Random.NextDouble) { FirstDelay = RetryDelay, MaxDelay = MaxRetryDelay };
 }

@@ -1,4 +1,5 @@
 using GlobalBrain.Grains.Placement;
+using GlobalBrain.Grains.Quality;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
@@ -10,10 +11,14 @@ namespace GlobalBrain.Grains.Ingestion;
 /// most <see cref="IngestOptions.MaxBatchesInFlight"/> batches; a batch that finds no place within
 /// <see cref="IngestOptions.QueueTimeout"/> is refused with <see cref="IngestBusyException"/>
 /// before anything of it is done, so however many clients send, the silo's memory stays bounded
-/// and the senders slow down.
+/// and the senders slow down. Screening (<see cref="ScreenAsync"/>) takes a place the same way.
 /// </summary>
 [SiloBoundPlacement, Reentrant]
-public sealed class IngestGrain(ILocalSiloDetails silo, Telemetry.GlobalBrainInstruments instruments, IOptions<IngestOptions> options) : Grain, IIngestGrain, IDisposable
+public sealed class IngestGrain(
+    ILocalSiloDetails silo,
+    Telemetry.GlobalBrainInstruments instruments,
+    Telemetry.QualityInstruments quality,
+    IOptions<IngestOptions> options) : Grain, IIngestGrain, IDisposable
 {
     private readonly string _silo = silo.SiloAddress.ToParsableString();
     private readonly SemaphoreSlim _places = new(options.Value.EffectiveMaxBatchesInFlight, options.Value.EffectiveMaxBatchesInFlight);
@@ -25,13 +30,7 @@ public sealed class IngestGrain(ILocalSiloDetails silo, Telemetry.GlobalBrainIns
     public async Task<IngestBatchResult> IngestAsync(IngestBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (!await _places.WaitAsync(options.Value.QueueTimeout))
-        {
-            instruments.IngestBusy.Add(1);
-            throw new IngestBusyException(
-                $"the ingest front of {_silo} is busy with {options.Value.EffectiveMaxBatchesInFlight} batches (GlobalBrain:Ingest:MaxBatchesInFlight); send the batch again later");
-        }
-
+        await EnterAsync();
         try
         {
             return await IngestInPlaceAsync(batch);
@@ -42,8 +41,42 @@ public sealed class IngestGrain(ILocalSiloDetails silo, Telemetry.GlobalBrainIns
         }
     }
 
+    public async Task<ScreenedBatch> ScreenAsync(IngestBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        await EnterAsync();
+        try
+        {
+            return await GrainFactory.GetGrain<ITokenizerGrain>(0).ScreenAsync(batch);
+        }
+        finally
+        {
+            _places.Release();
+        }
+    }
+
+    private async Task EnterAsync()
+    {
+        if (!await _places.WaitAsync(options.Value.QueueTimeout))
+        {
+            instruments.IngestBusy.Add(1);
+            throw new IngestBusyException(
+                $"the ingest front of {_silo} is busy with {options.Value.EffectiveMaxBatchesInFlight} batches (GlobalBrain:Ingest:MaxBatchesInFlight); send the batch again later");
+        }
+    }
+
     private async Task<IngestBatchResult> IngestInPlaceAsync(IngestBatch batch)
     {
+        ScreenedBatch? screened = null;
+        if (batch.Filters is { Dedup: not DedupMode.Off } filters)
+        {
+            // A batch sent straight here (not through the dispatcher, which claims a run's batches in document
+            // order): its duplicates are claimed as it arrives, its claimants the batch id and document positions.
+            screened = await GrainFactory.GetGrain<ITokenizerGrain>(0).ScreenAsync(batch);
+            var duplicates = await new DedupClaimer(GrainFactory).ClaimAsync(screened.Passed, filters.Dedup, DedupClaimer.RunOf(batch.BatchId), 0);
+            batch = ScreenedCommit.Build(batch, screened, duplicates);
+        }
+
         var encoded = await GrainFactory.GetGrain<ITokenizerGrain>(0).EncodeAsync(batch);
         var learning = new Task[encoded.Deltas.Length];
         for (var i = 0; i < learning.Length; i++)
@@ -57,11 +90,22 @@ public sealed class IngestGrain(ILocalSiloDetails silo, Telemetry.GlobalBrainIns
         // Documents, tokens and text are counted by the experts when they first store a batch's delta,
         // so a retried batch (a lost answer, another silo) is never counted twice.
         instruments.BatchSize.Record(encoded.Bytes);
-        foreach (var rejection in encoded.Rejected)
+        DocumentRejection[] rejected = [.. screened?.Rejected ?? [], .. encoded.Rejected];
+        foreach (var rejection in rejected)
         {
             instruments.DocumentsRejected.Add(1, new KeyValuePair<string, object?>("reason", rejection.Reason));
         }
 
-        return new IngestBatchResult(encoded.Accepted, encoded.Tokens, encoded.Bytes, encoded.Rejected, encoded.Silo, encoded.Records);
+        // Screening counted what it dropped where it ran; the duplicates the sender found are counted here.
+        foreach (var duplicates in batch.Dropped)
+        {
+            quality.Filtered(duplicates);
+        }
+
+        return new IngestBatchResult(encoded.Accepted, encoded.Tokens, encoded.Bytes, rejected, encoded.Silo, encoded.Records)
+        {
+            Filtered = [.. screened?.Filtered ?? [], .. batch.Dropped, .. encoded.Filtered],
+            Redacted = [.. screened?.Redacted ?? [], .. encoded.Redacted],
+        };
     }
 }

@@ -3,8 +3,11 @@ namespace GlobalBrain.Grains.Ingestion;
 /// <summary>Running totals of an ingestion, for progress displays.</summary>
 public readonly record struct IngestProgress(long Documents, long Rejected, long Bytes, long Tokens)
 {
+    /// <summary>Documents the data-quality filters dropped so far.</summary>
+    public long Filtered { get; init; }
+
     internal IngestProgress Add(BatchOutcome batch) =>
-        new(Documents + batch.Accepted, Rejected + batch.Rejections.Count, Bytes + batch.Bytes, Tokens + batch.Tokens);
+        new(Documents + batch.Accepted, Rejected + batch.Rejections.Count, Bytes + batch.Bytes, Tokens + batch.Tokens) { Filtered = Filtered + batch.FilteredTotal };
 }
 
 /// <summary>What an ingestion did, over all its batches.</summary>
@@ -26,6 +29,18 @@ public sealed record IngestSummary(
     int Retries,
     IReadOnlyDictionary<string, int> BatchesBySilo)
 {
+    /// <summary>The filters the ingestion applied.</summary>
+    public IngestFilters Filters { get; init; } = IngestFilters.Off;
+
+    /// <summary>Documents the filters dropped, by filter, reason and language (summed over batches; sorted).</summary>
+    public IReadOnlyList<FilterCount> Filtered { get; init; } = [];
+
+    /// <summary>Personal-data spans replaced by placeholders, by kind.</summary>
+    public IReadOnlyList<RedactionCount> Redacted { get; init; } = [];
+
+    /// <summary>All documents the filters dropped.</summary>
+    public long FilteredTotal => Filtered.Sum(f => f.Count);
+
     /// <summary>The summary of <paramref name="batches"/>, whatever the order they completed in.</summary>
     internal static IngestSummary Of(IReadOnlyCollection<BatchOutcome> batches)
     {
@@ -33,8 +48,19 @@ public sealed record IngestSummary(
         int failed = 0, retries = 0;
         var rejections = new List<DocumentRejection>();
         var bySilo = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var tally = new Quality.FilterTally();
         foreach (var batch in batches.OrderBy(b => b.Ordinal))
         {
+            foreach (var count in batch.Filtered)
+            {
+                tally.Add(count);
+            }
+
+            foreach (var count in batch.Redacted)
+            {
+                tally.Add(count);
+            }
+
             accepted += batch.Accepted;
             tokens += batch.Tokens;
             bytes += batch.Bytes;
@@ -50,7 +76,11 @@ public sealed record IngestSummary(
             }
         }
 
-        return new IngestSummary(accepted, tokens, bytes, batches.Count, rejections.AsReadOnly(), failed, retries, bySilo.AsReadOnly());
+        return new IngestSummary(accepted, tokens, bytes, batches.Count, rejections.AsReadOnly(), failed, retries, bySilo.AsReadOnly())
+        {
+            Filtered = tally.FilteredCounts(),
+            Redacted = tally.RedactedCounts(),
+        };
     }
 }
 
@@ -59,8 +89,26 @@ public sealed record IngestSummary(
 /// <param name="Silo">The silo that tokenized it; null when no front took it.</param>
 internal sealed record BatchOutcome(int Ordinal, int Accepted, long Tokens, long Bytes, IReadOnlyList<DocumentRejection> Rejections, string? Silo, int Retries)
 {
+    public IReadOnlyList<FilterCount> Filtered { get; init; } = [];
+
+    public IReadOnlyList<RedactionCount> Redacted { get; init; } = [];
+
+    public long FilteredTotal => Filtered.Sum(f => f.Count);
+
     public static BatchOutcome Taken(int ordinal, IngestBatchResult result, int retries) =>
-        new(ordinal, result.Accepted, result.Tokens, result.Bytes, result.Rejected, result.EncodedOnSilo, retries);
+        new(ordinal, result.Accepted, result.Tokens, result.Bytes, result.Rejected, result.EncodedOnSilo, retries)
+        {
+            Filtered = result.Filtered,
+            Redacted = result.Redacted,
+        };
+
+    /// <summary>A batch that was screened first: what screening dropped and rejected comes with what the front then took; <paramref name="bytes"/> is the text of the whole batch.</summary>
+    public static BatchOutcome Taken(int ordinal, ScreenedBatch screened, IngestBatchResult result, long bytes, int retries) =>
+        new(ordinal, result.Accepted, result.Tokens, bytes, [.. screened.Rejected, .. result.Rejected], result.EncodedOnSilo, retries)
+        {
+            Filtered = [.. screened.Filtered, .. result.Filtered],
+            Redacted = [.. screened.Redacted, .. result.Redacted],
+        };
 
     public static BatchOutcome NotTaken(int ordinal, IReadOnlyList<DocumentInput> documents, int retries, TimeSpan retriedFor) =>
         new(ordinal, 0, 0, 0, [.. documents.Select(d => new DocumentRejection(d.Id, "ingest_failed", $"the cluster did not take it within {retriedFor.TotalSeconds:F0} s of retries"))], null, retries);

@@ -12,7 +12,14 @@ namespace GlobalBrain.Silo.Api;
 public sealed record ApiRejection(string? Id, long? Line, string Reason, string Message);
 
 /// <summary>The answer of POST /v1/documents.</summary>
-public sealed record IngestResponse(long Accepted, long Rejected, long Tokens, IReadOnlyList<ApiRejection> Rejections);
+public sealed record IngestResponse(long Accepted, long Rejected, long Tokens, IReadOnlyList<ApiRejection> Rejections)
+{
+    /// <summary>Documents the data-quality filters (GlobalBrain:Quality) dropped: neither accepted nor rejected.</summary>
+    public long Filtered { get; init; }
+
+    /// <summary>The dropped documents by filter (dedup, pii, language, quality) and reason; null when none.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>? FilteredByReason { get; init; }
+}
 
 /// <summary>The answer to a request that could not be used at all.</summary>
 public sealed record ApiError(string Error);
@@ -180,7 +187,16 @@ public static partial class DocumentsEndpoint
         }
 
         refused.AddRange(summary.Rejections.Select(r => new ApiRejection(r.DocumentId, null, r.Reason, r.Message)));
-        var response = new IngestResponse(summary.Accepted, refused.Count, summary.Tokens, refused);
+        var response = new IngestResponse(summary.Accepted, refused.Count, summary.Tokens, refused)
+        {
+            Filtered = summary.FilteredTotal,
+            FilteredByReason = summary.Filtered.Count == 0 ? null : summary.Filtered
+                .GroupBy(f => f.Filter, StringComparer.Ordinal)
+                .ToDictionary(
+                    g => g.Key,
+                    g => (IReadOnlyDictionary<string, long>)g.GroupBy(f => f.Reason, StringComparer.Ordinal).ToDictionary(r => r.Key, r => r.Sum(f => f.Count), StringComparer.Ordinal),
+                    StringComparer.Ordinal),
+        };
         if (summary.FailedBatches > 0)
         {
             // The accepted documents are in; those listed as ingest_failed are not: a retry of the same
@@ -206,6 +222,7 @@ public static partial class DocumentsEndpoint
         InvalidOperationException => "it has no active silo",
         TimeoutException => "it did not answer in time",
         ExpertStorageException => "an expert could not store the documents: the grain storage failed or did not answer",
+        DedupStorageException => "the duplicate memory could not store the documents' keys: the grain storage failed or did not answer",
         SiloUnavailableException => "a silo went away",
         _ => "a silo or its storage failed",
     };

@@ -99,6 +99,54 @@ public sealed class DatasetWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task WithLanguageDetection_FilesHaveALanguageColumn_AndTheManifestListsTheFilters()
+    {
+        var filters = DatasetFilters.From(new IngestFilters(DedupMode.Near, PiiMode.Redact, ["en", "es"], QualityMode.Default));
+        foreach (var format in new[] { DatasetFormat.Parquet, DatasetFormat.Jsonl })
+        {
+            var directory = Path.Combine(_root, $"dataset-{format}");
+            DatasetManifest manifest;
+            await using (var writer = DatasetWriter.Create(directory, format, new SplitFractions(1, 0, 0), Tokenizer, 1, new FixedTime(Now), filters: filters))
+            {
+                await writer.WriteAsync([new EncodedRecord("doc-en", 0, [101, 102], [1, 1]) { Language = "en" }, new EncodedRecord("doc-es", 0, [101, 7, 102], [1, 1, 1]) { Language = "es" }]);
+                manifest = await writer.CompleteAsync([new FilterCount(FilterCount.Dedup, "near", "en", 3)], [new RedactionCount("email", 2)]);
+            }
+
+            var file = Path.Combine(directory, "train", format == DatasetFormat.Parquet ? "part-00000.parquet" : "part-00000.jsonl");
+            var records = format == DatasetFormat.Parquet ? ReadParquet(file) : ReadJsonl(file);
+            Assert.Equal([("doc-en", "en"), ("doc-es", "es")], records.Select(r => (r.DocumentId, r.Language)).Order());
+            Assert.Equal(["id", "chunk", "input_ids", "attention_mask", "language"], manifest.Columns);
+
+            var read = DatasetManifest.FromJson(await File.ReadAllTextAsync(Path.Combine(directory, DatasetManifest.FileName)));
+            Assert.Equal("near", read.Filters!.Dedup.Mode);
+            Assert.Equal((5, 14, 8, 1UL), (read.Filters.Dedup.MinHash!.ShingleWords, read.Filters.Dedup.MinHash.Bands, read.Filters.Dedup.MinHash.RowsPerBand, read.Filters.Dedup.MinHash.Seed));
+            Assert.Equal(["en", "es"], read.Filters.Language!.Keep);
+            Assert.Contains("fr", read.Filters.Language.Candidates);
+            Assert.Equal(50, read.Filters.Quality.Rules!.Value.MinWords);
+            Assert.Equal(new FilterCount(FilterCount.Dedup, "near", "en", 3), Assert.Single(read.Filters.Dropped!));
+            Assert.Equal(new RedactionCount("email", 2), Assert.Single(read.Filters.Redacted!));
+        }
+    }
+
+    [Fact]
+    public async Task WithoutLanguageDetection_FilesKeepTheirFourColumns()
+    {
+        var directory = Path.Combine(_root, "dataset");
+        await using (var writer = DatasetWriter.Create(directory, DatasetFormat.Parquet, new SplitFractions(1, 0, 0), Tokenizer, 1, new FixedTime(Now), filters: DatasetFilters.From(IngestFilters.Default)))
+        {
+            await writer.WriteAsync([new EncodedRecord("doc", 0, [101, 102], [1, 1])]);
+            var manifest = await writer.CompleteAsync();
+            Assert.Null(manifest.Filters!.Language);
+            Assert.Null(manifest.Filters.Quality.Rules);
+            Assert.Equal("exact", manifest.Filters.Dedup.Mode);
+            Assert.Null(manifest.Filters.Dedup.MinHash);
+        }
+
+        using var reader = new ParquetFileReader(Path.Combine(directory, "train", "part-00000.parquet"));
+        Assert.Equal(4, reader.FileMetaData.Schema.NumColumns);
+    }
+
+    [Fact]
     public async Task Jsonl_Line_HasTheFourKeysInOrder()
     {
         var directory = Path.Combine(_root, "dataset");
@@ -450,7 +498,7 @@ public sealed class DatasetWriterTests : IDisposable
 
         Assert.False(File.Exists(Path.Combine(directory, DatasetManifest.FileName)));
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await writer.WriteAsync([new EncodedRecord("late", 0, [1], [1])]));
-        await Assert.ThrowsAsync<ObjectDisposedException>(writer.CompleteAsync);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => writer.CompleteAsync());
         Assert.All(DataFiles(directory), file => File.Delete(file)); // Closed: nothing holds the files open.
     }
 
@@ -460,7 +508,7 @@ public sealed class DatasetWriterTests : IDisposable
         await using var writer = Writer(Path.Combine(_root, "dataset"), DatasetFormat.Jsonl);
         await writer.CompleteAsync();
 
-        await Assert.ThrowsAsync<InvalidOperationException>(writer.CompleteAsync);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => writer.CompleteAsync());
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await writer.WriteAsync([new EncodedRecord("late", 0, [1], [1])]));
     }
 
@@ -547,9 +595,10 @@ public sealed class DatasetWriterTests : IDisposable
             var chunks = ReadColumn<int>(rowGroup, 1, rows);
             var inputIds = ReadColumn<int[]>(rowGroup, 2, rows);
             var masks = ReadColumn<sbyte[]>(rowGroup, 3, rows);
+            var languages = reader.FileMetaData.Schema.NumColumns > 4 ? ReadColumn<string?>(rowGroup, 4, rows) : null;
             for (var row = 0; row < rows; row++)
             {
-                records.Add(new EncodedRecord(ids[row], chunks[row], inputIds[row], MemoryMarshal.Cast<sbyte, byte>(masks[row]).ToArray()));
+                records.Add(new EncodedRecord(ids[row], chunks[row], inputIds[row], MemoryMarshal.Cast<sbyte, byte>(masks[row]).ToArray()) { Language = languages?[row] });
             }
         }
 
@@ -570,12 +619,17 @@ public sealed class DatasetWriterTests : IDisposable
         {
             using var json = JsonDocument.Parse(line);
             var root = json.RootElement;
-            Assert.Equal(["id", "chunk", "input_ids", "attention_mask"], root.EnumerateObject().Select(property => property.Name));
+            var keys = root.EnumerateObject().Select(property => property.Name).ToList();
+            Assert.Equal(["id", "chunk", "input_ids", "attention_mask"], keys.Take(4));
+            Assert.True(keys.Count == 4 || (keys.Count == 5 && keys[4] == "language"), string.Join(",", keys));
             records.Add(new EncodedRecord(
                 root.GetProperty("id").GetString()!,
                 root.GetProperty("chunk").GetInt32(),
                 root.GetProperty("input_ids").EnumerateArray().Select(value => value.GetInt32()).ToArray(),
-                root.GetProperty("attention_mask").EnumerateArray().Select(value => value.GetByte()).ToArray()));
+                root.GetProperty("attention_mask").EnumerateArray().Select(value => value.GetByte()).ToArray())
+            {
+                Language = keys.Count == 5 ? root.GetProperty("language").GetString() : null,
+            });
         }
 
         return records;

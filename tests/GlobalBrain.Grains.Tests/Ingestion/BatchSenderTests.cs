@@ -66,6 +66,8 @@ public sealed class BatchSenderTests
     {
         public Task<IngestBatchResult> IngestAsync(IngestBatch batch) => throw new ArgumentException("injected: the tokenizer spec is not known here");
 
+        public Task<ScreenedBatch> ScreenAsync(IngestBatch batch) => throw new ArgumentException("injected: the tokenizer spec is not known here");
+
         public Task<IngestFrontInfo> GetInfoAsync() => Task.FromResult(new IngestFrontInfo("refusing", 1));
     }
 }

@@ -21,5 +21,10 @@ internal sealed class FakeFront(string silo, int cores = 1) : IIngestGrain
             ? Task.FromException<IngestBatchResult>(new SiloUnavailableException($"injected: {Silo} is going away"))
             : Task.FromResult(new IngestBatchResult(batch.Documents.Length, 10L * batch.Documents.Length, 100L * batch.Documents.Length, [], Silo, []));
 
+    public Task<ScreenedBatch> ScreenAsync(IngestBatch batch) =>
+        Interlocked.Increment(ref _calls) <= FailFirst
+            ? Task.FromException<ScreenedBatch>(new SiloUnavailableException($"injected: {Silo} is going away"))
+            : Task.FromResult(new ScreenedBatch([.. batch.Documents.Select((d, i) => new ScreenedDocument(i, null, null, (ulong)i, 0, null))], [], [], [], Silo));
+
     public Task<IngestFrontInfo> GetInfoAsync() => Task.FromResult(new IngestFrontInfo(Silo, cores));
 }

@@ -49,6 +49,9 @@ public sealed class SecuredSiloFixture : IAsyncLifetime
             "--GlobalBrain:Api:MaxConcurrentRequests", "1",
             "--GlobalBrain:Api:MaxQueuedRequests", "1",
             "--GlobalBrain:Api:QueueTimeout", "00:00:00.5",
+            // These tests are about the API's mechanics; their bodies repeat and differ only in numbers, which are
+            // exact duplicates once normalised (digits fold to 0). QualityApiTests covers the filters.
+            "--GlobalBrain:Quality:Dedup", "off",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await _app.StartAsync();

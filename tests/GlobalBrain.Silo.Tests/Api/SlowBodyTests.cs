@@ -33,6 +33,9 @@ public sealed class SlowBodyTests : IAsyncLifetime
             "--GlobalBrain:Api:MaxConcurrentRequests", "2",
             "--GlobalBrain:Api:MaxQueuedRequests", "8",
             "--GlobalBrain:Api:BodyTimeout", "00:00:04",
+            // These tests are about the API's mechanics; their bodies repeat and differ only in numbers, which are
+            // exact duplicates once normalised (digits fold to 0). QualityApiTests covers the filters.
+            "--GlobalBrain:Quality:Dedup", "off",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await _app.StartAsync();

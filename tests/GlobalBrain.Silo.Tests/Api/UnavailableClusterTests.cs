@@ -34,13 +34,17 @@ public sealed class UnavailableClusterTests : IAsyncLifetime
             "--GlobalBrain:Cluster:GatewayPort", Text(FreePorts.Next()),
             "--GlobalBrain:Experts:Count", "4",
             "--GlobalBrain:Api:RetryFor", "00:00:00.3",
+            // These tests are about the API's mechanics; their bodies repeat and differ only in numbers, which are
+            // exact duplicates once normalised (digits fold to 0). QualityApiTests covers the filters.
+            "--GlobalBrain:Quality:Dedup", "off",
             "--Logging:LogLevel:Default", "Error",
         ],
         services => services.Replace(ServiceDescriptor.Singleton(provider => new IngestService(
             new FailingGrainFactory(provider.GetRequiredService<IGrainFactory>(), _fronts),
             TimeProvider.System,
             provider.GetRequiredService<GlobalBrain.Grains.Hosting.RandomSource>(),
-            provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<GlobalBrainApiOptions>>()))));
+            provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<GlobalBrainApiOptions>>(),
+            provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<GlobalBrain.Grains.Quality.QualitySettings>>()))));
         await _app.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Text(api)}"), Timeout = TimeSpan.FromSeconds(60) };
     }
@@ -136,6 +140,11 @@ public sealed class UnavailableClusterTests : IAsyncLifetime
             fronts.Down || batch.Documents.Any(d => d.Id.StartsWith("fail-", StringComparison.Ordinal))
                 ? throw new OrleansException("injected: the front cannot take this batch")
                 : inner.IngestAsync(batch);
+
+        public Task<ScreenedBatch> ScreenAsync(IngestBatch batch) =>
+            fronts.Down || batch.Documents.Any(d => d.Id.StartsWith("fail-", StringComparison.Ordinal))
+                ? throw new OrleansException("injected: the front cannot take this batch")
+                : inner.ScreenAsync(batch);
 
         public Task<IngestFrontInfo> GetInfoAsync() => fronts.Down ? throw new OrleansException("injected: the front is down") : inner.GetInfoAsync();
     }

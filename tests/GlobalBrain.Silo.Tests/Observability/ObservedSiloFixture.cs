@@ -42,9 +42,13 @@ public sealed class ObservedSiloFixture : IAsyncLifetime
     public async Task IngestAsync()
     {
         var n = Interlocked.Increment(ref _batch);
+        // The first text is new in every batch (its tag is letters: digits fold to 0 when duplicates are compared);
+        // the second differs from batch to batch only in a number, so after the first batch it is an exact duplicate
+        // (the filtered counter), and it holds an address (the personal-data counter): the data-quality row has data.
+        var tag = string.Concat(n.ToString(System.Globalization.CultureInfo.InvariantCulture).Select(d => (char)('a' + d - '0')));
         var ndjson =
-            $"{{\"id\":\"obs-{n}-a\",\"text\":\"the global brain learns batch {n} from many experts\"}}\n" +
-            $"{{\"id\":\"obs-{n}-b\",\"text\":\"knowledge spreads by gossip exchange {n}\"}}\n" +
+            $"{{\"id\":\"obs-{n}-a\",\"text\":\"the global brain learns batch {tag} from many experts\"}}\n" +
+            $"{{\"id\":\"obs-{n}-b\",\"text\":\"knowledge spreads by gossip exchange {n}, ask ops@example.org\"}}\n" +
             $"{{\"id\":\"obs-{n}-c\",\"text\":\"\"}}\n";
         using var body = new StringContent(ndjson, Encoding.UTF8, "application/x-ndjson");
         using var response = await Http.PostAsync(new Uri("/v1/documents", UriKind.Relative), body);
