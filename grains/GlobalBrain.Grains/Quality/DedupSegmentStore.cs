@@ -5,42 +5,36 @@ using Orleans.Storage;
 namespace GlobalBrain.Grains.Quality;
 
 /// <summary>
-/// Stores the segments of the duplicate partitions' seen-sets in the shard storage, each under a grain id of
-/// its own (the Redis provider keys state by grain id alone), so a partition writes only what is new.
+/// Stores the segments of the duplicate partitions' seen-sets in the shard storage, each on its own
+/// (<see cref="SideRecords{TState}"/>), so a partition writes only what is new.
 /// </summary>
 public sealed class DedupSegmentStore([FromKeyedServices(GlobalBrainSiloBuilderExtensions.ShardStorage)] IGrainStorage storage)
 {
-    private const string StateName = "dedup-segment";
-    private static readonly GrainType SegmentType = GrainType.Create("globalbrain-dedup");
+    private readonly SideRecords<DedupSegmentState> _records = new(storage, "dedup-segment", "globalbrain-dedup");
 
     /// <summary>Writes a new segment of <paramref name="entries"/> (the partition's fixed-width records); returns its reference.</summary>
     public async Task<DedupSegmentRef> WriteAsync(string partition, ulong[] entries, int entryWidth)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var id = Guid.NewGuid();
-        var state = new GrainState<DedupSegmentState>(new DedupSegmentState { Entries = entries });
-        await storage.WriteStateAsync(StateName, IdOf(partition, id), state);
-        return new DedupSegmentRef(id, entries.Length / entryWidth, state.ETag);
+        var etag = await _records.WriteAsync(KeyOf(partition, id), new DedupSegmentState { Entries = entries });
+        return new DedupSegmentRef(id, entries.Length / entryWidth, etag);
     }
 
     /// <summary>The entries of a segment; null when storage no longer has it.</summary>
     public async Task<ulong[]?> ReadAsync(string partition, DedupSegmentRef segment)
     {
         ArgumentNullException.ThrowIfNull(segment);
-        var state = new GrainState<DedupSegmentState>(new DedupSegmentState());
-        await storage.ReadStateAsync(StateName, IdOf(partition, segment.Id), state);
-        return state.RecordExists ? state.State?.Entries ?? [] : null;
+        return await _records.ReadAsync(KeyOf(partition, segment.Id)) is { } record ? record.State.Entries ?? [] : null;
     }
 
-    public async Task DeleteAsync(string partition, DedupSegmentRef segment)
+    public Task DeleteAsync(string partition, DedupSegmentRef segment)
     {
         ArgumentNullException.ThrowIfNull(segment);
-        var state = new GrainState<DedupSegmentState>(new DedupSegmentState()) { ETag = segment.ETag, RecordExists = true };
-        await storage.ClearStateAsync(StateName, IdOf(partition, segment.Id), state);
+        return _records.DeleteAsync(KeyOf(partition, segment.Id), segment.ETag);
     }
 
-    private static GrainId IdOf(string partition, Guid segment) =>
-        GrainId.Create(SegmentType, IdSpan.Create($"{partition}/{segment:N}"));
+    private static string KeyOf(string partition, Guid segment) => $"{partition}/{segment:N}";
 }
 
 /// <summary>One stored segment of a partition: its id, how many entries it holds, and its storage version.</summary>
