@@ -37,6 +37,19 @@ public sealed class ExpertTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ExpertReference_IsTheGrainGetGrainNames()
+    {
+        foreach (var i in new[] { 0, 1, ClusterFixture.Experts - 1 })
+        {
+            var resolved = fixture.Client.GetGrain<IExpertGrain>(i);
+            var direct = fixture.Client.Expert(i);
+            Assert.Equal(resolved.GetGrainId(), direct.GetGrainId());
+            Assert.Equal(resolved, direct);
+            Assert.Equal(i, (await direct.GetReportAsync()).Expert);
+        }
+    }
+
+    [Fact]
     public async Task Offer_AnswersNothingForTheSameDigest_AndTheShardOtherwise()
     {
         var expert = fixture.Client.GetGrain<IExpertGrain>(ClusterFixture.Experts - 2);

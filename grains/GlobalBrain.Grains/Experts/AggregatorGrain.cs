@@ -106,7 +106,7 @@ public sealed class AggregatorGrain(
         for (var start = 0; start < missing.Length; start += ReportsPerWave)
         {
             var wave = new ArraySegment<int>(missing, start, Math.Min(ReportsPerWave, missing.Length - start));
-            var reports = await Task.WhenAll(wave.Select(e => GrainFactory.GetGrain<IExpertGrain>(e).GetReportAsync()));
+            var reports = await Task.WhenAll(wave.Select(e => GrainFactory.Expert(e).GetReportAsync()));
             foreach (var report in reports)
             {
                 report.Items.MaxInto(union);

@@ -57,7 +57,7 @@ public sealed class ExchangeClock : IDisposable, ILifecycleParticipant<ISiloLife
 
     /// <summary>The clock of this silo's experts (DI): ticks every 1/v, sent as <see cref="IExpertGrain.TickAsync"/> (with v = 0 nobody joins it).</summary>
     public ExchangeClock(IOptions<ExpertsOptions> experts, IGrainFactory grains, TimeProvider time)
-        : this(PeriodOf(experts.Value), time, i => _ = grains.GetGrain<IExpertGrain>(i).TickAsync())
+        : this(PeriodOf(experts.Value), time, i => _ = grains.Expert(i).TickAsync())
     {
     }
 

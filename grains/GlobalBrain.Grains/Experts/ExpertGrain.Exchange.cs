@@ -49,7 +49,7 @@ public sealed partial class ExpertGrain
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var message = await PrepareAsync(GrainFactory.GetGrain<IExpertGrain>(peer), peer, _mode);
+            var message = await PrepareAsync(GrainFactory.Expert(peer), peer, _mode);
             if (fault == FaultDraw.None && _delivery is null)
             {
                 Carried(await message.DeliverAsync());

@@ -86,7 +86,7 @@ public sealed partial class ExchangeFaults
     {
         try
         {
-            await _grains.GetGrain<IExpertGrain>(expert).GetReportAsync();
+            await _grains.Expert(expert).GetReportAsync();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
