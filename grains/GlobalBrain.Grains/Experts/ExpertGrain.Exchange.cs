@@ -30,7 +30,8 @@ public sealed partial class ExpertGrain
                 await ExchangeWithAsync(peer);
             }
 
-            if (time.GetUtcNow() - _flushedAt >= knowledge.Value.FlushInterval)
+            // Due, and (when there is something to store) within the silo's writes per second; else at a later tick.
+            if (time.GetUtcNow() - _flushedAt >= knowledge.Value.FlushInterval && (!_storage.ShouldWrite || flushes.TryTake()))
             {
                 await FlushAsync();
             }

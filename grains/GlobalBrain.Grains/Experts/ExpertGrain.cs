@@ -27,6 +27,7 @@ public sealed partial class ExpertGrain(
     BatchSegmentStore segments,
     SiloKnowledgeBoard board,
     ExchangeClock clock,
+    FlushBudget flushes,
     ShardInterner interner,
     TimeProvider time,
     RandomSource random,

@@ -93,6 +93,14 @@ public sealed class KnowledgeOptions
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Writes of knowledge gained by exchange that one silo's experts may start per second (0: no limit). An expert
+    /// whose flush finds the second's writes spent stores at a later tick, everything at once; ingested batches are
+    /// not limited (each is stored before it is acknowledged). Bounds the storage load while knowledge spreads:
+    /// without it a silo of N experts writes up to N / FlushInterval states a second.
+    /// </summary>
+    public double FlushRate { get; set; } = 1000;
+
+    /// <summary>
     /// How long an expert remembers the batch ids it counted: a batch (or an HTTP request under the same
     /// Idempotency-Key) sent again within it counts nothing. Costs 16 bytes per batch per expert, in
     /// memory and in storage, for as long as the window.

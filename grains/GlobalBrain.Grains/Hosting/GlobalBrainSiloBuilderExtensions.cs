@@ -36,6 +36,7 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddSingleton<Experts.SiloKnowledgeBoard>();
         services.TryAddSingleton(_ => new Domain.Knowledge.ShardInterner());
         services.TryAddSingleton<Experts.ExchangeClock>();
+        services.TryAddSingleton<Experts.FlushBudget>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Experts.ExchangeClock>());
         services.TryAddSingleton<Telemetry.ExchangeRateGauge>();
         services.TryAddSingleton<Telemetry.QualityInstruments>();

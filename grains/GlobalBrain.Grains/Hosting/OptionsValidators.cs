@@ -91,6 +91,12 @@ public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOption
             SettingErrors.CheckSpan(errors, KnowledgeOptions.SectionName, nameof(options.FlushInterval), options.FlushInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
         }
 
+        if (!double.IsFinite(options.FlushRate) || options.FlushRate < 0)
+        {
+            errors.Add(SettingErrors.Describe(KnowledgeOptions.SectionName, nameof(options.FlushRate),
+                $"must be a number of writes per second per silo, 0 or more (0: no limit; got {options.FlushRate})"));
+        }
+
         if (options.IdempotencyWindow <= TimeSpan.Zero || options.IdempotencyWindow > TimeSpan.FromDays(366))
         {
             errors.Add(SettingErrors.Describe(KnowledgeOptions.SectionName, nameof(options.IdempotencyWindow),
