@@ -92,9 +92,9 @@ public sealed class HyperLogLogConverter : IConverter<HyperLogLog, HyperLogLogSu
 }
 
 /// <summary>
-/// Sketches are immutable, so a copy is the same object: a grain's state written to memory storage, or a sketch
-/// passed between grains of one silo, shares it instead of packing and unpacking a copy (without this, memory
-/// storage held a copy of every expert's sketch beside the shared one: 10^6 experts grew past 16 GB as knowledge spread).
+/// Sketches are immutable, so Orleans' deep copy (of a call's argument or result between grains of one silo, when
+/// its container is not itself marked immutable) shares them instead of packing and unpacking a copy. Memory
+/// storage is not helped: it serializes the state it keeps (GlobalBrain:Knowledge:FlushRate bounds its writes).
 /// </summary>
 [RegisterCopier]
 public sealed class HyperLogLogCopier : ShallowCopier<HyperLogLog>;

@@ -6,8 +6,8 @@ using Orleans.Serialization;
 namespace GlobalBrain.Grains.Tests.Experts;
 
 /// <summary>
-/// Sketches and shards are immutable: Orleans' copier (memory storage's copy of a written state, a call between
-/// grains of one silo) shares them, while the wire and storage form stays the compact surrogate.
+/// Sketches and shards are immutable: Orleans' deep copier (a call's arguments between grains of one silo) shares
+/// them, while the serialized form (wire, storage) stays the compact surrogate.
 /// </summary>
 public sealed class SketchCopyTests
 {
