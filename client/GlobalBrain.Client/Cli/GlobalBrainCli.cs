@@ -82,10 +82,23 @@ public static class GlobalBrainCli
     internal static RootCommand Build(CliContext context, IReadOnlyList<string> args)
     {
         var root = new RootCommand("GlobalBrain.Cluster: ingest text into a network of expert grains that exchange knowledge at flow rate v, and read the collective-intelligence metrics.");
-        var named = args.Count > 0 ? Array.FindIndex(Commands, c => c.Name == args[0]) : -1;
-        foreach (var (_, define) in named >= 0 ? Commands.AsSpan(named, 1) : Commands)
+        var named = false;
+        foreach (var (name, define) in Commands)
         {
-            root.Add(define(context));
+            if (args.Count > 0 && name == args[0])
+            {
+                root.Add(define(context));
+                named = true;
+            }
+        }
+
+        // A plain loop, not Array.FindIndex: generic code over a value tuple would be JIT-compiled, at start-up.
+        if (!named)
+        {
+            foreach (var (_, define) in Commands)
+            {
+                root.Add(define(context));
+            }
         }
 
         return root;
