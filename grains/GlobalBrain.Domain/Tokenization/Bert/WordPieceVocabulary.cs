@@ -22,9 +22,8 @@ public sealed class WordPieceVocabulary
     private WordPieceVocabulary(
         string source,
         string sha256,
-        Dictionary<string, int> tokens,
+        TokenCollector tokens,
         string unknownToken,
-        string continuingSubwordPrefix,
         int maxInputCharsPerWord,
         BertNormalization normalization,
         IReadOnlyList<string> addedTokens,
@@ -34,33 +33,45 @@ public sealed class WordPieceVocabulary
     {
         Source = source;
         Sha256 = sha256;
-        Count = tokens.Count;
-        ContinuingSubwordPrefix = continuingSubwordPrefix;
+        ContinuingSubwordPrefix = tokens.ContinuingSubwordPrefix;
         MaxInputCharsPerWord = maxInputCharsPerWord;
         Normalization = normalization;
+        Words = tokens.WordTable;
+        Pieces = tokens.Pieces.Build();
+        MaxWordLength = tokens.MaxWordLength;
+        MaxPieceLength = tokens.MaxPieceLength;
+        Count = tokens.Count;
         UnknownId = Require(tokens, unknownToken, "unknown token");
         ClsId = Require(tokens, clsToken, "classifier token");
         SepId = Require(tokens, sepToken, "separator token");
-        PadId = tokens.TryGetValue(padToken, out var pad) ? pad : 0;
+        PadId = TryGetId(tokens, padToken, out var pad) ? pad : 0;
 
-        var words = new Dictionary<string, int>(tokens.Count, StringComparer.Ordinal);
-        var pieces = new Dictionary<string, int>(tokens.Count / 4, StringComparer.Ordinal);
-        foreach (var (token, id) in tokens)
+        // Plain loops, not LINQ: generic code over a value tuple is not precompiled (ReadyToRun), and its JIT
+        // was a few ms of the CLI's start-up.
+        var added = new (string Token, int Id)[addedTokens.Count];
+        var count = 0;
+        foreach (var token in addedTokens)
         {
-            if (continuingSubwordPrefix.Length > 0 && token.StartsWith(continuingSubwordPrefix, StringComparison.Ordinal))
+            if (token.Length > 0 && Words.TryGetValue(token, out var id) && !Contains(added.AsSpan(0, count), token))
             {
-                var piece = token[continuingSubwordPrefix.Length..];
-                pieces[piece] = id;
-                MaxPieceLength = Math.Max(MaxPieceLength, piece.Length);
+                added[count++] = (token, id);
             }
-
-            words[token] = id;
-            MaxWordLength = Math.Max(MaxWordLength, token.Length);
         }
 
-        AddedTokens = [.. addedTokens.Where(t => t.Length > 0 && tokens.ContainsKey(t)).Distinct(StringComparer.Ordinal).Select(t => (t, tokens[t]))];
-        Words = new TokenTable(words);
-        Pieces = new TokenTable(pieces);
+        AddedTokenArray = added[..count];
+
+        static bool Contains(ReadOnlySpan<(string Token, int Id)> added, string token)
+        {
+            foreach (var (known, _) in added)
+            {
+                if (known == token)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     /// <summary>Where the vocabulary came from (a file name), for messages and manifests.</summary>
@@ -87,7 +98,9 @@ public sealed class WordPieceVocabulary
     public BertNormalization Normalization { get; }
 
     /// <summary>Tokens matched in the raw text before normalization (HF "added tokens": [CLS], [MASK] …).</summary>
-    public IReadOnlyList<(string Token, int Id)> AddedTokens { get; }
+    public IReadOnlyList<(string Token, int Id)> AddedTokens => AddedTokenArray;
+
+    internal (string Token, int Id)[] AddedTokenArray { get; }
 
     /// <summary>Whole-word tokens (and every token, as HF looks the first piece up in the full vocabulary).</summary>
     internal TokenTable Words { get; }
@@ -142,16 +155,19 @@ public sealed class WordPieceVocabulary
             throw new VocabularyException($"the vocabulary '{source}' is not valid UTF-8 (byte {e.Index}); give a BERT vocab.txt or a HuggingFace tokenizer.json", e);
         }
 
-        var tokens = new Dictionary<string, int>(StringComparer.Ordinal);
-        var lines = text.Split('\n');
-        var count = lines.Length > 0 && lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
+        var tokens = new TokenCollector("##", text.Length);
         var uncased = true;
-        for (var id = 0; id < count; id++)
+        var rest = text.AsSpan();
+        for (var id = 0; !rest.IsEmpty; id++)
         {
+            var newline = rest.IndexOf('\n');
+            var line = newline < 0 ? rest : rest[..newline];
+            rest = newline < 0 ? default : rest[(newline + 1)..];
+
             // HF's load_vocab strips only "\n"; a "\r" left by a Windows editor would make the token unmatchable.
-            var token = lines[id].TrimEnd('\r');
-            tokens[token] = id;
-            if (uncased && !BertSpecialTokens.Contains(token) && token.Any(char.IsUpper))
+            var token = line.TrimEnd('\r');
+            tokens.Add(token, id);
+            if (uncased && HasUpper(token) && !IsBertSpecialToken(token))
             {
                 uncased = false;
             }
@@ -162,7 +178,33 @@ public sealed class WordPieceVocabulary
         // A vocab.txt carries no settings: like HF's do_lower_case, lowercase (and strip accents)
         // exactly when the vocabulary has no upper-case letters (bert-base-uncased vs -cased).
         var normalization = new BertNormalization(CleanText: true, HandleChineseChars: true, StripAccents: uncased, Lowercase: uncased);
-        return new WordPieceVocabulary(source, sha, tokens, DefaultUnknownToken, "##", 100, normalization, BertSpecialTokens, "[CLS]", "[SEP]", "[PAD]");
+        return new WordPieceVocabulary(source, sha, tokens, DefaultUnknownToken, 100, normalization, BertSpecialTokens, "[CLS]", "[SEP]", "[PAD]");
+    }
+
+    private static bool HasUpper(ReadOnlySpan<char> token)
+    {
+        foreach (var c in token)
+        {
+            if (char.IsUpper(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsBertSpecialToken(ReadOnlySpan<char> token)
+    {
+        foreach (var special in BertSpecialTokens)
+        {
+            if (token.SequenceEqual(special))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static WordPieceVocabulary FromTokenizerJson(ReadOnlySpan<byte> body, string source, string sha)
@@ -202,7 +244,8 @@ public sealed class WordPieceVocabulary
                 throw new VocabularyException($"the tokenizer file '{source}' has no model.vocab object");
             }
 
-            var tokens = new Dictionary<string, int>(StringComparer.Ordinal);
+            var prefix = StringOrNull(model, "continuing_subword_prefix") ?? "##";
+            var tokens = new TokenCollector(prefix, body.Length / 2);
             foreach (var entry in vocab.EnumerateObject())
             {
                 if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
@@ -210,12 +253,11 @@ public sealed class WordPieceVocabulary
                     throw new VocabularyException($"the tokenizer file '{source}': model.vocab[\"{entry.Name}\"] is not a token id");
                 }
 
-                tokens[entry.Name] = id;
+                tokens.Add(entry.Name, id);
             }
 
             var unknown = StringOrNull(model, "unk_token") ?? DefaultUnknownToken;
             RequireToken(tokens, unknown, source);
-            var prefix = StringOrNull(model, "continuing_subword_prefix") ?? "##";
             var maxChars = model.TryGetProperty("max_input_chars_per_word", out var max) && max.TryGetInt32(out var m) ? m : 100;
 
             var normalization = new BertNormalization(true, true, false, false);
@@ -256,7 +298,7 @@ public sealed class WordPieceVocabulary
             }
 
             var pad = root.TryGetProperty("padding", out var padding) && padding.ValueKind == JsonValueKind.Object ? StringOrNull(padding, "pad_token") ?? "[PAD]" : "[PAD]";
-            return new WordPieceVocabulary(source, sha, tokens, unknown, prefix, maxChars, normalization, added, cls, sep, pad);
+            return new WordPieceVocabulary(source, sha, tokens, unknown, maxChars, normalization, added, cls, sep, pad);
         }
     }
 
@@ -266,23 +308,88 @@ public sealed class WordPieceVocabulary
     private static bool? Flag(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
 
-    private static void RequireToken(Dictionary<string, int> tokens, string token, string source)
+    private static void RequireToken(TokenCollector tokens, string token, string source)
     {
-        if (tokens.Count == 0)
+        if (tokens.Added == 0)
         {
             throw new VocabularyException($"the vocabulary '{source}' holds no tokens");
         }
 
-        if (!tokens.ContainsKey(token))
+        if (!tokens.Contains(token))
         {
             throw new VocabularyException($"the vocabulary '{source}' has no {token} token ({tokens.Count} tokens read); is it a BERT WordPiece vocabulary?");
         }
     }
 
-    private int Require(Dictionary<string, int> tokens, string token, string what) =>
-        tokens.TryGetValue(token, out var id)
+    private static bool TryGetId(TokenCollector tokens, string token, out int id)
+    {
+        if (token.Length == 0)
+        {
+            id = tokens.EmptyId ?? 0;
+            return tokens.EmptyId is not null;
+        }
+
+        return tokens.WordTable.TryGetValue(token, out id);
+    }
+
+    private int Require(TokenCollector tokens, string token, string what) =>
+        TryGetId(tokens, token, out var id)
             ? id
             : throw new VocabularyException($"the vocabulary '{Source}' has no {what} {token}; is it a BERT WordPiece vocabulary?");
+
+    /// <summary>
+    /// A vocabulary's tokens in read order, straight into the tables (a repeated token keeps its last id, as in
+    /// HF's dict): every token in <see cref="Words"/> (HF looks a word's first piece up in the full vocabulary),
+    /// continuation pieces also in <see cref="Pieces"/> without their prefix.
+    /// </summary>
+    private sealed class TokenCollector(string continuingSubwordPrefix, int expectedChars)
+    {
+        public string ContinuingSubwordPrefix { get; } = continuingSubwordPrefix;
+
+        private TokenTable? _wordTable;
+
+        public TokenTable.Builder Words { get; } = new(expectedChars);
+
+        public TokenTable.Builder Pieces { get; } = new(expectedChars / 4);
+
+        public int MaxWordLength { get; private set; }
+
+        public int MaxPieceLength { get; private set; }
+
+        /// <summary>The id of an empty token (a blank vocab.txt line), which the tables never hold.</summary>
+        public int? EmptyId { get; private set; }
+
+        /// <summary>How many tokens were added, repeats included.</summary>
+        public int Added { get; private set; }
+
+        public void Add(ReadOnlySpan<char> token, int id)
+        {
+            Added++;
+            if (token.IsEmpty)
+            {
+                EmptyId = id;
+                return;
+            }
+
+            if (ContinuingSubwordPrefix.Length > 0 && token.StartsWith(ContinuingSubwordPrefix, StringComparison.Ordinal))
+            {
+                var piece = token[ContinuingSubwordPrefix.Length..];
+                Pieces.Add(piece, id);
+                MaxPieceLength = Math.Max(MaxPieceLength, piece.Length);
+            }
+
+            Words.Add(token, id);
+            MaxWordLength = Math.Max(MaxWordLength, token.Length);
+        }
+
+        /// <summary>The table of every token, built once all are added.</summary>
+        public TokenTable WordTable => _wordTable ??= Words.Build();
+
+        /// <summary>How many different tokens were read.</summary>
+        public int Count => WordTable.Count + (EmptyId is null ? 0 : 1);
+
+        public bool Contains(string token) => token.Length == 0 ? EmptyId is not null : WordTable.TryGetValue(token, out _);
+    }
 }
 
 /// <summary>HuggingFace BertNormalizer settings.</summary>
