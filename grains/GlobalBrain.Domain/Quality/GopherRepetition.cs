@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Hashing;
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace GlobalBrain.Domain.Quality;
@@ -49,9 +50,9 @@ internal static class GopherRepetition
             return null;
         }
 
+        var scratch = Scratch.ForThread();
         var hashes = ArrayPool<ulong>.Shared.Rent(tokens.Count);
-        var counts = new Dictionary<ulong, (int Count, int Chars)>();
-        var seen = new HashSet<ulong>();
+        var keys = ArrayPool<ulong>.Shared.Rent(tokens.Count);
         try
         {
             for (var i = 0; i < tokens.Count; i++)
@@ -59,47 +60,86 @@ internal static class GopherRepetition
                 hashes[i] = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(text.AsSpan(tokens[i].Start, tokens[i].Length)));
             }
 
-            foreach (var (n, max) in o.TopNGramCharFractions)
+            // keys[i] is the hash of the n-gram that starts at word i, grown one word per n, so a pass costs one mix per
+            // position; n-grams of one n are compared only with each other.
+            var n = 1;
+            hashes.AsSpan(0, tokens.Count).CopyTo(keys);
+
+            // A text with no repeated k-gram has no repeated n-gram for any n ≥ k (an equal n-gram starts with an equal
+            // k-gram): from there every count is 1, the top n-gram is the longest one, and nothing is repeated.
+            var unrepeatedFrom = int.MaxValue;
+            var counts = scratch.Counts;
+            foreach (var (size, max) in o.TopNGramCharFractions)
             {
-                counts.Clear();
                 var top = (Count: 0, Chars: 0);
-                for (var i = 0; i + n <= tokens.Count; i++)
+                if (size < unrepeatedFrom)
                 {
-                    ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, Key(hashes, i, n), out _);
-                    entry = (entry.Count + 1, Chars(tokens, i, n));
-                    if (entry.Count > top.Count || (entry.Count == top.Count && entry.Chars > top.Chars))
+                    Grow(keys, hashes, tokens.Count, ref n, size);
+                    counts.Clear();
+                    for (var i = 0; i + size <= tokens.Count; i++)
                     {
-                        top = entry;
+                        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, keys[i], out _);
+                        entry = (entry.Count + 1, Chars(tokens, i, size));
+                        if (entry.Count > top.Count || (entry.Count == top.Count && entry.Chars > top.Chars))
+                        {
+                            top = entry;
+                        }
+                    }
+
+                    unrepeatedFrom = counts.Count < tokens.Count - size + 1 ? unrepeatedFrom : size;
+                }
+                else
+                {
+                    for (var i = 0; i + size <= tokens.Count; i++)
+                    {
+                        top = (1, Math.Max(top.Chars, Chars(tokens, i, size)));
                     }
                 }
 
                 if ((double)top.Count * top.Chars / text.Length > max)
                 {
-                    return Reason(TopReasons, n, "top");
+                    return Reason(TopReasons, size, "top");
                 }
             }
 
-            foreach (var (n, max) in o.DuplicateNGramCharFractions)
+            var seen = scratch.Seen;
+            foreach (var (size, max) in o.DuplicateNGramCharFractions)
             {
+                if (size >= unrepeatedFrom)
+                {
+                    // Nothing repeats at this size: the repeated characters are 0, within any threshold of 0 or more.
+                    if (max < 0)
+                    {
+                        return Reason(DuplicateReasons, size, "duplicate");
+                    }
+
+                    continue;
+                }
+
+                Grow(keys, hashes, tokens.Count, ref n, size);
                 seen.Clear();
                 long repeated = 0;
                 var i = 0;
-                while (i + n <= tokens.Count)
+                var any = false;
+                while (i + size <= tokens.Count)
                 {
-                    if (seen.Add(Key(hashes, i, n)))
+                    if (seen.Add(keys[i]))
                     {
                         i++;
                     }
                     else
                     {
-                        repeated += Chars(tokens, i, n);
-                        i += n;
+                        any = true;
+                        repeated += Chars(tokens, i, size);
+                        i += size;
                     }
                 }
 
+                // Only a pass that found nothing added every position, and so proves that nothing repeats.
+                unrepeatedFrom = any ? unrepeatedFrom : Math.Min(unrepeatedFrom, size);
                 if ((double)repeated / text.Length > max)
                 {
-                    return Reason(DuplicateReasons, n, "duplicate");
+                    return Reason(DuplicateReasons, size, "duplicate");
                 }
             }
 
@@ -108,13 +148,40 @@ internal static class GopherRepetition
         finally
         {
             ArrayPool<ulong>.Shared.Return(hashes);
+            ArrayPool<ulong>.Shared.Return(keys);
         }
+    }
+
+    /// <summary>Extends keys[i] from the n-gram hashes at each start to those of <paramref name="size"/>-grams (sizes only grow).</summary>
+    private static void Grow(ulong[] keys, ulong[] hashes, int count, ref int n, int size)
+    {
+        if (size < n)
+        {
+            // Sizes out of order (a caller's options): start again from single words.
+            hashes.AsSpan(0, count).CopyTo(keys);
+            n = 1;
+        }
+
+        for (; n < size; n++)
+        {
+            for (var i = 0; i + n < count; i++)
+            {
+                keys[i] = Mix(keys[i], hashes[i + n]);
+            }
+        }
+    }
+
+    /// <summary>Adds one word's hash to an n-gram's (a multiply-xorshift mix, as in Murmur3's finaliser, of the pair).</summary>
+    private static ulong Mix(ulong key, ulong word)
+    {
+        var h = (BitOperations.RotateLeft(key, 23) ^ word) * 0x9E3779B97F4A7C15UL;
+        h ^= h >> 29;
+        h *= 0xBF58476D1CE4E5B9UL;
+        return h ^ (h >> 32);
     }
 
     private static string Reason(string[] cached, int n, string kind) =>
         n < cached.Length ? cached[n] : $"gopher_{kind}_{n}_gram{(kind == "top" ? "" : "s")}";
-
-    private static ulong Key(ulong[] hashes, int start, int n) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(hashes.AsSpan(start, n)));
 
     /// <summary>Characters from the n-gram's first word to its last, separators included.</summary>
     private static int Chars(List<(int Start, int Length)> tokens, int start, int n) =>
@@ -123,7 +190,8 @@ internal static class GopherRepetition
     /// <summary>Non-blank lines or blank-line separated paragraphs: how many, how many repeat an earlier one, their characters.</summary>
     private static (int Units, int Duplicates, long DuplicateChars) Duplicates(string text, bool paragraphs)
     {
-        var seen = new HashSet<UInt128>();
+        var seen = Scratch.ForThread().Units;
+        seen.Clear();
         var units = 0;
         var duplicates = 0;
         long chars = 0;
@@ -166,5 +234,20 @@ internal static class GopherRepetition
                 chars += unit.Length;
             }
         }
+    }
+
+    /// <summary>The sets one check fills, kept per thread so that screening a batch allocates no new ones per document.</summary>
+    private sealed class Scratch
+    {
+        [ThreadStatic]
+        private static Scratch? _current;
+
+        public Dictionary<ulong, (int Count, int Chars)> Counts { get; } = [];
+
+        public HashSet<ulong> Seen { get; } = [];
+
+        public HashSet<UInt128> Units { get; } = [];
+
+        public static Scratch ForThread() => _current ??= new Scratch();
     }
 }

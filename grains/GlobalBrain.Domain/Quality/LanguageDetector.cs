@@ -1,3 +1,4 @@
+using System.Globalization;
 using Lingua;
 using LinguaDetector = Lingua.LanguageDetector;
 
@@ -27,6 +28,7 @@ public readonly record struct LanguageGuess(string Code, double Confidence)
 public sealed class LanguageDetector
 {
     private readonly Lazy<LinguaDetector> _detector;
+    private readonly bool _chineseByScript;
 
     /// <param name="candidates">ISO 639-1 codes to choose among; null or empty for all of Lingua's languages.</param>
     public LanguageDetector(IEnumerable<string>? candidates = null)
@@ -38,6 +40,7 @@ public sealed class LanguageDetector
         }
 
         Candidates = [.. languages.Select(Code)];
+        _chineseByScript = languages.Contains(Language.Chinese);
         _detector = new Lazy<LinguaDetector>(() => languages.Length == 0
             ? LanguageDetectorBuilder.FromAllLanguages().Build()
             : LanguageDetectorBuilder.FromLanguages(languages).Build());
@@ -56,6 +59,11 @@ public sealed class LanguageDetector
     public LanguageGuess Detect(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (_chineseByScript && IsHanOnly(text))
+        {
+            return new LanguageGuess("zh", 1);
+        }
+
         var best = Language.Unknown;
         var confidence = 0.0;
         foreach (var (language, value) in _detector.Value.ComputeLanguageConfidenceValues(text))
@@ -68,6 +76,34 @@ public sealed class LanguageDetector
         }
 
         return best == Language.Unknown ? new LanguageGuess(LanguageGuess.Undetermined, 0) : new LanguageGuess(Code(best), confidence);
+    }
+
+    /// <summary>
+    /// True when every letter of <paramref name="text"/> is a Han ideograph of the BMP's unified blocks, and there is
+    /// one: Lingua's rules then give Chinese with confidence 1 whatever the other candidates (each ideograph is a word
+    /// of the Han script, which it counts for Chinese; only kana would make it Japanese), after cleaning that costs
+    /// three regular expressions and a string and a dictionary per character. Punctuation, digits and whitespace are
+    /// what that cleaning removes; anything else (kana, Latin, symbols, surrogates) leaves the text to Lingua.
+    /// </summary>
+    internal static bool IsHanOnly(ReadOnlySpan<char> text)
+    {
+        var han = false;
+        foreach (var c in text)
+        {
+            if (c is (>= '\u4E00' and <= '\u9FFF') or (>= '\u3400' and <= '\u4DBF'))
+            {
+                han = true;
+            }
+            else if (!char.IsWhiteSpace(c) && char.GetUnicodeCategory(c) is not (UnicodeCategory.ConnectorPunctuation
+                or UnicodeCategory.DashPunctuation or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation
+                or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation
+                or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber))
+            {
+                return false;
+            }
+        }
+
+        return han;
     }
 
     private static string Code(Language language) => language.IsoCode6391().ToString().ToLowerInvariant();

@@ -15,7 +15,7 @@ public static class LanguageScreen
     public static readonly IReadOnlyList<string> DefaultOthers = ["en", "de", "fr", "es", "it", "pt", "nl", "ru", "zh", "ja", "ar", "ko"];
 
     /// <summary>Characters of a document Lingua reads: all of a shorter one, else <see cref="SampleWindows"/> windows spread over it.</summary>
-    public const int SampleCharacters = 4096;
+    public const int SampleCharacters = 1024;
 
     private const int SampleWindows = 4;
 

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace GlobalBrain.Domain.Quality;
@@ -39,6 +41,8 @@ public sealed class MinHashDeduplicator
     private const ulong MersennePrime = (1UL << 61) - 1;
     private readonly ulong[] _a;
     private readonly ulong[] _b;
+    private readonly ulong[] _aLow;
+    private readonly ulong[] _aHigh;
 
     public MinHashDeduplicator(MinHashOptions? options = null)
     {
@@ -54,6 +58,9 @@ public sealed class MinHashDeduplicator
             _a[i] = 1 + (SplitMix64(ref state) % (MersennePrime - 1));
             _b[i] = SplitMix64(ref state) % MersennePrime;
         }
+
+        _aLow = [.. _a.Select(a => a & uint.MaxValue)];
+        _aHigh = [.. _a.Select(a => a >> 32)];
     }
 
     public MinHashOptions Options { get; }
@@ -102,8 +109,22 @@ public sealed class MinHashDeduplicator
                 wordHashes[i] = HashWord(normalized.AsSpan(words[i].Start, words[i].Length));
             }
 
-            signature.Fill(ulong.MaxValue);
             var n = Math.Min(Options.ShingleWords, words.Count);
+            if (Avx2.IsSupported && SignatureLength % Vector256<ulong>.Count == 0)
+            {
+                // Every value is < 2⁶¹ and at least one shingle updates each, so a signed minimum from long.MaxValue
+                // ends where the unsigned one from ulong.MaxValue does.
+                var values = MemoryMarshal.Cast<ulong, long>(signature);
+                values.Fill(long.MaxValue);
+                for (var i = 0; i + n <= words.Count; i++)
+                {
+                    UpdateVector(values, XxHash3.HashToUInt64(MemoryMarshal.AsBytes(wordHashes.AsSpan(i, n))));
+                }
+
+                return true;
+            }
+
+            signature.Fill(ulong.MaxValue);
             for (var i = 0; i + n <= words.Count; i++)
             {
                 var shingle = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(wordHashes.AsSpan(i, n)));
@@ -174,6 +195,39 @@ public sealed class MinHashDeduplicator
             {
                 signature[i] = t;
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Update"/> four hash functions at a time, with the same exact arithmetic mod 2⁶¹ − 1: AVX2 multiplies
+    /// 32 × 32 → 64 bits, so a·x is assembled from the halves a = a₁·2³² + a₀, x = x₁·2³² + x₀ (a₁, x₁ &lt; 2²⁹):
+    /// a·x = a₁x₁·2⁶⁴ + (a₁x₀ + a₀x₁)·2³² + a₀x₀, and 2⁶⁴ ≡ 2³, 2⁶¹ ≡ 1.
+    /// </summary>
+    private void UpdateVector(Span<long> signature, ulong shingle)
+    {
+        var x = (shingle & MersennePrime) + (shingle >> 61);
+        x = x >= MersennePrime ? x - MersennePrime : x;
+        var x0 = Vector256.Create(x & uint.MaxValue).AsUInt32();
+        var x1 = Vector256.Create(x >> 32).AsUInt32();
+        var prime = Vector256.Create(MersennePrime);
+        var low29 = Vector256.Create((1UL << 29) - 1);
+        ref var a0 = ref MemoryMarshal.GetArrayDataReference(_aLow);
+        ref var a1 = ref MemoryMarshal.GetArrayDataReference(_aHigh);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(_b);
+        ref var min = ref MemoryMarshal.GetReference(signature);
+        for (nuint i = 0; i < (nuint)signature.Length; i += (nuint)Vector256<ulong>.Count)
+        {
+            var aLow = Vector256.LoadUnsafe(ref a0, i).AsUInt32();
+            var aHigh = Vector256.LoadUnsafe(ref a1, i).AsUInt32();
+            var p00 = Avx2.Multiply(aLow, x0);
+            var p11 = Avx2.Multiply(aHigh, x1);
+            var middle = Avx2.Multiply(aHigh, x0) + Avx2.Multiply(aLow, x1);
+            // Each term < 2⁶¹, so the sum < 2⁶⁴; two folds and one subtraction leave the canonical residue.
+            var t = (p11 << 3) + (middle >> 29) + ((middle & low29) << 32) + (p00 & prime) + (p00 >> 61) + Vector256.LoadUnsafe(ref b, i);
+            t = (t & prime) + (t >> 61);
+            t -= Vector256.GreaterThanOrEqual(t.AsInt64(), prime.AsInt64()).AsUInt64() & prime;
+            var current = Vector256.LoadUnsafe(ref min, i);
+            Vector256.Min(current, t.AsInt64()).StoreUnsafe(ref min, i);
         }
     }
 

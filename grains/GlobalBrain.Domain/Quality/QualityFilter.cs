@@ -36,8 +36,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var o = Options;
-        var tokens = new List<(int Start, int Length)>();
-        TextWords.Split(text, tokens);
+        var tokens = Tokens(text);
         var words = 0;
         var letters = 0L;
         var spaceless = 0;
@@ -182,8 +181,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
             return default;
         }
 
-        var tokens = new List<(int Start, int Length)>();
-        TextWords.Split(text, tokens);
+        var tokens = Tokens(text);
         var stopWords = 0;
         foreach (var (start, length) in tokens)
         {
@@ -194,6 +192,18 @@ public sealed class QualityFilter(QualityOptions? options = null)
         }
 
         return new("gopher_stop_words");
+    }
+
+    [ThreadStatic]
+    private static List<(int Start, int Length)>? _tokens;
+
+    /// <summary>The words of <paramref name="text"/>, in a list kept per thread (valid until this thread's next call).</summary>
+    private static List<(int Start, int Length)> Tokens(string text)
+    {
+        var tokens = _tokens ??= [];
+        tokens.Clear();
+        TextWords.Split(text, tokens);
+        return tokens;
     }
 
     private static readonly SearchValues<char> NonLetters = SearchValues.Create(

@@ -24,6 +24,41 @@ public sealed class LanguageDetectorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void HanOnlyText_IsChinese_WithoutLingua_AsLinguaWouldSay()
+    {
+        Assert.True(LanguageDetector.IsHanOnly("话说宝玉一日在家中闲坐，忽然想起黛玉来。"));
+        Assert.True(LanguageDetector.IsHanOnly("第八十一回 “占旺相四美钓游鱼” 1 2 3"));
+        Assert.False(LanguageDetector.IsHanOnly("これは日本語の文です。"));
+        Assert.False(LanguageDetector.IsHanOnly("宝玉 said hello"));
+        Assert.False(LanguageDetector.IsHanOnly("１２３ ！"));
+        Assert.False(LanguageDetector.IsHanOnly("한국어 문장"));
+        Assert.Equal(new LanguageGuess("zh", 1), EnEsZh.Value.Detect("话说宝玉一日在家中闲坐，忽然想起黛玉来。"));
+        Assert.Equal("ja", new LanguageDetector(["en", "ja"]).Detect("话说宝玉一日在家中闲坐").Code);
+    }
+
+    [SkippableFact]
+    public void HanOnlyShortcut_AgreesWithLingua_OnTheCorpusParagraphs()
+    {
+        var corpus = QualityCorpus.Folder();
+        var candidates = LanguageScreen.Candidates(["en", "es", "zh"]);
+        var lingua = Lingua.LanguageDetectorBuilder.FromLanguages([.. candidates.Select(c => Lingua.LanguageInfo.GetByIsoCode6391(Enum.Parse<Lingua.IsoCode6391>(c, ignoreCase: true)))]).Build();
+        var han = QualityCorpus.Paragraphs(corpus).Where(p => LanguageDetector.IsHanOnly(p.Text)).ToList();
+        output.WriteLine($"{han.Count} paragraphs are Han only");
+
+        Assert.True(han.Count > 100);
+        Assert.All(han, p => Assert.Equal(Lingua.Language.Chinese, lingua.ComputeLanguageConfidenceValues(p.Text).MaxBy(v => v.Value).Key));
+    }
+
+    [SkippableFact]
+    public void Detect_OnTheSampleOfEachCorpusFile_AsIngestionReadsIt_IsRight()
+    {
+        var corpus = QualityCorpus.Folder();
+        var detector = new LanguageDetector(LanguageScreen.Candidates(["en", "es", "zh"]));
+
+        Assert.All(QualityCorpus.Files(corpus), f => Assert.Equal(f.Language, detector.Detect(LanguageScreen.Sample(f.Text)).Code));
+    }
+
+    [Fact]
     public void Constructor_RejectsUnknownCodes_AndKnowsLinguasLanguages()
     {
         var error = Assert.Throws<ArgumentException>(() => new LanguageDetector(["en", "xx"]));
