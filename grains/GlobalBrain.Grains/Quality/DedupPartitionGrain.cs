@@ -40,8 +40,9 @@ public sealed partial class DedupPartitionGrain(
 
     // Claims not yet confirmed, by key (a band key in the low half): few, those of the batches in flight.
     private readonly Dictionary<UInt128, Tentative> _tentative = [];
-    private readonly TimeSpan _lease = settings.Value.ClaimLease;
-    private DateTimeOffset _nextSweep;
+    // Leases run on the monotonic clock: they never leave the activation, and a wall clock that jumps must not end them.
+    private readonly long _lease = (long)(settings.Value.ClaimLease.TotalSeconds * time.TimestampFrequency);
+    private long _nextSweep;
     private string _key = string.Empty;
     private bool _isExact;
 
@@ -73,14 +74,14 @@ public sealed partial class DedupPartitionGrain(
 
     public Task<int> CountAsync()
     {
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         return Task.FromResult(_exact.Count + _near.Count + _tentative.Values.Count(t => t.Expires > now));
     }
 
     public Task<DedupAnswer[]> ClaimAsync(DedupClaims claims)
     {
         var n = Check(claims);
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         SweepExpired(now);
         var answers = new DedupAnswer[n];
         for (var i = 0; i < n; i++)
@@ -116,7 +117,7 @@ public sealed partial class DedupPartitionGrain(
     public async Task ConfirmAsync(DedupClaims claims)
     {
         var n = Check(claims);
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         var added = new List<ulong>();
         var settled = new List<(UInt128 Key, Tentative Claim)>();
         for (var i = 0; i < n; i++)
@@ -216,7 +217,7 @@ public sealed partial class DedupPartitionGrain(
     private bool TryConfirmed(UInt128 key, out ulong holder) => _isExact ? _exact.TryGetValue(key, out holder) : _near.TryGetValue((ulong)key, out holder);
 
     /// <summary>Forgets, once per lease, the tentative claims whose lease ran out (their claimants died): memory stays bounded.</summary>
-    private void SweepExpired(DateTimeOffset now)
+    private void SweepExpired(long now)
     {
         if (now < _nextSweep)
         {
@@ -316,7 +317,8 @@ public sealed partial class DedupPartitionGrain(
         }
     }
 
-    private readonly record struct Tentative(ulong Claimant, ulong Run, DateTimeOffset Expires);
+    /// <summary>A claim not yet confirmed: its claimant, its run, and when its lease runs out (a <see cref="TimeProvider.GetTimestamp"/>).</summary>
+    private readonly record struct Tentative(ulong Claimant, ulong Run, long Expires);
 
     // Log event ids 1400–1499: one range of 100 per class that logs (grains 1000–1999, silo 2000–2999).
     [LoggerMessage(EventId = 1400, Level = LogLevel.Warning, Message = "Duplicate partition {Partition} could not store confirmed keys; it reloads from storage on its next call")]

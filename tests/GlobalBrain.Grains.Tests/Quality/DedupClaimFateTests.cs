@@ -11,7 +11,8 @@ namespace GlobalBrain.Grains.Tests.Quality;
 /// <summary>
 /// Duplicate claims follow the fate of their batch: confirmed once it is learned, released when the run gives it up
 /// (failed, cancelled) — so a later run keeps those documents — and, when the claimant dies, taken by the next
-/// claimant once the lease ran out; two runs that claim the same keys at once keep each document exactly once.
+/// claimant once the lease ran out; two runs that claim the same keys at once keep each document exactly once. The
+/// same for a batch sent straight to an ingest front.
 /// </summary>
 public sealed class DedupClaimFateTests : OwnCluster<DedupClaimFateTests.Silo>
 {
@@ -39,6 +40,23 @@ public sealed class DedupClaimFateTests : OwnCluster<DedupClaimFateTests.Silo>
         Assert.Equal(0, later.FilteredTotal);
         Assert.Equal(documents.Select(d => d.Id), kept);
         Assert.Equal(6, await HeldKeysAsync());
+    }
+
+    [Fact]
+    public async Task ABatchSentStraightToAFront_ThatCannotBeLearned_ReleasesItsClaims_AndOneThatIsLearned_ConfirmsThem()
+    {
+        var text = QualityTexts.Distinct(1, seed: 75)[0];
+        var front = Cluster.Client.GetGrain<IIngestGrain>(Cluster.Silos[0].SiloAddress.ToParsableString());
+        var missingVocabulary = new TokenizerSpec("bert", Vocabulary: new string('0', 64));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => front.IngestAsync(new IngestBatch(Guid.NewGuid(), missingVocabulary, [new DocumentInput("x", text)]) { Filters = Exact }));
+        Assert.Equal(0, await HeldKeysAsync());
+
+        var learned = await front.IngestAsync(new IngestBatch(Guid.NewGuid(), TokenizerSpec.Default, [new DocumentInput("y", text)]) { Filters = Exact });
+        var again = await front.IngestAsync(new IngestBatch(Guid.NewGuid(), TokenizerSpec.Default, [new DocumentInput("z", text)]) { Filters = Exact });
+        Assert.Equal(1, learned.Accepted);
+        Assert.Equal(0, again.Accepted);
+        Assert.Equal(new FilterCount(FilterCount.Dedup, "exact", null, 1), Assert.Single(again.Filtered));
     }
 
     [Fact]
