@@ -40,6 +40,7 @@ public sealed partial class DedupPartitionGrain(
 
     // Claims not yet confirmed, by key (a band key in the low half): few, those of the batches in flight.
     private readonly Dictionary<UInt128, Tentative> _tentative = [];
+
     // Leases run on the monotonic clock: they never leave the activation, and a wall clock that jumps must not end them.
     private readonly long _lease = (long)(settings.Value.ClaimLease.TotalSeconds * time.TimestampFrequency);
     private long _nextSweep;
