@@ -122,10 +122,27 @@ public sealed record ScreenedBatch(
 /// <summary>
 /// Claims on duplicate keys, in the order they are to be decided: <see cref="Keys"/> holds two values per
 /// claim (low, high) for exact keys and one per claim for LSH band keys; <see cref="Claimants"/> one id per
-/// claim (a hash of the run and the document's position in it).
+/// claim (a hash of the run and the document's position in it); <see cref="Run"/> the run they all belong to.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.DedupClaims")]
-public sealed record DedupClaims([property: Id(0)] ulong[] Keys, [property: Id(1)] ulong[] Claimants);
+public sealed record DedupClaims([property: Id(0)] ulong[] Keys, [property: Id(1)] ulong[] Claimants, [property: Id(2)] ulong Run = 0);
+
+/// <summary>What a duplicate partition answered to one claim.</summary>
+[GenerateSerializer, Alias("GlobalBrain.DedupAnswer")]
+public enum DedupAnswer : byte
+{
+    /// <summary>The key is the claimant's: tentatively until it confirms (the document was learned), or already confirmed.</summary>
+    Claimed,
+
+    /// <summary>Another claimant confirmed the key (its document was learned), or an earlier document of the same run holds it.</summary>
+    Duplicate,
+
+    /// <summary>Another run holds the key tentatively and this run outranks it: ask again later, keeping what was claimed.</summary>
+    Wait,
+
+    /// <summary>Another run holds the key tentatively and outranks this run: release what the batch claimed, and claim it all again later.</summary>
+    Yield,
+}
 
 /// <summary>How the duplicate keys are spread over <see cref="IDedupPartitionGrain"/>s (fixed: the keys of stored state must find their partition again).</summary>
 public static class DedupPartitions
@@ -154,27 +171,41 @@ public static class DedupPartitions
 
 /// <summary>
 /// One partition of the cluster's duplicate memory (key <c>exact/P</c> or <c>near/P</c>): duplicate key →
-/// the first claimant, durable in grain storage, across runs.
+/// its claimant. A claim is tentative until its claimant confirms it (its document was learned and stored),
+/// and lapses when the claimant releases it or its lease (GlobalBrain:Quality:ClaimLease) runs out; confirmed
+/// claims are durable in grain storage, across runs.
 /// </summary>
 [Alias("GlobalBrain.IDedupPartitionGrain")]
 public interface IDedupPartitionGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Decides the claims in order: a key nobody holds goes to its claimant; the answer is true for a claim
-    /// whose key another claimant holds (a duplicate), false for a new key or one the same claimant holds (a
-    /// retry). Returns once the new keys are stored.
+    /// Decides the claims in order (<see cref="DedupAnswer"/>): a key nobody holds goes to its claimant, tentatively
+    /// (the same claimant again is a retry: claimed, its lease renewed); a key another claimant confirmed, or that an
+    /// earlier document of the same run holds, is a duplicate; a key another run holds tentatively is neither yet
+    /// (wait or yield, by the runs' rank).
     /// </summary>
-    [Alias("Claim")]
-    Task<bool[]> ClaimAsync(DedupClaims claims);
+    [Alias("ClaimTentatively")]
+    Task<DedupAnswer[]> ClaimAsync(DedupClaims claims);
 
-    /// <summary>Keys held (for tests and the memory benchmark).</summary>
+    /// <summary>
+    /// Makes the claims durable: their documents were learned. A key held tentatively by its claimant, or by nobody,
+    /// becomes the claimant's for good; one another claimant holds is left to that claimant. Idempotent; returns once stored.
+    /// </summary>
+    [Alias("Confirm")]
+    Task ConfirmAsync(DedupClaims claims);
+
+    /// <summary>Gives up the tentative claims of these claimants on these keys (their documents will not be learned); confirmed ones stay. Idempotent.</summary>
+    [Alias("Release")]
+    Task ReleaseAsync(DedupClaims claims);
+
+    /// <summary>Keys held, confirmed or tentatively (for tests and the memory benchmark).</summary>
     [Alias("Count")]
     Task<int> CountAsync();
 }
 
 /// <summary>
-/// A duplicate partition could not store the keys it was asked to claim (the grain storage failed or did not answer).
-/// Nothing of the claim counts; send it again (the same claimants are recognised, so a retry is never its own duplicate).
+/// A duplicate partition could not store the keys it was asked to confirm (the grain storage failed or did not answer).
+/// Nothing of the confirmation counts; send it again (confirming is idempotent, and the same claimants are recognised).
 /// </summary>
 [GenerateSerializer, Alias("GlobalBrain.DedupStorageException")]
 public sealed class DedupStorageException : OrleansException

@@ -25,6 +25,7 @@ public static class GlobalBrainSiloBuilderExtensions
         var services = silo.Services;
         services.AddGlobalBrainOptions();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(Quality.DedupPartitionGrain.LeaseClock, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.TryAddSingleton(RandomSource.Shared);
         services.TryAddSingleton<EncoderResolver>();
         services.TryAddSingleton<Simulation.TopologyCache>();

@@ -25,7 +25,7 @@ public sealed class IngestDispatcher
             ? async () => [.. (await IngestFrontDiscovery.DiscoverAsync(grains)).Where(f => use(f.Info))]
             : () => IngestFrontDiscovery.DiscoverAsync(grains));
         _sender = new BatchSender(_fronts, _retry);
-        _claimer = new Quality.DedupClaimer(grains);
+        _claimer = new Quality.DedupClaimer(grains, options.Time);
     }
 
     /// <summary>The silos batches go to, and their cores.</summary>
@@ -71,7 +71,9 @@ public sealed class IngestDispatcher
     /// a front, then its duplicate keys are claimed at the partitions — batch after batch in input order, so the
     /// first of two duplicates in the input is the one kept however the batches race — and then what is new is
     /// tokenized and learned. Claimants are the run (the idempotency key when given) and the document's position,
-    /// so a batch sent again is not its own duplicate.
+    /// so a batch sent again is not its own duplicate. The claims are tentative until the batch is acknowledged (then
+    /// confirmed); a batch given up after its retries, or cancelled, releases them, so that what never went in is
+    /// never taken for a duplicate later (a client that dies leaves them to run out with their lease).
     /// </para>
     /// </remarks>
     /// <exception cref="InvalidOperationException">The dispatcher knows of no silo yet, and the cluster has no active one.</exception>
@@ -162,14 +164,13 @@ public sealed class IngestDispatcher
             try
             {
                 var (screened, retries) = await _sender.ScreenAsync(work, cancellationToken);
-                string?[]? duplicates = null;
+                Quality.DedupClaim? claim = null;
                 try
                 {
                     await claimTurn;
                     if (screened is not null)
                     {
-                        duplicates = await _claimer.ClaimAsync(
-                            screened.Passed, filters.Dedup, run, firstDocument, call => _retry.RunAsync(call, cancellationToken: cancellationToken));
+                        claim = await _claimer.ClaimAsync(screened.Passed, filters.Dedup, run, firstDocument, _retry, cancellationToken);
                     }
                 }
                 catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))
@@ -181,13 +182,32 @@ public sealed class IngestDispatcher
                     claimed.TrySetResult();
                 }
 
-                if (screened is null || duplicates is null)
+                if (screened is null || claim is null)
                 {
                     await CompleteAsync(null, BatchOutcome.NotTaken(ordinal, work.Documents, retries, _options.RetryFor));
                     return;
                 }
 
-                var (result, more) = await _sender.SendAsync(Quality.ScreenedCommit.Build(work, screened, duplicates), cancellationToken);
+                IngestBatchResult? result = null;
+                var more = 0;
+                try
+                {
+                    (result, more) = await _sender.SendAsync(Quality.ScreenedCommit.Build(work, screened, claim.Verdicts), cancellationToken);
+                }
+                finally
+                {
+                    if (result is null)
+                    {
+                        // Given up after every retry, or cancelled: the documents are not in, so their keys are others' to take.
+                        await claim.ReleaseAsync();
+                    }
+                }
+
+                if (result is not null)
+                {
+                    await ConfirmAsync(claim);
+                }
+
                 await CompleteAsync(result, result is null
                     ? BatchOutcome.NotTaken(ordinal, work.Documents, retries + more, _options.RetryFor)
                     : BatchOutcome.Taken(ordinal, screened, result, work.Documents.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d.Text)), retries + more));
@@ -196,6 +216,20 @@ public sealed class IngestDispatcher
             {
                 claimed.TrySetResult();
                 slots.Release();
+            }
+        }
+
+        // The batch is learned and stored, so it is acknowledged whatever happens here: claims the partitions could not
+        // store within the budget stay tentative and run out with their lease (a later copy may then be kept too).
+        async Task ConfirmAsync(Quality.DedupClaim claim)
+        {
+            try
+            {
+                await claim.ConfirmAsync(_retry, cancellationToken);
+            }
+            catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))
+            {
+                // As above: acknowledged, with claims that run out.
             }
         }
 

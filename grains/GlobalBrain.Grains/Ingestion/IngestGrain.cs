@@ -18,6 +18,7 @@ public sealed class IngestGrain(
     ILocalSiloDetails silo,
     Telemetry.GlobalBrainInstruments instruments,
     Telemetry.QualityInstruments quality,
+    TimeProvider time,
     IOptions<IngestOptions> options) : Grain, IIngestGrain, IDisposable
 {
     private readonly string _silo = silo.SiloAddress.ToParsableString();
@@ -68,24 +69,42 @@ public sealed class IngestGrain(
     private async Task<IngestBatchResult> IngestInPlaceAsync(IngestBatch batch)
     {
         ScreenedBatch? screened = null;
+        DedupClaim? claim = null;
         if (batch.Filters is { Dedup: not DedupMode.Off } filters)
         {
             // A batch sent straight here (not through the dispatcher, which claims a run's batches in document
             // order): its duplicates are claimed as it arrives, its claimants the batch id and document positions.
             screened = await GrainFactory.GetGrain<ITokenizerGrain>(0).ScreenAsync(batch);
-            var duplicates = await new DedupClaimer(GrainFactory).ClaimAsync(screened.Passed, filters.Dedup, DedupClaimer.RunOf(batch.BatchId), 0);
-            batch = ScreenedCommit.Build(batch, screened, duplicates);
+            claim = await new DedupClaimer(GrainFactory, time).ClaimAsync(screened.Passed, filters.Dedup, DedupClaimer.RunOf(batch.BatchId), 0);
+            batch = ScreenedCommit.Build(batch, screened, claim.Verdicts);
         }
 
-        var encoded = await GrainFactory.GetGrain<ITokenizerGrain>(0).EncodeAsync(batch);
-        var learning = new Task[encoded.Deltas.Length];
-        for (var i = 0; i < learning.Length; i++)
+        EncodedBatch encoded;
+        try
         {
-            var (expert, delta) = encoded.Deltas[i];
-            learning[i] = GrainFactory.GetGrain<IExpertGrain>(expert).LearnAsync(delta);
+            encoded = await GrainFactory.GetGrain<ITokenizerGrain>(0).EncodeAsync(batch);
+            var learning = new Task[encoded.Deltas.Length];
+            for (var i = 0; i < learning.Length; i++)
+            {
+                var (expert, delta) = encoded.Deltas[i];
+                learning[i] = GrainFactory.GetGrain<IExpertGrain>(expert).LearnAsync(delta);
+            }
+
+            await Task.WhenAll(learning);
+        }
+        catch (Exception e) when (claim is not null && e is not OutOfMemoryException)
+        {
+            // Not learned: the keys are others' to take (the sender's retry, under the same batch id, claims them again).
+            await claim.ReleaseAsync();
+            throw;
         }
 
-        await Task.WhenAll(learning);
+        if (claim is not null)
+        {
+            // Learned and stored: the keys are the documents' for good. A failure here reaches the sender, whose retry
+            // of the same batch counts nothing twice and confirms again.
+            await claim.ConfirmAsync();
+        }
 
         // Documents, tokens and text are counted by the experts when they first store a batch's delta,
         // so a retried batch (a lost answer, another silo) is never counted twice.

@@ -1,16 +1,27 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using GlobalBrain.Grains.Ingestion;
 
 namespace GlobalBrain.Grains.Quality;
 
 /// <summary>
 /// Claims the duplicate keys of screened documents at the partitions that own them (<see cref="IDedupPartitionGrain"/>,
 /// by key hash), stage by stage (the exact key, then each LSH band), each stage one call per partition that has keys
-/// of the batch, in parallel, and tells which documents were duplicates. Calls are idempotent (a claimant is its run and its document's position in the run), so a failed call
-/// is simply made again.
+/// of the batch, in parallel, and tells which documents were duplicates. The claims are tentative: the caller
+/// confirms them once the batch was learned (<see cref="DedupClaim.ConfirmAsync"/>) or releases them when it gives the
+/// batch up (<see cref="DedupClaim.ReleaseAsync"/>). Calls are idempotent (a claimant is its run and its document's
+/// position in the run), so a failed call is simply made again.
 /// </summary>
-public sealed class DedupClaimer(IGrainFactory grains)
+/// <param name="time">The clock of the waits for keys another run holds tentatively.</param>
+public sealed class DedupClaimer(IGrainFactory grains, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>First wait before asking again about keys another run holds tentatively; it doubles up to <see cref="MaxDelay"/>.</summary>
+    public TimeSpan FirstDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The claimant id of the document at <paramref name="ordinal"/> of run <paramref name="run"/>: the same on every retry.</summary>
     public static ulong Claimant(ulong run, long ordinal)
     {
@@ -32,8 +43,10 @@ public sealed class DedupClaimer(IGrainFactory grains)
 
     /// <summary>
     /// Claims the keys of <paramref name="passed"/> (documents of one batch, in batch order; their claimants are
-    /// <paramref name="run"/> and <paramref name="firstOrdinal"/> + their index). Returns, per document, null when
-    /// it is the first of its kind, else "exact" or "near".
+    /// <paramref name="run"/> and <paramref name="firstOrdinal"/> + their index). The answer says, per document, null
+    /// when it is the first of its kind, else "exact" or "near"; and holds the tentative claims of the documents kept,
+    /// to be confirmed or released with the batch's fate. The documents found to be duplicates have given back what
+    /// they claimed; so has the whole batch when this throws or is cancelled (best effort: the rest runs out with its lease).
     /// </summary>
     /// <remarks>
     /// The keys are claimed in stages — the exact key, then band 0, band 1, … — each stage one parallel call per
@@ -41,20 +54,29 @@ public sealed class DedupClaimer(IGrainFactory grains)
     /// the same stage order for every document, two near duplicates claimed at once by different runs can never
     /// each find the other first (the first stage where either met the other decides for both), so one of them
     /// is always kept; claiming all bands at once could drop both.
+    /// <para>
+    /// A document is a duplicate only of one whose claim was confirmed — learned — or of an earlier one of the same
+    /// run. A key another run holds tentatively is decided when that run confirms (a duplicate) or releases it, or
+    /// its lease runs out (this document's): meanwhile the batch waits, asking again after a backoff, when its run
+    /// outranks the holder's, and otherwise gives back everything it claimed and starts over later, so that no two
+    /// batches ever wait for each other.
+    /// </para>
     /// </remarks>
-    /// <param name="call">Wraps each partition call (a retry policy); null calls once.</param>
-    public async Task<string?[]> ClaimAsync(
+    /// <param name="retry">Retries each partition call that fails (null: each call is made once).</param>
+    public async Task<DedupClaim> ClaimAsync(
         IReadOnlyList<ScreenedDocument> passed,
         DedupMode mode,
         ulong run,
         long firstOrdinal,
-        Func<Func<Task<bool[]>>, Task<bool[]>>? call = null)
+        ClusterRetry? retry = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(passed);
         var verdicts = new string?[passed.Count];
+        var held = new HeldClaims(grains, run);
         if (mode == DedupMode.Off || passed.Count == 0)
         {
-            return verdicts;
+            return new DedupClaim(verdicts, held);
         }
 
         var claimants = new ulong[passed.Count];
@@ -63,84 +85,266 @@ public sealed class DedupClaimer(IGrainFactory grains)
             claimants[d] = Claimant(run, firstOrdinal + passed[d].Index);
         }
 
-        await StageAsync("exact", DedupPartitions.ExactCount, DedupPartitions.OfExact, DedupPartitions.ExactKey, d => (passed[d].ExactLow, passed[d].ExactHigh));
-        if (mode == DedupMode.Near)
+        var decided = false;
+        try
         {
-            var bands = passed.Max(p => p.Bands?.Length ?? 0);
-            for (var band = 0; band < bands; band++)
+            var delay = FirstDelay;
+            while (!await StagesAsync())
             {
-                var b = band;
-                await StageAsync("near", DedupPartitions.NearCount, DedupPartitions.OfNear, DedupPartitions.NearKey, d => passed[d].Bands is { } keys && b < keys.Length ? (keys[b], null) : null);
+                // A run that outranks this one holds a key: give everything back, so that it never waits for this
+                // batch, and claim again once it had time to settle the key.
+                await held.ReleaseAsync(_ => true);
+                Array.Clear(verdicts);
+                await Task.Delay(delay, _time, cancellationToken);
+                delay = Next(delay);
+            }
+
+            decided = true;
+        }
+        finally
+        {
+            if (!decided)
+            {
+                // Failed or cancelled: nothing of this batch goes on to be learned.
+                await held.ReleaseAsync(_ => true);
             }
         }
 
-        return verdicts;
+        // The duplicates will not be learned: the keys they claimed before they met their original are others' to take.
+        await held.ReleaseAsync(d => verdicts[d] is not null);
+        return new DedupClaim(verdicts, held);
 
-        async Task StageAsync(string reason, int count, Func<ulong, int> partitionOf, Func<int, string> partitionKey, Func<int, (ulong Key, ulong? High)?> keyOf)
+        async Task<bool> StagesAsync()
         {
-            var partitions = new PartitionClaims?[count];
+            if (!await StageAsync("exact", DedupPartitions.ExactCount, DedupPartitions.OfExact, DedupPartitions.ExactKey, d => (passed[d].ExactLow, passed[d].ExactHigh)))
+            {
+                return false;
+            }
+
+            if (mode == DedupMode.Near)
+            {
+                var bands = passed.Max(p => p.Bands?.Length ?? 0);
+                for (var band = 0; band < bands; band++)
+                {
+                    var b = band;
+                    if (!await StageAsync("near", DedupPartitions.NearCount, DedupPartitions.OfNear, DedupPartitions.NearKey, d => passed[d].Bands is { } keys && b < keys.Length ? (keys[b], null) : null))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        // False when the batch must yield to a run that outranks it.
+        async Task<bool> StageAsync(string reason, int count, Func<ulong, int> partitionOf, Func<int, string> partitionKey, Func<int, (ulong Key, ulong? High)?> keyOf)
+        {
+            var asking = new List<int>();
             for (var d = 0; d < passed.Count; d++)
             {
-                if (verdicts[d] is null && keyOf(d) is { } key)
+                if (verdicts[d] is null && keyOf(d) is not null)
                 {
-                    (partitions[partitionOf(key.Key)] ??= new()).Add(d, claimants[d], key.Key, key.High);
+                    asking.Add(d);
                 }
             }
 
-            var duplicates = new bool[passed.Count];
-            var calls = new List<Task>();
-            for (var p = 0; p < partitions.Length; p++)
+            var delay = FirstDelay;
+            while (true)
             {
-                if (partitions[p] is { } claims)
+                var partitions = new PartitionClaims?[count];
+                foreach (var d in asking)
                 {
-                    calls.Add(SendAsync(partitionKey(p), claims, duplicates));
+                    var key = keyOf(d)!.Value;
+                    var p = partitionOf(key.Key);
+                    (partitions[p] ??= new(partitionKey(p))).Add(d, claimants[d], key.Key, key.High);
                 }
-            }
 
-            await Task.WhenAll(calls);
-            for (var d = 0; d < duplicates.Length; d++)
-            {
-                if (duplicates[d])
+                var answers = new DedupAnswer[passed.Count];
+                var calls = new List<Task>();
+                foreach (var claims in partitions)
                 {
-                    verdicts[d] = reason;
+                    if (claims is not null)
+                    {
+                        calls.Add(SendAsync(claims, answers));
+                    }
                 }
+
+                await Task.WhenAll(calls);
+                var waiting = new List<int>();
+                var yields = false;
+                foreach (var claims in partitions)
+                {
+                    foreach (var claim in claims?.Entries ?? [])
+                    {
+                        switch (answers[claim.Document])
+                        {
+                            case DedupAnswer.Claimed:
+                                held.Add(claims!.Partition, claim);
+                                break;
+                            case DedupAnswer.Duplicate:
+                                verdicts[claim.Document] = reason;
+                                break;
+                            case DedupAnswer.Wait:
+                                waiting.Add(claim.Document);
+                                break;
+                            default:
+                                yields = true;
+                                break;
+                        }
+                    }
+                }
+
+                if (yields)
+                {
+                    return false;
+                }
+
+                if (waiting.Count == 0)
+                {
+                    return true;
+                }
+
+                // The holder is learning its batch, or died: its confirmation, release or lease ends the wait.
+                await Task.Delay(delay, _time, cancellationToken);
+                delay = Next(delay);
+                asking = waiting;
             }
         }
 
-        async Task SendAsync(string partition, PartitionClaims claims, bool[] duplicates)
+        async Task SendAsync(PartitionClaims claims, DedupAnswer[] answers)
         {
-            var grain = grains.GetGrain<IDedupPartitionGrain>(partition);
-            var request = claims.ToClaims();
-            var answers = call is null ? await grain.ClaimAsync(request) : await call(() => grain.ClaimAsync(request));
-            for (var i = 0; i < answers.Length; i++)
+            var grain = grains.GetGrain<IDedupPartitionGrain>(claims.Partition);
+            var request = claims.ToClaims(run);
+            var answered = retry is null ? await grain.ClaimAsync(request) : await retry.RunAsync(() => grain.ClaimAsync(request), cancellationToken: cancellationToken);
+            for (var i = 0; i < answered.Length; i++)
             {
-                if (answers[i])
-                {
-                    // Each document is in one partition per stage: no two calls write the same flag.
-                    duplicates[claims.Documents[i]] = true;
-                }
+                // Each document is in one partition per stage: no two calls write the same answer.
+                answers[claims.Entries[i].Document] = answered[i];
             }
         }
     }
 
-    private sealed class PartitionClaims
+    private TimeSpan Next(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+}
+
+/// <summary>
+/// What claiming one batch's duplicate keys found (<see cref="Verdicts"/>), and the tentative claims of the documents
+/// it kept, to be confirmed once the batch was learned or released when it is given up.
+/// </summary>
+public sealed class DedupClaim
+{
+    private readonly HeldClaims _held;
+
+    internal DedupClaim(string?[] verdicts, HeldClaims held)
     {
-        private readonly List<ulong> _keys = [];
-        private readonly List<ulong> _claimants = [];
+        Verdicts = verdicts;
+        _held = held;
+    }
 
-        public List<int> Documents { get; } = [];
+    /// <summary>Per document of the batch that passed screening: null when it is kept, else "exact" or "near".</summary>
+    public IReadOnlyList<string?> Verdicts { get; }
 
-        public void Add(int document, ulong claimant, ulong key, ulong? high = null)
+    /// <summary>
+    /// The batch was learned and stored: its documents' keys become theirs for good, one call per partition involved,
+    /// in parallel. Idempotent; throws when a partition could not store them (within <paramref name="retry"/>'s budget).
+    /// </summary>
+    public Task ConfirmAsync(ClusterRetry? retry = null, CancellationToken cancellationToken = default) => _held.ConfirmAsync(retry, cancellationToken);
+
+    /// <summary>The batch was given up: its keys are others' to take. Best effort (a claim not released runs out with its lease); idempotent.</summary>
+    public Task ReleaseAsync() => _held.ReleaseAsync(_ => true);
+}
+
+/// <summary>One claim: the document (its index among those that passed screening), its claimant and its key (and the key's high half when exact).</summary>
+internal readonly record struct HeldClaim(int Document, ulong Claimant, ulong Key, ulong? High);
+
+/// <summary>A batch's claims at one partition.</summary>
+internal sealed class PartitionClaims(string partition)
+{
+    public string Partition { get; } = partition;
+
+    public List<HeldClaim> Entries { get; } = [];
+
+    public void Add(int document, ulong claimant, ulong key, ulong? high) => Entries.Add(new HeldClaim(document, claimant, key, high));
+
+    public DedupClaims ToClaims(ulong run) => ToClaims(run, Entries);
+
+    public static DedupClaims ToClaims(ulong run, IReadOnlyList<HeldClaim> entries)
+    {
+        var keys = new List<ulong>(entries.Count * 2);
+        var claimants = new ulong[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
         {
-            Documents.Add(document);
-            _claimants.Add(claimant);
-            _keys.Add(key);
-            if (high is { } h)
+            keys.Add(entries[i].Key);
+            if (entries[i].High is { } high)
             {
-                _keys.Add(h);
+                keys.Add(high);
+            }
+
+            claimants[i] = entries[i].Claimant;
+        }
+
+        return new DedupClaims([.. keys], claimants, run);
+    }
+}
+
+/// <summary>The tentative claims a batch holds, by partition.</summary>
+internal sealed class HeldClaims(IGrainFactory grains, ulong run)
+{
+    private readonly Dictionary<string, List<HeldClaim>> _byPartition = new(StringComparer.Ordinal);
+
+    public void Add(string partition, HeldClaim claim)
+    {
+        if (!_byPartition.TryGetValue(partition, out var claims))
+        {
+            _byPartition[partition] = claims = [];
+        }
+
+        claims.Add(claim);
+    }
+
+    public async Task ConfirmAsync(ClusterRetry? retry, CancellationToken cancellationToken)
+    {
+        var calls = new List<Task>();
+        foreach (var (partition, claims) in _byPartition)
+        {
+            if (claims.Count > 0)
+            {
+                var grain = grains.GetGrain<IDedupPartitionGrain>(partition);
+                var request = PartitionClaims.ToClaims(run, claims);
+                calls.Add(retry is null ? grain.ConfirmAsync(request) : retry.RunAsync(() => grain.ConfirmAsync(request), cancellationToken: cancellationToken));
             }
         }
 
-        public DedupClaims ToClaims() => new([.. _keys], [.. _claimants]);
+        await Task.WhenAll(calls);
+    }
+
+    /// <summary>Releases, and forgets, the claims of the documents <paramref name="which"/> picks; a partition that does not answer is let be.</summary>
+    public async Task ReleaseAsync(Func<int, bool> which)
+    {
+        var calls = new List<Task>();
+        foreach (var (partition, claims) in _byPartition)
+        {
+            var released = claims.FindAll(c => which(c.Document));
+            if (released.Count > 0)
+            {
+                claims.RemoveAll(c => which(c.Document));
+                calls.Add(ReleaseQuietlyAsync(grains.GetGrain<IDedupPartitionGrain>(partition), PartitionClaims.ToClaims(run, released)));
+            }
+        }
+
+        await Task.WhenAll(calls);
+    }
+
+    private static async Task ReleaseQuietlyAsync(IDedupPartitionGrain partition, DedupClaims claims)
+    {
+        try
+        {
+            await partition.ReleaseAsync(claims);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Best effort: a claim not released runs out with its lease.
+        }
     }
 }

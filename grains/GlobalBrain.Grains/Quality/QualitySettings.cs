@@ -32,6 +32,19 @@ public sealed class QualitySettings
     /// <summary>off or default (the Gopher/C4 rules with the thresholds below).</summary>
     public string Quality { get; set; } = "off";
 
+    /// <summary>
+    /// How long a duplicate key claimed for a document not yet learned stays its claimant's when the claimant neither
+    /// confirms nor releases it (its client died): then the next claimant takes the key. Longer than a batch takes from
+    /// its claims to being stored (its retries included); read by the duplicate partitions on the silos.
+    /// </summary>
+    public TimeSpan ClaimLease { get; set; } = DefaultClaimLease;
+
+    public static TimeSpan DefaultClaimLease { get; } = TimeSpan.FromMinutes(5);
+
+    public static TimeSpan MinClaimLease { get; } = TimeSpan.FromSeconds(1);
+
+    public static TimeSpan MaxClaimLease { get; } = TimeSpan.FromDays(1);
+
     public int? MinWords { get; set; } = Published.MinWords;
 
     public int? MaxWords { get; set; } = Published.MaxWords;
@@ -162,6 +175,7 @@ public sealed class QualitySettingsValidator : IValidateOptions<QualitySettings>
         Whole(options.MaxWords, nameof(options.MaxWords));
         Whole(options.MinStopWords, nameof(options.MinStopWords));
         Whole(options.MinSentences, nameof(options.MinSentences));
+        SettingErrors.CheckSpan(errors, QualitySettings.SectionName, nameof(options.ClaimLease), options.ClaimLease, QualitySettings.MinClaimLease, QualitySettings.MaxClaimLease);
         if (options.MinWords > options.MaxWords)
         {
             Add(nameof(options.MinWords), $"must not exceed MaxWords ({options.MaxWords}) (got {options.MinWords})");

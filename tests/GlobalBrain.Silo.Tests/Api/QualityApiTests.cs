@@ -66,6 +66,8 @@ public sealed class QualityApiTests : IAsyncLifetime
     [InlineData("Languages", "en,xx", "'xx'")]
     [InlineData("MaxBoilerplateLineFraction", "1.5", "fraction")]
     [InlineData("TopNGramCharFractions", "2-0.2", "n:fraction")]
+    [InlineData("ClaimLease", "00:00:00", "a time span from 00:00:01 to 1.00:00:00")]
+    [InlineData("ClaimLease", "5", "a bare number is read as days")]
     public void AWrongQualitySetting_StopsTheSilo_NamingItAndItsVariable(string key, string value, string expected)
     {
         var e = Assert.Throws<InvalidSettingsException>(() => SiloApp.Build(["--urls", "http://127.0.0.1:8080", $"--GlobalBrain:Quality:{key}", value]));
