@@ -87,7 +87,7 @@ public sealed class IngestGrain(
             for (var i = 0; i < learning.Length; i++)
             {
                 var (expert, delta) = encoded.Deltas[i];
-                learning[i] = GrainFactory.GetGrain<IExpertGrain>(expert).LearnAsync(delta);
+                learning[i] = GrainFactory.Expert(expert).LearnAsync(delta);
             }
 
             await Task.WhenAll(learning);
