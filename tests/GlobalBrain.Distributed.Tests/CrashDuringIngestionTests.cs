@@ -30,7 +30,10 @@ public sealed class CrashDuringIngestionTests(ITestOutputHelper output) : IDispo
         _cluster = await RedisCluster.StartAsync(silos: 3, Experts);
         var cluster = _cluster;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var ingest = ClusterProcesses.RunCliAsync(["ingest", input, "--cluster", cluster.CliCluster, "--json"], cluster.CliEnvironment, TimeSpan.FromMinutes(6));
+        // Without duplicate claims, as this test was written: the claims (issue 19) are made in input order and
+        // confirmed after each batch, which leaves so few batches at the experts at any moment that the kill at a
+        // tenth sometimes met none and tested no retry (CI, twice). Claims under faults: DedupClaimFateTests.
+        var ingest = ClusterProcesses.RunCliAsync(["ingest", input, "--cluster", cluster.CliCluster, "--json", "--dedup", "off"], cluster.CliEnvironment, TimeSpan.FromMinutes(6));
 
         // Once a tenth is in, a silo dies without warning; a new one joins a moment later.
         var reached = await WaitForDocumentsAsync(cluster, Documents / 10, TimeSpan.FromMinutes(2));
