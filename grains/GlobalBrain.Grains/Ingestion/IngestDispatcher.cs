@@ -73,7 +73,9 @@ public sealed class IngestDispatcher
     /// tokenized and learned. Claimants are the run (the idempotency key when given) and the document's position,
     /// so a batch sent again is not its own duplicate. The claims are tentative until the batch is acknowledged (then
     /// confirmed); a batch given up after its retries, or cancelled, releases them, so that what never went in is
-    /// never taken for a duplicate later (a client that dies leaves them to run out with their lease).
+    /// never taken for a duplicate later (a client that dies leaves them to run out with their lease). A partition keeps
+    /// tentative claims in memory only; the run also remembers its own until they are confirmed, so a partition reloaded
+    /// in between (its silo died) cannot let a later copy in the same run in.
     /// </para>
     /// </remarks>
     /// <exception cref="InvalidOperationException">The dispatcher knows of no silo yet, and the cluster has no active one.</exception>
@@ -91,6 +93,9 @@ public sealed class IngestDispatcher
         EncoderResolver.Validate(tokenizer);
         filters ??= IngestFilters.Off;
         var run = idempotencyKey is null ? Quality.DedupClaimer.RunOf(Guid.NewGuid()) : Quality.DedupClaimer.RunOf(idempotencyKey);
+
+        // The keys this run's batches hold tentatively: a partition reloaded in between has forgotten them, the run has not.
+        var runClaims = new Quality.RunClaims();
         await _fronts.ConnectAsync(_retry, cancellationToken);
         var capacity = _fronts.Capacity(_options.BatchesInFlightPerCore);
         using var slots = new SemaphoreSlim(capacity, capacity);
@@ -170,7 +175,7 @@ public sealed class IngestDispatcher
                     await claimTurn;
                     if (screened is not null)
                     {
-                        claim = await _claimer.ClaimAsync(screened.Passed, filters.Dedup, run, firstDocument, _retry, cancellationToken);
+                        claim = await _claimer.ClaimAsync(screened.Passed, filters.Dedup, run, firstDocument, runClaims, _retry, cancellationToken);
                     }
                 }
                 catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))

@@ -62,18 +62,23 @@ public sealed class DedupClaimer(IGrainFactory grains, TimeProvider? time = null
     /// batches ever wait for each other.
     /// </para>
     /// </remarks>
+    /// <param name="runClaims">
+    /// What the run's earlier batches hold tentatively (null: a run of one batch). A key in it is a duplicate without
+    /// asking the partition, which may have forgotten the claim (reloaded after its silo died); the batch's own claims go into it.
+    /// </param>
     /// <param name="retry">Retries each partition call that fails (null: each call is made once).</param>
     public async Task<DedupClaim> ClaimAsync(
         IReadOnlyList<ScreenedDocument> passed,
         DedupMode mode,
         ulong run,
         long firstOrdinal,
+        RunClaims? runClaims = null,
         ClusterRetry? retry = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(passed);
         var verdicts = new string?[passed.Count];
-        var held = new HeldClaims(grains, run);
+        var held = new HeldClaims(grains, run, runClaims);
         if (mode == DedupMode.Off || passed.Count == 0)
         {
             return new DedupClaim(verdicts, held);
@@ -143,10 +148,20 @@ public sealed class DedupClaimer(IGrainFactory grains, TimeProvider? time = null
             var asking = new List<int>();
             for (var d = 0; d < passed.Count; d++)
             {
-                if (verdicts[d] is null && keyOf(d) is not null)
+                if (verdicts[d] is not null || keyOf(d) is not { } key)
                 {
-                    asking.Add(d);
+                    continue;
                 }
+
+                if (runClaims is not null && runClaims.Holds(partitionKey(partitionOf(key.Key)), key.Key, key.High))
+                {
+                    // An earlier document of this run holds the key, not yet confirmed: what its partition would answer,
+                    // had it not been reloaded in between.
+                    verdicts[d] = reason;
+                    continue;
+                }
+
+                asking.Add(d);
             }
 
             var delay = FirstDelay;
@@ -288,8 +303,60 @@ internal sealed class PartitionClaims(string partition)
     }
 }
 
-/// <summary>The tentative claims a batch holds, by partition.</summary>
-internal sealed class HeldClaims(IGrainFactory grains, ulong run)
+/// <summary>
+/// The keys a run's kept documents hold tentatively — claimed, neither confirmed nor released — as the run itself
+/// knows them. A partition keeps tentative claims in memory only and forgets them when it is reloaded (its silo died):
+/// a later copy in the same run would then find the key free, and both would be learned. The run, which outlives the
+/// partition, answers for its own claims instead. Few entries: those of the batches between claim and confirmation.
+/// Thread-safe (batches confirm while later ones claim).
+/// </summary>
+public sealed class RunClaims
+{
+    private readonly Lock _gate = new();
+    private readonly HashSet<(string Partition, ulong Key, ulong High)> _held = [];
+
+    /// <summary>Keys held now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held.Count;
+            }
+        }
+    }
+
+    internal bool Holds(string partition, ulong key, ulong? high)
+    {
+        lock (_gate)
+        {
+            return _held.Contains((partition, key, high ?? 0));
+        }
+    }
+
+    internal void Add(string partition, HeldClaim claim)
+    {
+        lock (_gate)
+        {
+            _held.Add((partition, claim.Key, claim.High ?? 0));
+        }
+    }
+
+    internal void Remove(string partition, IEnumerable<HeldClaim> claims)
+    {
+        lock (_gate)
+        {
+            foreach (var claim in claims)
+            {
+                _held.Remove((partition, claim.Key, claim.High ?? 0));
+            }
+        }
+    }
+}
+
+/// <summary>The tentative claims a batch holds, by partition (and in its run's <see cref="RunClaims"/>, when it has one).</summary>
+internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? runClaims)
 {
     private readonly Dictionary<string, List<HeldClaim>> _byPartition = new(StringComparer.Ordinal);
 
@@ -301,8 +368,14 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run)
         }
 
         claims.Add(claim);
+        runClaims?.Add(partition, claim);
     }
 
+    /// <summary>
+    /// Confirms at every partition involved, in parallel. A partition's claims leave the run's <see cref="RunClaims"/>
+    /// once it stored them (from then on the partition answers for them, reloaded or not); those of a partition that
+    /// failed stay there for the rest of the run.
+    /// </summary>
     public async Task ConfirmAsync(ClusterRetry? retry, CancellationToken cancellationToken)
     {
         var calls = new List<Task>();
@@ -310,13 +383,19 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run)
         {
             if (claims.Count > 0)
             {
-                var grain = grains.GetGrain<IDedupPartitionGrain>(partition);
-                var request = PartitionClaims.ToClaims(run, claims);
-                calls.Add(retry is null ? grain.ConfirmAsync(request) : retry.RunAsync(() => grain.ConfirmAsync(request), cancellationToken: cancellationToken));
+                calls.Add(ConfirmAtAsync(partition, claims));
             }
         }
 
         await Task.WhenAll(calls);
+
+        async Task ConfirmAtAsync(string partition, List<HeldClaim> claims)
+        {
+            var grain = grains.GetGrain<IDedupPartitionGrain>(partition);
+            var request = PartitionClaims.ToClaims(run, claims);
+            await (retry is null ? grain.ConfirmAsync(request) : retry.RunAsync(() => grain.ConfirmAsync(request), cancellationToken: cancellationToken));
+            runClaims?.Remove(partition, claims);
+        }
     }
 
     /// <summary>Releases, and forgets, the claims of the documents <paramref name="which"/> picks; a partition that does not answer is let be.</summary>
@@ -329,6 +408,7 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run)
             if (released.Count > 0)
             {
                 claims.RemoveAll(c => which(c.Document));
+                runClaims?.Remove(partition, released);
                 calls.Add(ReleaseQuietlyAsync(grains.GetGrain<IDedupPartitionGrain>(partition), PartitionClaims.ToClaims(run, released)));
             }
         }

@@ -22,7 +22,9 @@ namespace GlobalBrain.Grains.Quality;
 /// Tentative claims live in the activation's memory only, and are forgotten when it is reloaded: storing them would
 /// cost a write per claim call (per stage, per partition) for claims that are settled seconds later. What a reload
 /// can cost is a duplicate kept, never a document lost: a holder whose claim was forgotten still confirms it (a
-/// confirmation takes a key nobody holds), and a claimant that came in between finds the key free.
+/// confirmation takes a key nobody holds), and a claimant that came in between finds the key free. Within one run that
+/// cannot happen: the run remembers its own tentative claims (<see cref="RunClaims"/>) and does not ask again. Between two
+/// runs that hold the same key at the moment the partition's silo dies, both documents may be kept.
 /// </para>
 /// </remarks>
 public sealed partial class DedupPartitionGrain(

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using GlobalBrain.Grains.Hosting;
 using GlobalBrain.Grains.Ingestion;
@@ -133,11 +132,46 @@ public sealed class DedupClaimFateTests : OwnCluster<DedupClaimFateTests.Silo>
         Assert.Equal(24, await HeldKeysAsync());
     }
 
+    [Fact]
+    public async Task APartitionReloadedBetweenTwoCopiesInOneRun_DoesNotLetTheSecondCopyIn()
+    {
+        var text = QualityTexts.Distinct(1, seed: 76)[0];
+        var screened = await ScreenAsync(text);
+        var claimer = new DedupClaimer(Cluster.Client);
+        var runClaims = new RunClaims();
+        const ulong run = 5;
+
+        // The first copy claims its key (its batch is being learned), then the partition's activation is lost, as when
+        // its silo dies: the tentative claim goes with it.
+        var first = await claimer.ClaimAsync(screened.Passed, DedupMode.Exact, run, firstOrdinal: 0, runClaims: runClaims);
+        Assert.Equal([null], first.Verdicts);
+        await Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal(0, await HeldKeysAsync());
+
+        // The second copy, later in the same run: the run knows the key is its own.
+        var second = await claimer.ClaimAsync(screened.Passed, DedupMode.Exact, run, firstOrdinal: 1, runClaims: runClaims);
+        Assert.Equal(["exact"], second.Verdicts);
+
+        // What the partition alone answers (the gap closed above): the key is free.
+        var unguarded = await claimer.ClaimAsync(screened.Passed, DedupMode.Exact, run, firstOrdinal: 2);
+        Assert.Equal([null], unguarded.Verdicts);
+        await unguarded.ReleaseAsync();
+
+        // Confirmed: the partition answers for the key from then on, and the run lets it go.
+        await first.ConfirmAsync();
+        Assert.Equal(0, runClaims.Count);
+        await Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var third = await claimer.ClaimAsync(screened.Passed, DedupMode.Exact, run, firstOrdinal: 3, runClaims: runClaims);
+        Assert.Equal(["exact"], third.Verdicts);
+    }
+
+    private Task<ScreenedBatch> ScreenAsync(string text) => Cluster.Client.GetGrain<ITokenizerGrain>(0).ScreenAsync(
+        new IngestBatch(Guid.NewGuid(), TokenizerSpec.Default, [new DocumentInput("other", text)]) { Filters = Exact });
+
     /// <summary>Claims the exact key of <paramref name="text"/> for a run of its own, the way a dispatcher would, and leaves it tentative.</summary>
     private async Task<DedupClaim> ClaimAsOtherRunAsync(string text, ulong run)
     {
-        var screened = await Cluster.Client.GetGrain<ITokenizerGrain>(0).ScreenAsync(
-            new IngestBatch(Guid.NewGuid(), TokenizerSpec.Default, [new DocumentInput("other", text)]) { Filters = Exact });
+        var screened = await ScreenAsync(text);
         var claim = await new DedupClaimer(Cluster.Client).ClaimAsync(screened.Passed, DedupMode.Exact, run, 0);
         Assert.Equal([null], claim.Verdicts);
         return claim;
@@ -160,24 +194,8 @@ public sealed class DedupClaimFateTests : OwnCluster<DedupClaimFateTests.Silo>
         }
     }
 
-    private static async Task<(IngestSummary Summary, List<string> Kept)> IngestAsync(IngestDispatcher dispatcher, IReadOnlyList<DocumentInput> documents)
-    {
-        var kept = new ConcurrentBag<string>();
-        var summary = await dispatcher.IngestAsync(
-            documents,
-            TokenizerSpec.Default,
-            records: (records, _) =>
-            {
-                foreach (var record in records)
-                {
-                    kept.Add(record.DocumentId);
-                }
-
-                return ValueTask.CompletedTask;
-            },
-            filters: Exact);
-        return (summary, [.. kept.Distinct().Order(StringComparer.Ordinal)]);
-    }
+    private static Task<(IngestSummary Summary, List<string> Kept)> IngestAsync(IngestDispatcher dispatcher, IReadOnlyList<DocumentInput> documents) =>
+        KeptDocuments.IngestAsync(dispatcher, documents, Exact);
 
     public sealed class Silo : Orleans.TestingHost.ISiloConfigurator
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using GlobalBrain.Grains.Hosting;
 using GlobalBrain.Grains.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,25 +92,8 @@ public sealed class DedupIngestionTests : OwnCluster<DedupIngestionTests.Silo>
         Assert.Equal(13, other.FilteredTotal);
     }
 
-    private async Task<(IngestSummary Summary, List<string> Kept)> IngestAsync(IReadOnlyList<DocumentInput> documents, IngestFilters filters)
-    {
-        var dispatcher = await IngestDispatcher.ConnectAsync(Cluster.Client, new IngestDispatcherOptions { MaxBatchDocuments = 3 });
-        var kept = new ConcurrentBag<string>();
-        var summary = await dispatcher.IngestAsync(
-            documents,
-            TokenizerSpec.Default,
-            records: (records, _) =>
-            {
-                foreach (var record in records)
-                {
-                    kept.Add(record.DocumentId);
-                }
-
-                return ValueTask.CompletedTask;
-            },
-            filters: filters);
-        return (summary, [.. kept.Distinct().Order(StringComparer.Ordinal)]);
-    }
+    private async Task<(IngestSummary Summary, List<string> Kept)> IngestAsync(IReadOnlyList<DocumentInput> documents, IngestFilters filters) =>
+        await KeptDocuments.IngestAsync(await IngestDispatcher.ConnectAsync(Cluster.Client, new IngestDispatcherOptions { MaxBatchDocuments = 3 }), documents, filters);
 
     public sealed class Silo : Orleans.TestingHost.ISiloConfigurator
     {
