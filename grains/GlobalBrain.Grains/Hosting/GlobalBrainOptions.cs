@@ -35,6 +35,12 @@ public sealed class ExpertsOptions
     /// <summary>Seed the topology is built from (every silo builds the same graph).</summary>
     public ulong TopologySeed { get; set; } = 1;
 
+    /// <summary>
+    /// Exchanges one silo's experts may have under way at once; a tick that finds them all taken is skipped (the rate
+    /// gauges show it). Each holds a shard in flight, so this bounds the memory of a silo that cannot keep up with N·v.
+    /// </summary>
+    public int MaxExchangesInFlight { get; set; } = 4096;
+
     /// <summary>The topology as the simulation engine describes it (the validator has checked its name).</summary>
     public Domain.Simulation.TopologySpec TopologySpec() => new(Domain.Simulation.SimulationNames.Topologies.Parse(Topology, "topology"), K, Beta, M);
 

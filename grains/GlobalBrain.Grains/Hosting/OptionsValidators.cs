@@ -18,6 +18,11 @@ public sealed class ExpertsOptionsValidator : IValidateOptions<ExpertsOptions>
             errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.FlowRate), $"must be a number between 0 and {ExpertsOptions.MaxFlowRate} exchanges per second (got {options.FlowRate})"));
         }
 
+        if (options.MaxExchangesInFlight < 1)
+        {
+            errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.MaxExchangesInFlight), $"must be at least 1 exchange under way per silo (got {options.MaxExchangesInFlight})"));
+        }
+
         if (!SimulationNames.Modes.TryParse(options.Mode, out _))
         {
             errors.Add(SettingErrors.Describe(ExpertsOptions.SectionName, nameof(options.Mode), $"must be {SimulationNames.Modes.Or()} (got '{options.Mode}')"));

@@ -18,11 +18,12 @@ public sealed class GlobalBrainInstruments
     private static readonly double[] LatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly long[] SizeBuckets = [1_024, 4_096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864];
 
-    public GlobalBrainInstruments(IMeterFactory meters, ClusterMetricsCache cluster, ExchangeRateGauge exchangeRate)
+    public GlobalBrainInstruments(IMeterFactory meters, ClusterMetricsCache cluster, ExchangeRateGauge exchangeRate, Experts.ExchangeClock clock)
     {
         ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(exchangeRate);
+        ArgumentNullException.ThrowIfNull(clock);
         var meter = meters.Create(MeterName);
         DocumentsIngested = meter.CreateCounter<long>("globalbrain.ingest.documents", "{document}", "Documents ingested (accepted by a tokenizer and learned by an expert).");
         DocumentsRejected = meter.CreateCounter<long>("globalbrain.ingest.rejected", "{document}", "Documents refused, by reason (empty, tokenizer_failed, malformed_json …).");
@@ -40,6 +41,7 @@ public sealed class GlobalBrainInstruments
         // This silo's exchange rate, achieved and asked for: a silo that cannot keep up shows it here.
         meter.CreateObservableGauge("globalbrain.exchange.rate.achieved", exchangeRate.ObserveAchieved, "1/s", "Exchanges this silo's experts started per second (over the time since the previous scrape).");
         meter.CreateObservableGauge("globalbrain.exchange.rate.configured", () => exchangeRate.Configured, "1/s", "Exchanges per second this silo's experts are asked to start: the experts active here × v.");
+        meter.CreateObservableGauge("globalbrain.exchanges.in_flight", () => clock.InFlight, "{exchange}", "Exchanges this silo's experts have under way; at GlobalBrain:Experts:MaxExchangesInFlight further ticks are skipped.");
 
         // The global figures, as the aggregator last computed them (ClusterMetricsCache refreshes them in
         // the background, so a scrape never waits for N experts).

@@ -91,6 +91,47 @@ public sealed class ExchangeClockTests
     }
 
     [Fact]
+    public void TicksUnderWay_StayWithinTheBound_AndEveryExpertGetsItsTurn()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var ticks = new Dictionary<int, int>();
+        var underWay = new Queue<int>();
+        var most = 0;
+        using var clock = new ExchangeClock(TimeSpan.FromMilliseconds(100), time, e =>
+        {
+            ticks[e] = ticks.GetValueOrDefault(e) + 1;
+            underWay.Enqueue(e);
+        }, maxInFlight: 8);
+
+        // 100 experts in the same slot, all due at once; the silo finishes 8 ticks per period (a silo that does not keep up).
+        for (var e = 0; e < 100; e++)
+        {
+            clock.Join(e, 0);
+        }
+
+        for (var step = 0; step < 2000; step++)
+        {
+            time.Advance(ExchangeClock.Resolution);
+            most = Math.Max(most, clock.InFlight);
+            if (step % 10 == 9)
+            {
+                while (underWay.TryDequeue(out var e))
+                {
+                    clock.Done(e);
+                }
+            }
+        }
+
+        // 200 periods of 8 ticks: never more than 8 under way, the rest skipped and counted, and the turns go round
+        // (a walk that always started at the same place would tick the same 8 experts every period).
+        Assert.Equal(8, most);
+        Assert.Equal(1600, ticks.Values.Sum());
+        Assert.Equal(100, ticks.Count);
+        Assert.InRange(ticks.Values.Min(), 8, 24);
+        Assert.Equal((200 * 100) - 1600, clock.Skipped);
+    }
+
+    [Fact]
     public void AStoppedClock_TicksNobody_AndExpertsJoiningLaterDoNotRestartIt()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);

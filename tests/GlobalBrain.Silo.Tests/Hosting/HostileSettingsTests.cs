@@ -26,6 +26,8 @@ public sealed class HostileSettingsTests
         ("beta too large for small-world", ["--GlobalBrain:Experts:Topology", "small-world", "--GlobalBrain:Experts:Beta", "1.5"], ["GlobalBrain__Experts__Beta", "from 0 to 1"]),
         ("m zero", ["--GlobalBrain:Experts:M", "0"], ["GlobalBrain__Experts__M", "at least 1"]),
         ("topology seed negative", ["--GlobalBrain:Experts:TopologySeed", "-1"], ["GlobalBrain__Experts__TopologySeed", "from 0 to 18446744073709551615"]),
+        ("exchanges in flight zero", ["--GlobalBrain:Experts:MaxExchangesInFlight", "0"], ["GlobalBrain__Experts__MaxExchangesInFlight", "at least 1", "got 0"]),
+        ("exchanges in flight not a number", ["--GlobalBrain:Experts:MaxExchangesInFlight", "many"], ["GlobalBrain__Experts__MaxExchangesInFlight", "'many'"]),
         ("precision too small", ["--GlobalBrain:Knowledge:Precision", "3"], ["GlobalBrain__Knowledge__Precision", "between 4 and 18"]),
         ("precision not a number", ["--GlobalBrain:Knowledge:Precision", "high"], ["GlobalBrain__Knowledge__Precision", "from 4 to 18", "'high'"]),
         ("shingle width zero", ["--GlobalBrain:Knowledge:ShingleWidth", "0"], ["GlobalBrain__Knowledge__ShingleWidth"]),
