@@ -4,7 +4,7 @@
 # everything. Needs redis-server, curl and python3; builds Release. Not run by CI (a benchmark).
 #
 #   tests/GlobalBrain.Benchmarks/live-scale.sh CORPUS_DIR [--experts "10000 100000 1000000"]
-#       [--flow-rates "0.1 1"] [--silos "1 3"] [--documents 5] [--timeout 1200] [--interval 00:00:02]
+#       [--flow-rates "0.1 1"] [--silos "1 3"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20]
 #
 # For each silo count, N and v (one fresh cluster each): the silos start and report ready; the first
 # metrics pass activates every expert (its time is printed); DOCUMENTS paragraphs of the corpus's
@@ -17,10 +17,13 @@
 #                  (ln N + γ)/v, the Poisson-clock push-pull time (`simulate --clock async` gives the
 #                  live cluster's periodic clock: see the README)
 #   exch/s         exchanges started per second over the spreading window, all silos, vs N·v
-#   peak RSS       the largest sum of the silos' RSS (MB) seen; KB/expert: the silos' RSS 20 s after
-#                  t100 less their RSS when ready (before any expert was activated), over N
+#   peak RSS       the largest sum of the silos' RSS (MB) seen, until --settle seconds after t100 (experts
+#                  store what exchanges brought them at GlobalBrain:Knowledge:FlushRate writes/s per silo,
+#                  so at 10^6 the storage fills for many minutes after t100: settle 900 to see it full);
+#                  KB/expert: the silos' RSS --settle s after t100 less their RSS when ready (before any
+#                  expert was activated), over N
 #   scrape p50/p99 /metrics latency (ms) on each silo's GlobalBrain:Metrics:Port (where Prometheus
-#                  scrapes; served by its own thread) while spreading and in the 20 s after
+#                  scrapes; served by its own thread) while spreading and in the --settle s after
 #   log KB         bytes the silos wrote to stdout/stderr
 #   gc_pause_s     seconds the silos' GC paused them from the POST to t100 (dotnet_gc_pause_time_seconds_total);
 #                  a scrape that meets a pause waits for it (slow ones are logged with their pause share)
@@ -28,10 +31,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
 
-usage="usage: $0 CORPUS_DIR [--experts \"10000 100000\"] [--flow-rates \"0.1 1\"] [--silos \"1 3\"] [--documents 5] [--timeout 1200] [--interval 00:00:02]"
+usage="usage: $0 CORPUS_DIR [--experts \"10000 100000\"] [--flow-rates \"0.1 1\"] [--silos \"1 3\"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20]"
 [ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
 corpus=$1; shift
-experts_list="10000 100000 1000000" rates="0.1 1" silo_counts="1 3" documents=5 timeout=1200 interval=00:00:02
+experts_list="10000 100000 1000000" rates="0.1 1" silo_counts="1 3" documents=5 timeout=1200 interval=00:00:02 settle=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --experts) experts_list=$2; shift 2 ;;
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
     --documents) documents=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
     --interval) interval=$2; shift 2 ;;
+    --settle) settle=$2; shift 2 ;;
     *) echo "unknown option $1; $usage" >&2; exit 2 ;;
   esac
 done
@@ -103,9 +107,10 @@ for count in $silo_counts; do
       for http in "${http_ports[@]}"; do
         until curl -sf "http://127.0.0.1:$http/healthz/ready" > /dev/null; do sleep 0.25; done
       done
-      python3 - "$n" "$v" "$timeout" "$work/sample.json" "$count" "${http_ports[*]}" "${silo_pids[*]}" "${logs[*]}" "${metrics_ports[*]}" <<'EOF'
+      python3 - "$n" "$v" "$timeout" "$work/sample.json" "$count" "${http_ports[*]}" "${silo_pids[*]}" "${logs[*]}" "${metrics_ports[*]}" "$settle" <<'EOF'
 import json, math, os, re, statistics, subprocess, sys, time, urllib.request
 n, v, timeout = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+settle = float(sys.argv[10])
 sample, silos = sys.argv[4], int(sys.argv[5])
 api_ports, pids, logs = sys.argv[6].split(), [int(p) for p in sys.argv[7].split()], sys.argv[8].split()
 ports = sys.argv[9].split()  # GlobalBrain:Metrics:Port of each silo, where Prometheus scrapes
@@ -186,7 +191,7 @@ while time.monotonic() - posted < timeout:
     if t100 is None and low is not None and low >= 1.0 - 1e-12 and gauge(values, "globalbrain_items_distinct"):
         t100 = now
         ex1, tx1, pause1 = exchanges(), time.monotonic(), gc_pause()
-    if t100 is not None and now - t100 >= 20:
+    if t100 is not None and now - t100 >= settle:
         break
     time.sleep(max(0, 1 - elapsed / 1000))
 end_rss = rss_mb()
