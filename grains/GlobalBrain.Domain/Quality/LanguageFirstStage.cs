@@ -1,0 +1,514 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using System.IO.Compression;
+using System.Numerics;
+using System.Text.Json;
+using Lingua;
+
+namespace GlobalBrain.Domain.Quality;
+
+/// <summary>
+/// A first stage in front of Lingua: for a text of Latin letters whose cleaned form has 120 characters or more, it
+/// computes what Lingua 2.0.0 computes there — the sum over the text's distinct letter trigrams of the log-probability
+/// of the trigram (else of its first two letters, else of its first letter) in each Latin-script candidate's model —
+/// in one pass with one table per n-gram size (n-gram → the log-probabilities of all those candidates), and answers
+/// when the best candidate's sum leads the second's by at least <see cref="MinimumMargin"/> per trigram. Otherwise
+/// (shorter texts, where Lingua also reads 1-, 2-, 4- and 5-grams; other scripts; texts its rules could decide) it
+/// does not answer and the caller asks Lingua.
+/// </summary>
+/// <remarks>
+/// <para>What is mirrored (from the 2.0.0 assembly, decompiled): the text is trimmed, lower-cased, stripped of
+/// punctuation and numbers and its whitespace runs become one space; 120 characters or more of that and Lingua reads
+/// trigrams only (its "high accuracy" 1- to 5-grams are for shorter texts); trigrams are windows inside runs of
+/// <see cref="char.IsLetter(char)"/>, each counted once, summed in the order they first occur (so the sums here are
+/// the same doubles Lingua adds, in the same order); a language scores only when its sum is below zero; the winner
+/// is the highest sum, its confidence exp(sum) over the sum of exp(sums), 1 when those all underflow. Lingua's rules
+/// run first and can decide or narrow the candidates; this stage declines the texts where they could: any character
+/// outside Latin (U+0000–U+024F, U+1E00–U+1EFF), general punctuation (U+2000–U+206F) or whitespace, no word all of
+/// Latin letters, half the words or more with a candidate's unique letter (ß), or a candidate counting half the
+/// words or more in Lingua's table of telling accents (then Lingua keeps only those languages).</para>
+/// <para>Measured (LanguageFirstStageTests, the default candidates en, es, zh + <see cref="LanguageScreen.DefaultOthers"/>):
+/// see <c>grains/GlobalBrain.Domain/Quality/README.md</c>, section Language.</para>
+/// </remarks>
+internal sealed class LanguageFirstStage
+{
+    /// <summary>Lingua's <c>HighAccuracyModeMaxTextLength</c>: from this cleaned length on it reads trigrams only.</summary>
+    internal const int MinimumCleanedLength = 120;
+
+    /// <summary>
+    /// The lead, in log-probability per distinct trigram, the best candidate needs over the second. The sums are
+    /// Lingua's own, so any lead would agree; this one leaves close calls (a text between two languages) to Lingua in
+    /// case something is not mirrored. Chosen by measurement: see the README.
+    /// </summary>
+    internal const double MinimumMargin = 0.05;
+
+    /// <summary>Distinct trigrams a text needs before the stage answers.</summary>
+    internal const int MinimumTrigrams = 20;
+
+    private const int MaxAccentsPerWord = 16;
+
+    // Lingua's CharsToLanguagesMapping (2.0.0), the groups that can hold a Latin-script language; lower case only,
+    // since the text is lower-cased before the rule reads it.
+    private static readonly (string Characters, string[] Codes)[] TellingAccents =
+    [
+        ("ã", ["pt", "vi"]), ("ąę", ["lt", "pl"]), ("ż", ["pl", "ro"]), ("î", ["fr", "ro"]), ("ñ", ["eu", "es"]),
+        ("ňť", ["cs", "sk"]), ("ă", ["ro", "vi"]), ("ığ", ["az", "tr"]), ("ẹọ", ["vi", "yo"]), ("ðþ", ["is", "tr"]),
+        ("û", ["fr", "hu"]), ("ō", ["mi", "yo"]), ("āēī", ["lv", "mi", "yo"]), ("ş", ["az", "ro", "tr"]),
+        ("ď", ["cs", "ro", "sk"]), ("ć", ["bs", "hr", "pl"]), ("đ", ["bs", "hr", "vi"]), ("ì", ["it", "vi", "yo"]),
+        ("ø", ["nb", "da", "nn"]), ("ū", ["lv", "lt", "mi", "yo"]), ("ë", ["af", "sq", "nl", "fr"]),
+        ("èù", ["fr", "it", "vi", "yo"]), ("ê", ["af", "fr", "pt", "vi"]), ("õ", ["et", "hu", "pt", "vi"]),
+        ("ô", ["fr", "pt", "sk", "vi"]), ("ò", ["ca", "it", "vi", "yo"]), ("æ", ["nb", "da", "is", "nn"]),
+        ("å", ["nb", "da", "nn", "sv"]), ("ý", ["cs", "is", "sk", "tr", "vi"]), ("ä", ["et", "fi", "de", "sk", "sv"]),
+        ("à", ["ca", "fr", "it", "pt", "vi"]), ("â", ["fr", "pt", "ro", "tr", "vi"]),
+        ("ü", ["az", "ca", "et", "de", "hu", "es", "tr"]), ("čšž", ["bs", "cs", "hr", "lv", "lt", "sk", "sl"]),
+        ("ç", ["sq", "az", "eu", "ca", "fr", "pt", "tr"]), ("ö", ["az", "et", "fi", "de", "hu", "is", "sv", "tr"]),
+        ("ó", ["ca", "hu", "is", "ga", "pl", "pt", "sk", "es", "vi", "yo"]),
+        ("áíú", ["ca", "cs", "is", "ga", "hu", "pt", "sk", "es", "vi", "yo"]),
+        ("é", ["ca", "cs", "fr", "hu", "is", "ga", "it", "pt", "sk", "es", "vi", "yo"]),
+    ];
+
+    private readonly int _count;
+    private readonly FrozenDictionary<ulong, int> _unigrams;
+    private readonly FrozenDictionary<ulong, int> _bigrams;
+    private readonly FrozenDictionary<ulong, int> _trigrams;
+    private readonly double[] _unigramLogs;
+    private readonly double[] _bigramLogs;
+    private readonly double[] _trigramLogs;
+    private readonly FrozenDictionary<char, int[]> _accents;
+    private readonly string _uniqueLetters;
+
+    private LanguageFirstStage(string[] codes, FrozenDictionary<ulong, int>[] keys, double[][] logs, FrozenDictionary<char, int[]> accents, string uniqueLetters)
+    {
+        Codes = codes;
+        _count = codes.Length;
+        (_unigrams, _bigrams, _trigrams) = (keys[0], keys[1], keys[2]);
+        (_unigramLogs, _bigramLogs, _trigramLogs) = (logs[0], logs[1], logs[2]);
+        _accents = accents;
+        _uniqueLetters = uniqueLetters;
+    }
+
+    /// <summary>The candidates it scores (the detector's Latin-script ones), in table column order.</summary>
+    internal IReadOnlyList<string> Codes { get; }
+
+    /// <summary>N-grams in the three tables.</summary>
+    internal int Rows => _unigrams.Count + _bigrams.Count + _trigrams.Count;
+
+    /// <summary>Where Lingua 2.0.0 reads its models when the builder is not given a directory.</summary>
+    internal static string LinguaModelsDirectory => Path.Combine(AppContext.BaseDirectory, "Lingua", "LanguageModels");
+
+    /// <summary>The stage for <paramref name="candidates"/>, or null when fewer than two of them are written in Latin script.</summary>
+    internal static LanguageFirstStage? Create(IReadOnlyCollection<Language> candidates, string? directory = null)
+    {
+        var latin = LanguageInfo.AllWithLatinScript();
+        var languages = candidates.Where(latin.Contains).OrderBy(l => Code(l), StringComparer.Ordinal).ToArray();
+        if (languages.Length < 2)
+        {
+            return null;
+        }
+
+        directory ??= LinguaModelsDirectory;
+        var codes = languages.Select(Code).ToArray();
+        var count = codes.Length;
+        var probabilities = new Dictionary<ulong, double[]>[3];
+        for (var n = 1; n <= 3; n++)
+        {
+            var table = probabilities[n - 1] = [];
+            for (var c = 0; c < count; c++)
+            {
+                foreach (var (ngram, probability) in ReadModel(Path.Combine(directory, codes[c], (n switch { 1 => "unigram", 2 => "bigram", _ => "trigram" }) + "s.json.br")))
+                {
+                    if (ngram.Length != n)
+                    {
+                        continue; // Lingua picks the model by the n-gram's UTF-16 length: such an entry is never read
+                    }
+
+                    var key = Key(ngram);
+                    if (!table.TryGetValue(key, out var row))
+                    {
+                        table[key] = row = new double[count];
+                        row.AsSpan().Fill(double.NaN); // not in that candidate's model
+                    }
+
+                    row[c] = Math.Log(probability);
+                }
+            }
+        }
+
+        // Each row holds, per candidate, the log-probability Lingua adds for that n-gram: its own, else its prefix's
+        // one size down, else zero (nothing added). The models hold conditional frequencies, so some are 1: an n-gram
+        // of log-probability zero is there and stops the backing off, hence NaN for "absent" while building.
+        var keys = new FrozenDictionary<ulong, int>[3];
+        var logs = new double[3][];
+        for (var n = 1; n <= 3; n++)
+        {
+            var table = probabilities[n - 1];
+            var index = new Dictionary<ulong, int>(table.Count);
+            var values = new double[table.Count * count];
+            var r = 0;
+            foreach (var (key, row) in table)
+            {
+                var lower = n > 1 ? Lower(key, n, keys, logs, count) : default;
+                for (var c = 0; c < count; c++)
+                {
+                    values[(r * count) + c] = !double.IsNaN(row[c]) ? row[c] : lower.IsEmpty ? 0 : lower[c];
+                }
+
+                index[key] = r++ * count;
+            }
+
+            keys[n - 1] = index.ToFrozenDictionary();
+            logs[n - 1] = values;
+        }
+
+        var position = codes.Select((code, i) => (code, i)).ToDictionary(p => p.code, p => p.i, StringComparer.Ordinal);
+        var accents = new Dictionary<char, int[]>();
+        foreach (var (characters, groupCodes) in TellingAccents)
+        {
+            var columns = groupCodes.Where(position.ContainsKey).Select(g => position[g]).ToArray();
+            foreach (var ch in characters)
+            {
+                accents[ch] = columns;
+            }
+        }
+
+        var unique = string.Concat(languages.Select(l => l.UniqueCharacters() ?? ""));
+        return new LanguageFirstStage(codes, keys, logs, accents.ToFrozenDictionary(), unique);
+    }
+
+    /// <summary>
+    /// Lingua's verdict on <paramref name="text"/> when this stage can tell it with a lead of
+    /// <paramref name="minimumMargin"/> per trigram; false when Lingua must be asked.
+    /// </summary>
+    internal bool TryDetect(string text, out LanguageGuess guess) => TryDetect(text, MinimumMargin, out guess, out _);
+
+    /// <inheritdoc cref="TryDetect(string, out LanguageGuess)"/>
+    /// <param name="margin">The best candidate's lead per distinct trigram (NaN when the text was declined before scoring).</param>
+    internal bool TryDetect(string text, double minimumMargin, out LanguageGuess guess, out double margin)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        guess = default;
+        margin = double.NaN;
+        var buffer = ArrayPool<char>.Shared.Rent(text.Length + 1);
+        try
+        {
+            var length = Clean(text, buffer);
+            if (length < MinimumCleanedLength)
+            {
+                return false;
+            }
+
+            var cleaned = buffer.AsSpan(0, length);
+            if (!RulesLeaveItToTrigrams(cleaned))
+            {
+                return false;
+            }
+
+            Span<double> sums = stackalloc double[_count];
+            var trigrams = Score(cleaned, sums);
+            if (trigrams < MinimumTrigrams)
+            {
+                return false;
+            }
+
+            int best = -1, second = -1;
+            for (var c = 0; c < _count; c++)
+            {
+                if (sums[c] >= 0)
+                {
+                    continue; // Lingua leaves out a language none of whose n-grams it found
+                }
+
+                if (best < 0 || sums[c] > sums[best])
+                {
+                    (second, best) = (best, c);
+                }
+                else if (second < 0 || sums[c] > sums[second])
+                {
+                    second = c;
+                }
+            }
+
+            if (best < 0)
+            {
+                return false;
+            }
+
+            margin = second < 0 ? double.PositiveInfinity : (sums[best] - sums[second]) / trigrams;
+            if (!(margin >= minimumMargin) || margin == 0)
+            {
+                return false;
+            }
+
+            var denominator = 0.0;
+            for (var c = 0; c < _count; c++)
+            {
+                denominator += sums[c] < 0 ? Math.Exp(sums[c]) : 0;
+            }
+
+            guess = new LanguageGuess(Codes[best], denominator == 0 ? 1 : Math.Exp(sums[best]) / denominator);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Lingua 2.0.0's cleaning (trim, lower-case, drop punctuation and numbers, each whitespace run → one space), into
+    /// <paramref name="output"/>; −1 when the text has a character this stage does not read (see the class remarks).
+    /// </summary>
+    internal static int Clean(ReadOnlySpan<char> text, Span<char> output)
+    {
+        int start = 0, end = text.Length;
+        while (start < end && char.IsWhiteSpace(text[start]))
+        {
+            start++;
+        }
+
+        while (end > start && char.IsWhiteSpace(text[end - 1]))
+        {
+            end--;
+        }
+
+        var length = 0;
+        var space = false;
+        for (var i = start; i < end; i++)
+        {
+            var c = text[i];
+            if (char.IsWhiteSpace(c))
+            {
+                space = true;
+                continue;
+            }
+
+            if (!(c < '\u0250' || c is (>= '\u1E00' and <= '\u1EFF') or (>= '\u2000' and <= '\u206F')))
+            {
+                return -1; // other scripts (Lingua's rules decide them), surrogates, combining marks
+            }
+
+            var lower = char.ToLowerInvariant(c);
+            if (char.IsPunctuation(lower) || char.IsNumber(lower))
+            {
+                continue;
+            }
+
+            if (space)
+            {
+                output[length++] = ' ';
+                space = false;
+            }
+
+            output[length++] = lower;
+        }
+
+        if (space)
+        {
+            output[length++] = ' ';
+        }
+
+        return length;
+    }
+
+    /// <summary>
+    /// True when Lingua's two rules leave the verdict to the n-grams of all Latin-script candidates: its words (split
+    /// at spaces) include one of Latin letters only, so Latin is the text's alphabet; fewer than half of them hold a
+    /// candidate's unique letter; and no candidate has half the word count in telling accents.
+    /// </summary>
+    private bool RulesLeaveItToTrigrams(ReadOnlySpan<char> cleaned)
+    {
+        Span<int> accentCounts = stackalloc int[_count];
+        accentCounts.Clear();
+        Span<char> seen = stackalloc char[MaxAccentsPerWord];
+        int words = 0, latinWords = 0, uniqueWords = 0;
+        var hasLetter = false;
+        foreach (var range in cleaned.Split(' '))
+        {
+            var word = cleaned[range];
+            if (word.IsEmpty)
+            {
+                continue;
+            }
+
+            words++;
+            var latin = true;
+            var unique = false;
+            var accents = 0;
+            foreach (var c in word)
+            {
+                var letter = char.IsLetter(c);
+                hasLetter |= letter;
+                latin &= letter && c != '\u00B5'; // µ is a letter of the Common script
+                unique |= _uniqueLetters.Contains(c);
+                if (c >= '\u00E0' && _accents.ContainsKey(c) && !seen[..accents].Contains(c))
+                {
+                    if (accents == MaxAccentsPerWord)
+                    {
+                        return false;
+                    }
+
+                    seen[accents++] = c;
+                }
+            }
+
+            latinWords += latin ? 1 : 0;
+            uniqueWords += unique ? 1 : 0;
+            foreach (var c in seen[..accents])
+            {
+                foreach (var column in _accents[c])
+                {
+                    accentCounts[column]++;
+                }
+            }
+        }
+
+        if (!hasLetter || latinWords == 0 || 2 * uniqueWords >= words)
+        {
+            return false;
+        }
+
+        foreach (var count in accentCounts)
+        {
+            if (2 * count >= words)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Adds each distinct trigram's log-probabilities to <paramref name="sums"/> in first-seen order; returns how many there were.</summary>
+    private int Score(ReadOnlySpan<char> cleaned, Span<double> sums)
+    {
+        sums.Clear();
+        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, cleaned.Length * 2));
+        var slots = ArrayPool<ulong>.Shared.Rent(capacity);
+        try
+        {
+            var seen = slots.AsSpan(0, capacity);
+            seen.Clear(); // 0 is free: a trigram key has three non-zero letters
+            var mask = capacity - 1;
+            var distinct = 0;
+            var run = 0;
+            for (var i = 0; i < cleaned.Length; i++)
+            {
+                if (!char.IsLetter(cleaned[i]))
+                {
+                    run = 0;
+                    continue;
+                }
+
+                if (++run < 3)
+                {
+                    continue;
+                }
+
+                var key = ((ulong)cleaned[i - 2] << 32) | ((ulong)cleaned[i - 1] << 16) | cleaned[i];
+                var slot = (int)((key * 0x9E3779B97F4A7C15UL) >> 40) & mask;
+                while (seen[slot] != 0 && seen[slot] != key)
+                {
+                    slot = (slot + 1) & mask;
+                }
+
+                if (seen[slot] == key)
+                {
+                    continue;
+                }
+
+                seen[slot] = key;
+                distinct++;
+                ReadOnlySpan<double> row = _trigrams.TryGetValue(key, out var at) ? _trigramLogs.AsSpan(at, _count)
+                    : _bigrams.TryGetValue(key >> 16, out at) ? _bigramLogs.AsSpan(at, _count)
+                    : _unigrams.TryGetValue(key >> 32, out at) ? _unigramLogs.AsSpan(at, _count)
+                    : default;
+                for (var c = 0; c < row.Length; c++)
+                {
+                    sums[c] += row[c];
+                }
+            }
+
+            return distinct;
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(slots);
+        }
+    }
+
+    private static ReadOnlySpan<double> Lower(ulong key, int n, FrozenDictionary<ulong, int>[] keys, double[][] logs, int count)
+    {
+        for (var m = n - 1; m >= 1; m--)
+        {
+            key >>= 16;
+            if (keys[m - 1].TryGetValue(key, out var at))
+            {
+                return logs[m - 1].AsSpan(at, count);
+            }
+        }
+
+        return default;
+    }
+
+    private static ulong Key(string ngram)
+    {
+        ulong key = 0;
+        foreach (var c in ngram)
+        {
+            key = (key << 16) | c;
+        }
+
+        return key;
+    }
+
+    /// <summary>A model file as Lingua reads it: {"language": …, "ngrams": {"numerator/denominator": "ngram ngram …"}}.</summary>
+    private static List<(string Ngram, double Probability)> ReadModel(string path)
+    {
+        var entries = new List<(string, double)>();
+        if (!File.Exists(path))
+        {
+            return entries; // Lingua treats a missing model as empty
+        }
+
+        using var file = File.OpenRead(path);
+        using var brotli = new BrotliStream(file, CompressionMode.Decompress);
+        using var json = new MemoryStream();
+        brotli.CopyTo(json);
+        var reader = new Utf8JsonReader(json.GetBuffer().AsSpan(0, (int)json.Length));
+        var inNgrams = false;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && !inNgrams)
+            {
+                inNgrams = reader.ValueTextEquals("ngrams"u8);
+                if (!inNgrams)
+                {
+                    reader.Read();
+                }
+
+                continue;
+            }
+
+            if (inNgrams && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var fraction = reader.GetString()!;
+                var slash = fraction.IndexOf('/', StringComparison.Ordinal);
+                var probability = double.Parse(fraction.AsSpan(0, slash), System.Globalization.CultureInfo.InvariantCulture)
+                    / int.Parse(fraction.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture);
+                reader.Read();
+                foreach (var ngram in reader.GetString()!.Split(' '))
+                {
+                    entries.Add((ngram, probability));
+                }
+            }
+            else if (inNgrams && reader.TokenType == JsonTokenType.EndObject)
+            {
+                inNgrams = false;
+            }
+        }
+
+        return entries;
+    }
+
+    private static string Code(Language language) => language.IsoCode6391().ToString().ToLowerInvariant();
+}
