@@ -27,8 +27,13 @@ namespace GlobalBrain.Domain.Quality;
 /// outside Latin (U+0000–U+024F, U+1E00–U+1EFF), general punctuation (U+2000–U+206F) or whitespace, no word all of
 /// Latin letters, half the words or more with a candidate's unique letter (ß), or a candidate counting half the
 /// words or more in Lingua's table of telling accents (then Lingua keeps only those languages).</para>
-/// <para>Measured (LanguageFirstStageTests, the default candidates en, es, zh + <see cref="LanguageScreen.DefaultOthers"/>):
-/// see <c>grains/GlobalBrain.Domain/Quality/README.md</c>, section Language.</para>
+/// <para>Compared with Lingua alone (LanguageFirstStageTests; candidates en, es, zh + <see cref="LanguageScreen.DefaultOthers"/>,
+/// so tables for de, en, es, fr, it, nl, pt): same code wherever it answers, and the same confidence to 1e-9 — on the
+/// 9,085 corpus paragraphs and 6 document samples (as <see cref="LanguageScreen.Sample"/> cuts them) it answered 5,405
+/// (86 % of the characters) with 0 disagreements, on the test's 168-text multilingual set 93 with 0. Tables: 38,881
+/// n-grams, +3.2–3.9 MB managed heap, 0.5 s to build. Throughput on the corpus paragraphs (benchmark <c>quality</c>,
+/// one thread): 34 MB per CPU second alone; Lingua alone 0.7–0.9, first stage + Lingua 3.2–4.1. Details and the
+/// margins tried: <c>grains/GlobalBrain.Domain/Quality/README.md</c>, section Language.</para>
 /// </remarks>
 internal sealed class LanguageFirstStage
 {
