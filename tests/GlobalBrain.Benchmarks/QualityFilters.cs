@@ -56,7 +56,7 @@ internal static class QualityFilters
             var stage = LanguageFirstStage.Create([.. candidates.Select(c => Lingua.LanguageInfo.GetByIsoCode6391(Enum.Parse<Lingua.IsoCode6391>(c, ignoreCase: true)))])!;
             var built = clock.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"first stage tables ({string.Join(',', stage.Codes)}): {stage.Rows:N0} n-grams, +{(GC.GetTotalMemory(forceFullCollection: true) - heap) / 1e6:F1} MB managed heap, built in {built:F2} s"));
+                $"first stage tables ({string.Join(',', stage.Codes)}): {stage.Rows.Sum():N0} n-grams (sizes 1 to 5), +{(GC.GetTotalMemory(forceFullCollection: true) - heap) / 1e6:F1} MB managed heap, built in {built:F2} s"));
             var withStage = new LanguageDetector(candidates);
             withStage.Detect("warm the models up");
             var answered = paragraphs.Where(p => stage.TryDetect(LanguageScreen.Sample(p.Text), out _)).ToList();

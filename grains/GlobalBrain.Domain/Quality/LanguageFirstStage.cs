@@ -47,10 +47,22 @@ internal sealed class LanguageFirstStage
     /// </summary>
     internal const double MinimumMargin = 0.05;
 
-    /// <summary>Distinct trigrams a text needs before the stage answers.</summary>
+    /// <summary>
+    /// The lead in Lingua's score (the sum over sizes 1–5 of each size's log-probability sum, divided by the number of
+    /// the text's distinct letters in the candidate's unigram model) the best candidate needs below 120 cleaned
+    /// characters. Chosen by measurement: see the README.
+    /// </summary>
+    internal const double MinimumShortMargin = 0.5;
+
+    /// <summary>Distinct trigrams a text of 120 cleaned characters or more needs before the stage answers.</summary>
     internal const int MinimumTrigrams = 20;
 
     private const int MaxAccentsPerWord = 16;
+
+    /// <summary>Bits per letter in a table key: the letters this stage reads fit in ten, so a 5-gram fits a ulong.</summary>
+    private const int CodeBits = 10;
+
+    private static readonly string[] ModelNames = ["unigram", "bigram", "trigram", "quadrigram", "fivegram"];
 
     // Lingua's CharsToLanguagesMapping (2.0.0), the groups that can hold a Latin-script language; lower case only,
     // since the text is lower-cased before the rule reads it.
@@ -72,22 +84,22 @@ internal sealed class LanguageFirstStage
         ("é", ["ca", "cs", "fr", "hu", "is", "ga", "it", "pt", "sk", "es", "vi", "yo"]),
     ];
 
+    private const int LongestNgram = 5;
+
     private readonly int _count;
-    private readonly FrozenDictionary<ulong, int> _unigrams;
-    private readonly FrozenDictionary<ulong, int> _bigrams;
-    private readonly FrozenDictionary<ulong, int> _trigrams;
-    private readonly double[] _unigramLogs;
-    private readonly double[] _bigramLogs;
-    private readonly double[] _trigramLogs;
+    private readonly FrozenDictionary<ulong, int>[] _keys;
+    private readonly double[][] _logs;
+    private readonly uint[] _unigramPresence;
     private readonly FrozenDictionary<char, int[]> _accents;
     private readonly string _uniqueLetters;
 
-    private LanguageFirstStage(string[] codes, FrozenDictionary<ulong, int>[] keys, double[][] logs, FrozenDictionary<char, int[]> accents, string uniqueLetters)
+    private LanguageFirstStage(string[] codes, FrozenDictionary<ulong, int>[] keys, double[][] logs, uint[] unigramPresence, FrozenDictionary<char, int[]> accents, string uniqueLetters)
     {
         Codes = codes;
         _count = codes.Length;
-        (_unigrams, _bigrams, _trigrams) = (keys[0], keys[1], keys[2]);
-        (_unigramLogs, _bigramLogs, _trigramLogs) = (logs[0], logs[1], logs[2]);
+        _keys = keys;
+        _logs = logs;
+        _unigramPresence = unigramPresence;
         _accents = accents;
         _uniqueLetters = uniqueLetters;
     }
@@ -95,8 +107,8 @@ internal sealed class LanguageFirstStage
     /// <summary>The candidates it scores (the detector's Latin-script ones), in table column order.</summary>
     internal IReadOnlyList<string> Codes { get; }
 
-    /// <summary>N-grams in the three tables.</summary>
-    internal int Rows => _unigrams.Count + _bigrams.Count + _trigrams.Count;
+    /// <summary>N-grams in the tables, by size (1 to 5).</summary>
+    internal IReadOnlyList<int> Rows => [.. _keys.Select(k => k.Count)];
 
     /// <summary>Where Lingua 2.0.0 reads its models when the builder is not given a directory.</summary>
     internal static string LinguaModelsDirectory => Path.Combine(AppContext.BaseDirectory, "Lingua", "LanguageModels");
@@ -106,7 +118,7 @@ internal sealed class LanguageFirstStage
     {
         var latin = LanguageInfo.AllWithLatinScript();
         var languages = candidates.Where(latin.Contains).OrderBy(l => Code(l), StringComparer.Ordinal).ToArray();
-        if (languages.Length < 2)
+        if (languages.Length is < 2 or > 32)
         {
             return null;
         }
@@ -114,20 +126,21 @@ internal sealed class LanguageFirstStage
         directory ??= LinguaModelsDirectory;
         var codes = languages.Select(Code).ToArray();
         var count = codes.Length;
-        var probabilities = new Dictionary<ulong, double[]>[3];
-        for (var n = 1; n <= 3; n++)
+        var probabilities = new Dictionary<ulong, double[]>[LongestNgram];
+        for (var n = 1; n <= LongestNgram; n++)
         {
             var table = probabilities[n - 1] = [];
             for (var c = 0; c < count; c++)
             {
-                foreach (var (ngram, probability) in ReadModel(Path.Combine(directory, codes[c], (n switch { 1 => "unigram", 2 => "bigram", _ => "trigram" }) + "s.json.br")))
+                foreach (var (ngram, probability) in ReadModel(Path.Combine(directory, codes[c], ModelNames[n - 1] + "s.json.br")))
                 {
-                    if (ngram.Length != n)
+                    // Lingua picks the model by the n-gram's UTF-16 length, so an entry of another length is never
+                    // read; one with a letter outside the ranges this stage reads can never match a text it reads.
+                    if (ngram.Length != n || !TryKey(ngram, out var key))
                     {
-                        continue; // Lingua picks the model by the n-gram's UTF-16 length: such an entry is never read
+                        continue;
                     }
 
-                    var key = Key(ngram);
                     if (!table.TryGetValue(key, out var row))
                     {
                         table[key] = row = new double[count];
@@ -142,9 +155,10 @@ internal sealed class LanguageFirstStage
         // Each row holds, per candidate, the log-probability Lingua adds for that n-gram: its own, else its prefix's
         // one size down, else zero (nothing added). The models hold conditional frequencies, so some are 1: an n-gram
         // of log-probability zero is there and stops the backing off, hence NaN for "absent" while building.
-        var keys = new FrozenDictionary<ulong, int>[3];
-        var logs = new double[3][];
-        for (var n = 1; n <= 3; n++)
+        var keys = new FrozenDictionary<ulong, int>[LongestNgram];
+        var logs = new double[LongestNgram][];
+        var presence = new uint[probabilities[0].Count];
+        for (var n = 1; n <= LongestNgram; n++)
         {
             var table = probabilities[n - 1];
             var index = new Dictionary<ulong, int>(table.Count);
@@ -156,6 +170,10 @@ internal sealed class LanguageFirstStage
                 for (var c = 0; c < count; c++)
                 {
                     values[(r * count) + c] = !double.IsNaN(row[c]) ? row[c] : lower.IsEmpty ? 0 : lower[c];
+                    if (n == 1 && !double.IsNaN(row[c]))
+                    {
+                        presence[r] |= 1u << c;
+                    }
                 }
 
                 index[key] = r++ * count;
@@ -177,40 +195,56 @@ internal sealed class LanguageFirstStage
         }
 
         var unique = string.Concat(languages.Select(l => l.UniqueCharacters() ?? ""));
-        return new LanguageFirstStage(codes, keys, logs, accents.ToFrozenDictionary(), unique);
+        return new LanguageFirstStage(codes, keys, logs, presence, accents.ToFrozenDictionary(), unique);
     }
 
-    /// <summary>
-    /// Lingua's verdict on <paramref name="text"/> when this stage can tell it with a lead of
-    /// <paramref name="minimumMargin"/> per trigram; false when Lingua must be asked.
-    /// </summary>
-    internal bool TryDetect(string text, out LanguageGuess guess) => TryDetect(text, MinimumMargin, out guess, out _);
+    /// <summary>Lingua's verdict on <paramref name="text"/> when this stage can tell it; false when Lingua must be asked.</summary>
+    internal bool TryDetect(string text, out LanguageGuess guess) => TryDetect(text, MinimumMargin, MinimumShortMargin, out guess, out _, out _);
 
     /// <inheritdoc cref="TryDetect(string, out LanguageGuess)"/>
-    /// <param name="margin">The best candidate's lead per distinct trigram (NaN when the text was declined before scoring).</param>
-    internal bool TryDetect(string text, double minimumMargin, out LanguageGuess guess, out double margin)
+    /// <param name="minimumMargin">The lead per distinct trigram needed from 120 cleaned characters on.</param>
+    /// <param name="minimumShortMargin">The lead in Lingua's log-score needed below 120 cleaned characters.</param>
+    /// <param name="margin">The best candidate's lead (NaN when the text was declined before scoring).</param>
+    /// <param name="shortText">True when the text was scored as Lingua scores texts under 120 cleaned characters.</param>
+    internal bool TryDetect(string text, double minimumMargin, double minimumShortMargin, out LanguageGuess guess, out double margin, out bool shortText)
     {
         ArgumentNullException.ThrowIfNull(text);
         guess = default;
         margin = double.NaN;
+        shortText = false;
         var buffer = ArrayPool<char>.Shared.Rent(text.Length + 1);
         try
         {
             var length = Clean(text, buffer);
-            if (length < MinimumCleanedLength)
+            if (length < 1)
             {
                 return false;
             }
 
             var cleaned = buffer.AsSpan(0, length);
-            if (!RulesLeaveItToTrigrams(cleaned))
+            if (!RulesLeaveItToNgrams(cleaned))
             {
                 return false;
             }
 
+            Span<double> scores = stackalloc double[_count];
             Span<double> sums = stackalloc double[_count];
-            var trigrams = Score(cleaned, sums);
-            if (trigrams < MinimumTrigrams)
+            Span<int> unigramCounts = stackalloc int[_count];
+            scores.Clear();
+            unigramCounts.Clear();
+            shortText = length < MinimumCleanedLength;
+            var trigrams = 0;
+            for (var n = shortText ? 1 : 3; n <= (shortText ? Math.Min(LongestNgram, length) : 3); n++)
+            {
+                var distinct = Score(cleaned, n, sums, unigramCounts);
+                trigrams = n == 3 ? distinct : trigrams;
+                for (var c = 0; c < _count; c++)
+                {
+                    scores[c] += sums[c] < 0 ? sums[c] : 0; // Lingua keeps a size's sum only when it is below zero
+                }
+            }
+
+            if (!shortText && trigrams < MinimumTrigrams)
             {
                 return false;
             }
@@ -218,16 +252,21 @@ internal sealed class LanguageFirstStage
             int best = -1, second = -1;
             for (var c = 0; c < _count; c++)
             {
-                if (sums[c] >= 0)
+                if (shortText && unigramCounts[c] > 0)
+                {
+                    scores[c] /= unigramCounts[c];
+                }
+
+                if (scores[c] == 0)
                 {
                     continue; // Lingua leaves out a language none of whose n-grams it found
                 }
 
-                if (best < 0 || sums[c] > sums[best])
+                if (best < 0 || scores[c] > scores[best])
                 {
                     (second, best) = (best, c);
                 }
-                else if (second < 0 || sums[c] > sums[second])
+                else if (second < 0 || scores[c] > scores[second])
                 {
                     second = c;
                 }
@@ -238,8 +277,9 @@ internal sealed class LanguageFirstStage
                 return false;
             }
 
-            margin = second < 0 ? double.PositiveInfinity : (sums[best] - sums[second]) / trigrams;
-            if (!(margin >= minimumMargin) || margin == 0)
+            var lead = second < 0 ? double.PositiveInfinity : scores[best] - scores[second];
+            margin = shortText ? lead : lead / trigrams;
+            if (!(margin >= (shortText ? minimumShortMargin : minimumMargin)) || margin == 0)
             {
                 return false;
             }
@@ -247,10 +287,15 @@ internal sealed class LanguageFirstStage
             var denominator = 0.0;
             for (var c = 0; c < _count; c++)
             {
-                denominator += sums[c] < 0 ? Math.Exp(sums[c]) : 0;
+                denominator += scores[c] != 0 ? Math.Exp(scores[c]) : 0;
             }
 
-            guess = new LanguageGuess(Codes[best], denominator == 0 ? 1 : Math.Exp(sums[best]) / denominator);
+            if (denominator == 0 && shortText)
+            {
+                return false; // Lingua would then take the best unigram sum alone
+            }
+
+            guess = new LanguageGuess(Codes[best], denominator == 0 ? 1 : Math.Exp(scores[best]) / denominator);
             return true;
         }
         finally
@@ -320,7 +365,7 @@ internal sealed class LanguageFirstStage
     /// at spaces) include one of Latin letters only, so Latin is the text's alphabet; fewer than half of them hold a
     /// candidate's unique letter; and no candidate has half the word count in telling accents.
     /// </summary>
-    private bool RulesLeaveItToTrigrams(ReadOnlySpan<char> cleaned)
+    private bool RulesLeaveItToNgrams(ReadOnlySpan<char> cleaned)
     {
         Span<int> accentCounts = stackalloc int[_count];
         accentCounts.Clear();
@@ -383,8 +428,12 @@ internal sealed class LanguageFirstStage
         return true;
     }
 
-    /// <summary>Adds each distinct trigram's log-probabilities to <paramref name="sums"/> in first-seen order; returns how many there were.</summary>
-    private int Score(ReadOnlySpan<char> cleaned, Span<double> sums)
+    /// <summary>
+    /// Sets <paramref name="sums"/> to the sums of each distinct <paramref name="n"/>-gram's log-probabilities (backed
+    /// off), added in first-seen order; for unigrams also counts, per candidate, those in its model. Returns how many
+    /// distinct n-grams there were.
+    /// </summary>
+    private int Score(ReadOnlySpan<char> cleaned, int n, Span<double> sums, Span<int> unigramCounts)
     {
         sums.Clear();
         var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, cleaned.Length * 2));
@@ -392,10 +441,12 @@ internal sealed class LanguageFirstStage
         try
         {
             var seen = slots.AsSpan(0, capacity);
-            seen.Clear(); // 0 is free: a trigram key has three non-zero letters
+            seen.Clear(); // 0 is free: an n-gram key has n non-zero letters
             var mask = capacity - 1;
+            var keyMask = (1UL << (CodeBits * n)) - 1;
             var distinct = 0;
             var run = 0;
+            ulong key = 0;
             for (var i = 0; i < cleaned.Length; i++)
             {
                 if (!char.IsLetter(cleaned[i]))
@@ -404,12 +455,12 @@ internal sealed class LanguageFirstStage
                     continue;
                 }
 
-                if (++run < 3)
+                key = ((key << CodeBits) | (uint)CodeOf(cleaned[i])) & keyMask;
+                if (++run < n)
                 {
                     continue;
                 }
 
-                var key = ((ulong)cleaned[i - 2] << 32) | ((ulong)cleaned[i - 1] << 16) | cleaned[i];
                 var slot = (int)((key * 0x9E3779B97F4A7C15UL) >> 40) & mask;
                 while (seen[slot] != 0 && seen[slot] != key)
                 {
@@ -423,10 +474,26 @@ internal sealed class LanguageFirstStage
 
                 seen[slot] = key;
                 distinct++;
-                ReadOnlySpan<double> row = _trigrams.TryGetValue(key, out var at) ? _trigramLogs.AsSpan(at, _count)
-                    : _bigrams.TryGetValue(key >> 16, out at) ? _bigramLogs.AsSpan(at, _count)
-                    : _unigrams.TryGetValue(key >> 32, out at) ? _unigramLogs.AsSpan(at, _count)
-                    : default;
+                ReadOnlySpan<double> row = default;
+                var lower = key;
+                for (var m = n; m >= 1; m--, lower >>= CodeBits)
+                {
+                    if (_keys[m - 1].TryGetValue(lower, out var at))
+                    {
+                        row = _logs[m - 1].AsSpan(at, _count);
+                        if (n == 1)
+                        {
+                            var present = _unigramPresence[at / _count];
+                            for (var c = 0; c < _count; c++)
+                            {
+                                unigramCounts[c] += (int)((present >> c) & 1);
+                            }
+                        }
+
+                        break;
+                    }
+                }
+
                 for (var c = 0; c < row.Length; c++)
                 {
                     sums[c] += row[c];
@@ -445,7 +512,7 @@ internal sealed class LanguageFirstStage
     {
         for (var m = n - 1; m >= 1; m--)
         {
-            key >>= 16;
+            key >>= CodeBits;
             if (keys[m - 1].TryGetValue(key, out var at))
             {
                 return logs[m - 1].AsSpan(at, count);
@@ -455,16 +522,26 @@ internal sealed class LanguageFirstStage
         return default;
     }
 
-    private static ulong Key(string ngram)
+    /// <summary>An n-gram's letters as <see cref="CodeBits"/>-bit codes, the first one highest, so a prefix is a shift.</summary>
+    private static bool TryKey(string ngram, out ulong key)
     {
-        ulong key = 0;
+        key = 0;
         foreach (var c in ngram)
         {
-            key = (key << 16) | c;
+            var code = CodeOf(c);
+            if (code <= 0)
+            {
+                return false;
+            }
+
+            key = (key << CodeBits) | (uint)code;
         }
 
-        return key;
+        return true;
     }
+
+    /// <summary>U+0001–U+024F as themselves, U+1E00–U+1EFF after them, else −1: every letter of a text the stage reads.</summary>
+    private static int CodeOf(char c) => c < '\u0250' ? c : c is >= '\u1E00' and <= '\u1EFF' ? 0x250 + (c - '\u1E00') : -1;
 
     /// <summary>A model file as Lingua reads it: {"language": …, "ngrams": {"numerator/denominator": "ngram ngram …"}}.</summary>
     private static List<(string Ngram, double Probability)> ReadModel(string path)

@@ -18,6 +18,7 @@ public sealed class LanguageFirstStageTests(ITestOutputHelper output)
     private static readonly Lazy<LanguageDetector> LinguaAlone = new(() => new LanguageDetector(DefaultCandidates, firstStage: false));
     private static readonly Lazy<LanguageFirstStage> Stage = new(() => LanguageFirstStage.Create(Languages(DefaultCandidates))!);
     private static readonly double[] Margins = [0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5];
+    private static readonly double[] ShortMargins = [0, 0.05, 0.1, 0.25, 0.5, 1, 2, 4];
 
     [Fact]
     public void Tables_HoldTheLatinScriptCandidates_AndLoadInMeasuredTime()
@@ -30,20 +31,21 @@ public sealed class LanguageFirstStageTests(ITestOutputHelper output)
         var seconds = clock.Elapsed.TotalSeconds;
         var bytes = GC.GetTotalMemory(forceFullCollection: true) - before;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"candidates {string.Join(',', DefaultCandidates)} → tables for {string.Join(',', stage.Codes)}: {stage.Rows:N0} n-grams, {bytes / 1e6:F1} MB managed heap, built in {seconds:F2} s"));
+            $"candidates {string.Join(',', DefaultCandidates)} → tables for {string.Join(',', stage.Codes)}: {stage.Rows.Sum():N0} n-grams ({string.Join(" + ", stage.Rows.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} of sizes 1 to 5), {bytes / 1e6:F1} MB managed heap, built in {seconds:F2} s"));
 
         Assert.Equal(["de", "en", "es", "fr", "it", "nl", "pt"], stage.Codes);
-        Assert.True(stage.Rows > 10_000);
+        Assert.True(stage.Rows[2] > 10_000);
         Assert.Null(LanguageFirstStage.Create(Languages(["en", "zh", "ru"])));
         GC.KeepAlive(stage);
     }
 
     [Fact]
-    public void ItDeclines_ShortTexts_OtherScripts_AndRuleDecidedOnes()
+    public void ItDeclines_OtherScripts_AndRuleDecidedOnes()
     {
         var stage = Stage.Value;
 
-        Assert.False(stage.TryDetect("The weather is lovely today, and we are going for a walk.", out _));
+        Assert.False(stage.TryDetect("Está aquí.", out _));
+        Assert.False(stage.TryDetect("1234 5678 !!! ...", out _));
         Assert.False(stage.TryDetect(MultilingualTexts.Long["ru"], out _));
         Assert.False(stage.TryDetect(MultilingualTexts.Long["ja"], out _));
         Assert.False(stage.TryDetect(MultilingualTexts.Long["en"] + " Привет", out _));
@@ -83,8 +85,10 @@ public sealed class LanguageFirstStageTests(ITestOutputHelper output)
         var withStage = new LanguageDetector(DefaultCandidates);
         var answeredAt = new int[Margins.Length];
         var wrongAt = new int[Margins.Length];
+        var shortAnsweredAt = new int[ShortMargins.Length];
+        var shortWrongAt = new int[ShortMargins.Length];
         var disagreements = new List<string>();
-        int answered = 0, latinLong = 0;
+        int answered = 0, scored = 0, answeredShort = 0;
         long characters = 0, answeredCharacters = 0;
         double stageSeconds = 0, linguaSeconds = 0;
         var clock = new Stopwatch();
@@ -102,20 +106,22 @@ public sealed class LanguageFirstStageTests(ITestOutputHelper output)
                 disagreements.Add($"detector [{kind}] {alone.Code} alone, {combined.Code} with the stage: {Excerpt(text)}");
             }
 
-            stage.TryDetect(text, 0, out var guess, out var margin);
-            latinLong += double.IsNaN(margin) ? 0 : 1;
-            for (var m = 0; m < Margins.Length; m++)
+            stage.TryDetect(text, 0, 0, out var guess, out var margin, out var shortText);
+            scored += double.IsNaN(margin) ? 0 : 1;
+            var (thresholds, answeredAtMargin, wrongAtMargin) = shortText ? (ShortMargins, shortAnsweredAt, shortWrongAt) : (Margins, answeredAt, wrongAt);
+            for (var m = 0; m < thresholds.Length; m++)
             {
-                if (margin >= Margins[m] && margin > 0)
+                if (margin >= thresholds[m] && margin > 0)
                 {
-                    answeredAt[m]++;
-                    wrongAt[m] += guess.Code != alone.Code ? 1 : 0;
+                    answeredAtMargin[m]++;
+                    wrongAtMargin[m] += guess.Code != alone.Code ? 1 : 0;
                 }
             }
 
             if (stage.TryDetect(text, out var first))
             {
                 answered++;
+                answeredShort += shortText ? 1 : 0;
                 answeredCharacters += text.Length;
                 if (first.Code != alone.Code)
                 {
@@ -129,13 +135,19 @@ public sealed class LanguageFirstStageTests(ITestOutputHelper output)
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {texts.Count} texts; scored by the stage (Latin, ≥ {LanguageFirstStage.MinimumCleanedLength} cleaned characters, rules silent): {latinLong}; answered at margin {LanguageFirstStage.MinimumMargin}: {answered} ({(double)answered / texts.Count:P1} of texts, {(double)answeredCharacters / Math.Max(1, characters):P1} of characters); disagreements: {disagreements.Count}"));
+            $"{name}: {texts.Count} texts; scored by the stage (Latin script, Lingua's rules silent): {scored}; answered at margins {LanguageFirstStage.MinimumMargin} per trigram (≥ {LanguageFirstStage.MinimumCleanedLength} cleaned characters) and {LanguageFirstStage.MinimumShortMargin} (shorter): {answered}, {answeredShort} of them short ({(double)answered / texts.Count:P1} of texts, {(double)answeredCharacters / Math.Max(1, characters):P1} of characters); disagreements: {disagreements.Count}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"detector time over the set (one thread, in-test Stopwatch): Lingua alone {linguaSeconds:F2} s, with the stage {stageSeconds:F2} s"));
-        output.WriteLine("margin per trigram → answered, of which not Lingua's code:");
+        output.WriteLine($"≥ {LanguageFirstStage.MinimumCleanedLength} cleaned characters: margin per trigram → answered, of which not Lingua's code:");
         for (var m = 0; m < Margins.Length; m++)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ≥ {Margins[m],-6} {answeredAt[m],6} {wrongAt[m],4}"));
+        }
+
+        output.WriteLine("shorter: margin in Lingua's score → answered, of which not Lingua's code:");
+        for (var m = 0; m < ShortMargins.Length; m++)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ≥ {ShortMargins[m],-6} {shortAnsweredAt[m],6} {shortWrongAt[m],4}"));
         }
 
         foreach (var line in disagreements.Take(20))
