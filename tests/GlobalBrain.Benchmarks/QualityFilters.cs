@@ -55,8 +55,13 @@ internal static class QualityFilters
             clock.Restart();
             var stage = LanguageFirstStage.Create([.. candidates.Select(c => Lingua.LanguageInfo.GetByIsoCode6391(Enum.Parse<Lingua.IsoCode6391>(c, ignoreCase: true)))])!;
             var built = clock.Elapsed.TotalSeconds;
+            var trigramHeap = GC.GetTotalMemory(forceFullCollection: true) - heap;
+            var rows = stage.Rows.Sum();
+            clock.Restart();
+            stage.LoadShortTextTables();
+            var shortBuilt = clock.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"first stage tables ({string.Join(',', stage.Codes)}): {stage.Rows.Sum():N0} n-grams (sizes 1 to 5), +{(GC.GetTotalMemory(forceFullCollection: true) - heap) / 1e6:F1} MB managed heap, built in {built:F2} s"));
+                $"first stage tables ({string.Join(',', stage.Codes)}): sizes 1-3 {rows:N0} n-grams, +{trigramHeap / 1e6:F1} MB managed heap, built in {built:F2} s; sizes 4-5 {stage.Rows.Sum() - rows:N0} n-grams, +{(GC.GetTotalMemory(forceFullCollection: true) - heap - trigramHeap) / 1e6:F1} MB, {shortBuilt:F2} s"));
             var withStage = new LanguageDetector(candidates);
             withStage.Detect("warm the models up");
             var answered = paragraphs.Where(p => stage.TryDetect(LanguageScreen.Sample(p.Text), out _)).ToList();

@@ -87,18 +87,18 @@ internal sealed class LanguageFirstStage
     private const int LongestNgram = 5;
 
     private readonly int _count;
-    private readonly FrozenDictionary<ulong, int>[] _keys;
-    private readonly double[][] _logs;
+    private readonly Tables _trigramTables;
+    private readonly Lazy<Tables> _allTables;
     private readonly uint[] _unigramPresence;
     private readonly FrozenDictionary<char, int[]> _accents;
     private readonly string _uniqueLetters;
 
-    private LanguageFirstStage(string[] codes, FrozenDictionary<ulong, int>[] keys, double[][] logs, uint[] unigramPresence, FrozenDictionary<char, int[]> accents, string uniqueLetters)
+    private LanguageFirstStage(string[] codes, string directory, Tables trigramTables, uint[] unigramPresence, FrozenDictionary<char, int[]> accents, string uniqueLetters)
     {
         Codes = codes;
         _count = codes.Length;
-        _keys = keys;
-        _logs = logs;
+        _trigramTables = trigramTables;
+        _allTables = new Lazy<Tables>(() => Build(codes, directory, trigramTables, out _));
         _unigramPresence = unigramPresence;
         _accents = accents;
         _uniqueLetters = uniqueLetters;
@@ -107,13 +107,17 @@ internal sealed class LanguageFirstStage
     /// <summary>The candidates it scores (the detector's Latin-script ones), in table column order.</summary>
     internal IReadOnlyList<string> Codes { get; }
 
-    /// <summary>N-grams in the tables, by size (1 to 5).</summary>
-    internal IReadOnlyList<int> Rows => [.. _keys.Select(k => k.Count)];
+    /// <summary>N-grams in the tables loaded so far, by size (1 to 3, or 1 to 5 once a short text has asked for them).</summary>
+    internal IReadOnlyList<int> Rows => [.. (_allTables.IsValueCreated ? _allTables.Value : _trigramTables).Keys.Select(k => k.Count)];
 
     /// <summary>Where Lingua 2.0.0 reads its models when the builder is not given a directory.</summary>
     internal static string LinguaModelsDirectory => Path.Combine(AppContext.BaseDirectory, "Lingua", "LanguageModels");
 
-    /// <summary>The stage for <paramref name="candidates"/>, or null when fewer than two of them are written in Latin script.</summary>
+    /// <summary>
+    /// The stage for <paramref name="candidates"/>, or null when fewer than two of them are written in Latin script.
+    /// Reads the 1- to 3-gram models now; the 4- and 5-grams, needed only under 120 cleaned characters (and 25 times
+    /// larger), the first time such a text comes (<see cref="LoadShortTextTables"/>).
+    /// </summary>
     internal static LanguageFirstStage? Create(IReadOnlyCollection<Language> candidates, string? directory = null)
     {
         var latin = LanguageInfo.AllWithLatinScript();
@@ -125,11 +129,42 @@ internal sealed class LanguageFirstStage
 
         directory ??= LinguaModelsDirectory;
         var codes = languages.Select(Code).ToArray();
-        var count = codes.Length;
-        var probabilities = new Dictionary<ulong, double[]>[LongestNgram];
-        for (var n = 1; n <= LongestNgram; n++)
+        var trigramTables = Build(codes, directory, new Tables([], []), out var presence);
+        var position = codes.Select((code, i) => (code, i)).ToDictionary(p => p.code, p => p.i, StringComparer.Ordinal);
+        var accents = new Dictionary<char, int[]>();
+        foreach (var (characters, groupCodes) in TellingAccents)
         {
-            var table = probabilities[n - 1] = [];
+            var columns = groupCodes.Where(position.ContainsKey).Select(g => position[g]).ToArray();
+            foreach (var ch in characters)
+            {
+                accents[ch] = columns;
+            }
+        }
+
+        var unique = string.Concat(languages.Select(l => l.UniqueCharacters() ?? ""));
+        return new LanguageFirstStage(codes, directory, trigramTables, presence, accents.ToFrozenDictionary(), unique);
+    }
+
+    /// <summary>Loads the 4- and 5-gram tables now rather than at the first short text.</summary>
+    internal void LoadShortTextTables() => _ = _allTables.Value;
+
+    /// <summary>
+    /// <paramref name="lower"/>'s tables and the next sizes' (to 3 when it is empty, else to 5): each model read for
+    /// every candidate into one row per n-gram, the n-gram's key mapping to the row's offset.
+    /// </summary>
+    private static Tables Build(string[] codes, string directory, Tables lower, out uint[] unigramPresence)
+    {
+        var count = codes.Length;
+        var from = lower.Keys.Length + 1;
+        var to = from == 1 ? 3 : LongestNgram;
+        var keys = new FrozenDictionary<ulong, int>[to];
+        var logs = new double[to][];
+        lower.Keys.CopyTo(keys, 0);
+        lower.Logs.CopyTo(logs, 0);
+        unigramPresence = [];
+        for (var n = from; n <= to; n++)
+        {
+            var table = new Dictionary<ulong, double[]>();
             for (var c = 0; c < count; c++)
             {
                 foreach (var (ngram, probability) in ReadModel(Path.Combine(directory, codes[c], ModelNames[n - 1] + "s.json.br")))
@@ -150,29 +185,28 @@ internal sealed class LanguageFirstStage
                     row[c] = Math.Log(probability);
                 }
             }
-        }
 
-        // Each row holds, per candidate, the log-probability Lingua adds for that n-gram: its own, else its prefix's
-        // one size down, else zero (nothing added). The models hold conditional frequencies, so some are 1: an n-gram
-        // of log-probability zero is there and stops the backing off, hence NaN for "absent" while building.
-        var keys = new FrozenDictionary<ulong, int>[LongestNgram];
-        var logs = new double[LongestNgram][];
-        var presence = new uint[probabilities[0].Count];
-        for (var n = 1; n <= LongestNgram; n++)
-        {
-            var table = probabilities[n - 1];
+            // Each row holds, per candidate, the log-probability Lingua adds for that n-gram: its own, else its
+            // prefix's one size down, and so on, else zero (nothing added). The models hold conditional frequencies,
+            // so some are 1: an n-gram of log-probability zero is there and stops the backing off, hence NaN for
+            // "absent" while building.
             var index = new Dictionary<ulong, int>(table.Count);
             var values = new double[table.Count * count];
+            if (n == 1)
+            {
+                unigramPresence = new uint[table.Count];
+            }
+
             var r = 0;
             foreach (var (key, row) in table)
             {
-                var lower = n > 1 ? Lower(key, n, keys, logs, count) : default;
+                var backOff = n > 1 ? Lower(key, n, keys, logs, count) : default;
                 for (var c = 0; c < count; c++)
                 {
-                    values[(r * count) + c] = !double.IsNaN(row[c]) ? row[c] : lower.IsEmpty ? 0 : lower[c];
+                    values[(r * count) + c] = !double.IsNaN(row[c]) ? row[c] : backOff.IsEmpty ? 0 : backOff[c];
                     if (n == 1 && !double.IsNaN(row[c]))
                     {
-                        presence[r] |= 1u << c;
+                        unigramPresence[r] |= 1u << c;
                     }
                 }
 
@@ -183,19 +217,7 @@ internal sealed class LanguageFirstStage
             logs[n - 1] = values;
         }
 
-        var position = codes.Select((code, i) => (code, i)).ToDictionary(p => p.code, p => p.i, StringComparer.Ordinal);
-        var accents = new Dictionary<char, int[]>();
-        foreach (var (characters, groupCodes) in TellingAccents)
-        {
-            var columns = groupCodes.Where(position.ContainsKey).Select(g => position[g]).ToArray();
-            foreach (var ch in characters)
-            {
-                accents[ch] = columns;
-            }
-        }
-
-        var unique = string.Concat(languages.Select(l => l.UniqueCharacters() ?? ""));
-        return new LanguageFirstStage(codes, keys, logs, presence, accents.ToFrozenDictionary(), unique);
+        return new Tables(keys, logs);
     }
 
     /// <summary>Lingua's verdict on <paramref name="text"/> when this stage can tell it; false when Lingua must be asked.</summary>
@@ -234,9 +256,10 @@ internal sealed class LanguageFirstStage
             unigramCounts.Clear();
             shortText = length < MinimumCleanedLength;
             var trigrams = 0;
+            var tables = shortText ? _allTables.Value : _trigramTables;
             for (var n = shortText ? 1 : 3; n <= (shortText ? Math.Min(LongestNgram, length) : 3); n++)
             {
-                var distinct = Score(cleaned, n, sums, unigramCounts);
+                var distinct = Score(tables, cleaned, n, sums, unigramCounts);
                 trigrams = n == 3 ? distinct : trigrams;
                 for (var c = 0; c < _count; c++)
                 {
@@ -433,7 +456,7 @@ internal sealed class LanguageFirstStage
     /// off), added in first-seen order; for unigrams also counts, per candidate, those in its model. Returns how many
     /// distinct n-grams there were.
     /// </summary>
-    private int Score(ReadOnlySpan<char> cleaned, int n, Span<double> sums, Span<int> unigramCounts)
+    private int Score(Tables tables, ReadOnlySpan<char> cleaned, int n, Span<double> sums, Span<int> unigramCounts)
     {
         sums.Clear();
         var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, cleaned.Length * 2));
@@ -478,9 +501,9 @@ internal sealed class LanguageFirstStage
                 var lower = key;
                 for (var m = n; m >= 1; m--, lower >>= CodeBits)
                 {
-                    if (_keys[m - 1].TryGetValue(lower, out var at))
+                    if (tables.Keys[m - 1].TryGetValue(lower, out var at))
                     {
-                        row = _logs[m - 1].AsSpan(at, _count);
+                        row = tables.Logs[m - 1].AsSpan(at, _count);
                         if (n == 1)
                         {
                             var present = _unigramPresence[at / _count];
@@ -593,4 +616,7 @@ internal sealed class LanguageFirstStage
     }
 
     private static string Code(Language language) => language.IsoCode6391().ToString().ToLowerInvariant();
+
+    /// <summary>One table per n-gram size from 1: key → offset of its row in the same size's log-probabilities.</summary>
+    private sealed record Tables(FrozenDictionary<ulong, int>[] Keys, double[][] Logs);
 }
