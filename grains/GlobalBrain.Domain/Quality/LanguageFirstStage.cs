@@ -8,36 +8,38 @@ using Lingua;
 namespace GlobalBrain.Domain.Quality;
 
 /// <summary>
-/// A first stage in front of Lingua: for a text of Latin letters whose cleaned form has 120 characters or more, it
-/// computes what Lingua 2.0.0 computes there — the sum over the text's distinct letter trigrams of the log-probability
-/// of the trigram (else of its first two letters, else of its first letter) in each Latin-script candidate's model —
-/// in one pass with one table per n-gram size (n-gram → the log-probabilities of all those candidates), and answers
-/// when the best candidate's sum leads the second's by at least <see cref="MinimumMargin"/> per trigram. Otherwise
-/// (shorter texts, where Lingua also reads 1-, 2-, 4- and 5-grams; other scripts; texts its rules could decide) it
-/// does not answer and the caller asks Lingua.
+/// A first stage in front of Lingua: for a text of Latin letters it computes what Lingua 2.0.0 computes — per
+/// Latin-script candidate, the sum over the text's distinct letter n-grams of the log-probability of the n-gram (else
+/// of its prefix one letter shorter, and so on) in that candidate's model; trigrams only from 120 cleaned characters
+/// on, else sizes 1 to 5 added and divided by the text's distinct letters found in the candidate's unigram model — in
+/// one pass per size with one table per size (n-gram → the log-probabilities of all those candidates), and answers
+/// when the best candidate leads the second by <see cref="MinimumMargin"/> per trigram (long texts) or
+/// <see cref="MinimumShortMargin"/> (shorter). Otherwise (other scripts, texts Lingua's rules could decide, close
+/// calls) it does not answer and the caller asks Lingua.
 /// </summary>
 /// <remarks>
 /// <para>What is mirrored (from the 2.0.0 assembly, decompiled): the text is trimmed, lower-cased, stripped of
-/// punctuation and numbers and its whitespace runs become one space; 120 characters or more of that and Lingua reads
-/// trigrams only (its "high accuracy" 1- to 5-grams are for shorter texts); trigrams are windows inside runs of
+/// punctuation and numbers and its whitespace runs become one space; n-grams are windows inside runs of
 /// <see cref="char.IsLetter(char)"/>, each counted once, summed in the order they first occur (so the sums here are
-/// the same doubles Lingua adds, in the same order); a language scores only when its sum is below zero; the winner
-/// is the highest sum, its confidence exp(sum) over the sum of exp(sums), 1 when those all underflow. Lingua's rules
-/// run first and can decide or narrow the candidates; this stage declines the texts where they could: any character
-/// outside Latin (U+0000–U+024F, U+1E00–U+1EFF), general punctuation (U+2000–U+206F) or whitespace, no word all of
-/// Latin letters, half the words or more with a candidate's unique letter (ß), or a candidate counting half the
-/// words or more in Lingua's table of telling accents (then Lingua keeps only those languages).</para>
+/// the same doubles Lingua adds, in the same order); a size counts for a language only when its sum is below zero, a
+/// language only when its score is not zero; the winner has the highest score, its confidence exp(score) over the sum
+/// of exp(scores) (1 for a long text when those all underflow). Lingua's rules run first and can decide or narrow the
+/// candidates; this stage declines the texts where they could: any character outside Latin (U+0000–U+024F,
+/// U+1E00–U+1EFF), general punctuation (U+2000–U+206F) or whitespace, no word all of Latin letters, half the words or
+/// more with a candidate's unique letter (ß), or a candidate counting half the words or more in Lingua's table of
+/// telling accents (then Lingua keeps only those languages).</para>
 /// <para>Compared with Lingua alone (LanguageFirstStageTests; candidates en, es, zh + <see cref="LanguageScreen.DefaultOthers"/>,
-/// so tables for de, en, es, fr, it, nl, pt): same code wherever it answers, and the same confidence to 1e-9 — on the
-/// 9,085 corpus paragraphs and 6 document samples (as <see cref="LanguageScreen.Sample"/> cuts them) it answered 5,405
-/// (86 % of the characters) with 0 disagreements, on the test's 168-text multilingual set 93 with 0. Tables: 38,881
-/// n-grams, +3.2–3.9 MB managed heap, 0.5 s to build. Throughput on the corpus paragraphs (benchmark <c>quality</c>,
-/// one thread): 34 MB per CPU second alone; Lingua alone 0.7–0.9, first stage + Lingua 3.2–4.1. Details and the
-/// margins tried: <c>grains/GlobalBrain.Domain/Quality/README.md</c>, section Language.</para>
+/// so tables for de, en, es, fr, it, nl, pt): the same code wherever it answers, and the same confidence to 1e-9 — of
+/// the 9,085 corpus paragraphs and 6 document samples (as <see cref="LanguageScreen.Sample"/> cuts them) it answered
+/// 8,329 (91.7 % of the characters; 2,924 under 120 cleaned characters) with 0 disagreements; of the test's 168-text
+/// multilingual set 119 with 0. Tables: sizes 1–3 38,618 n-grams, +4.1 MB managed heap, 0.14 s; sizes 4–5 (loaded at
+/// the first short text) 1,106,894 n-grams, +104 MB, 2.8 s. Throughput on the corpus paragraphs (benchmark
+/// <c>quality</c>, one thread, MB per CPU second): Lingua alone 0.6–0.8, first stage + Lingua 21.7–23.1, the stage
+/// alone 25.2. Details and the margins tried: <c>grains/GlobalBrain.Domain/Quality/README.md</c>, section Language.</para>
 /// </remarks>
 internal sealed class LanguageFirstStage
 {
-    /// <summary>Lingua's <c>HighAccuracyModeMaxTextLength</c>: from this cleaned length on it reads trigrams only.</summary>
+    /// <summary>Lingua's <c>HighAccuracyModeMaxTextLength</c>: from this cleaned length on it reads trigrams only, below it sizes 1 to 5.</summary>
     internal const int MinimumCleanedLength = 120;
 
     /// <summary>
