@@ -13,7 +13,9 @@ namespace GlobalBrain.Benchmarks;
 ///   dotnet run -c Release --project tests/GlobalBrain.Benchmarks -- quality CORPUS_DIR [--repeat 3] [--only WORD]
 /// (CORPUS_DIR holds one folder per language, en/ es/ zh/, as ../shared/data/corpus; --only runs the filters whose
 /// name contains WORD.) The language filter is measured as ingestion runs it: the kept languages en, es, zh plus
-/// <see cref="LanguageScreen.DefaultOthers"/> as candidates, on <see cref="LanguageScreen.Sample"/> of each text.
+/// <see cref="LanguageScreen.DefaultOthers"/> as candidates, on <see cref="LanguageScreen.Sample"/> of each text —
+/// Lingua alone and with <see cref="LanguageFirstStage"/> in front, interleaved twice; then the first stage alone
+/// (declining included), whose answers are a share of the paragraphs.
 /// </summary>
 internal static class QualityFilters
 {
@@ -39,15 +41,43 @@ internal static class QualityFilters
         Measure("MinHash signature + 14 band keys", p => sink += dedup.Signature(p.Text) is { } s ? dedup.BandKeys(s)[0].Band : 0);
         Measure("PII redaction", p => sink += PiiRedactor.Redact(p.Text).Counts.Total);
         Measure("quality rules", p => sink += quality.Evaluate(p.Text, p.Language).Keep ? 1 : 0);
-        if ("language (Lingua, 15 candidates)".Contains(only, StringComparison.Ordinal))
+        if ("language (Lingua alone, 12 candidates) language (first stage + Lingua) language (first stage alone)".Contains(only, StringComparison.Ordinal))
         {
+            var candidates = LanguageScreen.Candidates(["en", "es", "zh"]);
             var clock = Stopwatch.StartNew();
-            var language = new LanguageDetector(LanguageScreen.Candidates(["en", "es", "zh"]));
-            language.Detect("warm the models up");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"language detector ({string.Join(',', language.Candidates)}) built and first result in {clock.Elapsed.TotalSeconds:F2} s"));
-            var wrong = paragraphs.Count(p => language.Detect(LanguageScreen.Sample(p.Text)).Code != p.Language);
+            var lingua = new LanguageDetector(candidates, firstStage: false);
+            lingua.Detect("warm the models up");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"language detector ({string.Join(',', lingua.Candidates)}) built and first result in {clock.Elapsed.TotalSeconds:F2} s"));
+            var wrong = paragraphs.Count(p => lingua.Detect(LanguageScreen.Sample(p.Text)).Code != p.Language);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"paragraphs labelled another language than their folder's: {wrong} of {paragraphs.Count} ({(double)wrong / paragraphs.Count:P2})"));
-            Measure("language (Lingua, 15 candidates)", p => sink += language.Detect(LanguageScreen.Sample(p.Text)).Code.Length);
+
+            var heap = GC.GetTotalMemory(forceFullCollection: true);
+            clock.Restart();
+            var stage = LanguageFirstStage.Create([.. candidates.Select(c => Lingua.LanguageInfo.GetByIsoCode6391(Enum.Parse<Lingua.IsoCode6391>(c, ignoreCase: true)))])!;
+            var built = clock.Elapsed.TotalSeconds;
+            var trigramHeap = GC.GetTotalMemory(forceFullCollection: true) - heap;
+            var rows = stage.Rows.Sum();
+            clock.Restart();
+            stage.LoadShortTextTables();
+            var shortBuilt = clock.Elapsed.TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"first stage tables ({string.Join(',', stage.Codes)}): sizes 1-3 {rows:N0} n-grams, +{trigramHeap / 1e6:F1} MB managed heap, built in {built:F2} s; sizes 4-5 {stage.Rows.Sum() - rows:N0} n-grams, +{(GC.GetTotalMemory(forceFullCollection: true) - heap - trigramHeap) / 1e6:F1} MB, {shortBuilt:F2} s"));
+            var withStage = new LanguageDetector(candidates);
+            withStage.Detect("warm the models up");
+            var answered = paragraphs.Where(p => stage.TryDetect(LanguageScreen.Sample(p.Text), out _)).ToList();
+            var differ = paragraphs.Count(p => withStage.Detect(LanguageScreen.Sample(p.Text)).Code != lingua.Detect(LanguageScreen.Sample(p.Text)).Code);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"first stage answers {answered.Count} of {paragraphs.Count} paragraphs ({answered.Sum(p => Encoding.UTF8.GetByteCount(p.Text)) / 1e6 / megabytes:P1} of the bytes); detector with it differs from Lingua alone on {differ}"));
+
+            // Interleaved, so the two detectors meet the same load on a shared machine.
+            for (var round = 0; round < 2; round++)
+            {
+                Measure("language (Lingua alone, 12 candidates)", p => sink += lingua.Detect(LanguageScreen.Sample(p.Text)).Code.Length);
+                Measure("language (first stage + Lingua)", p => sink += withStage.Detect(LanguageScreen.Sample(p.Text)).Code.Length);
+            }
+
+            Measure("language (first stage alone)", p => sink += stage.TryDetect(LanguageScreen.Sample(p.Text), out var guess) ? guess.Code.Length : 0);
+            GC.KeepAlive(stage);
         }
 
         GC.KeepAlive(sink);

