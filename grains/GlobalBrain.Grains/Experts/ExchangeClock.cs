@@ -204,19 +204,10 @@ public sealed class ExchangeClock : IDisposable, ILifecycleParticipant<ISiloLife
             for (var step = from; step <= now; step++)
             {
                 var slot = _slots[(int)(step % _slots.Length)];
-                if (_busy.Count + slot.Count <= MaxInFlight)
-                {
-                    foreach (var expert in slot)
-                    {
-                        Send(expert);
-                    }
 
-                    continue;
-                }
-
-                // Not all of them fit: start at a place that moves on at every firing, so that the experts a full
-                // silo leaves out are not the same each period.
-                var first = slot.Count == 0 ? 0 : (int)(_turn++ % slot.Count);
+                // When not all of them fit, the walk starts at a place that moves on at every firing, so that the
+                // experts a full silo leaves out are not the same each period.
+                var first = _busy.Count + slot.Count <= MaxInFlight || slot.Count == 0 ? 0 : (int)(_turn++ % slot.Count);
                 var index = 0;
                 foreach (var expert in slot)
                 {

@@ -153,7 +153,7 @@ public sealed class DedupClaimer(IGrainFactory grains, TimeProvider? time = null
                     continue;
                 }
 
-                if (runClaims is not null && runClaims.Holds(partitionKey(partitionOf(key.Key)), key.Key, key.High))
+                if (runClaims is not null && runClaims.Holds(key.Key, key.High))
                 {
                     // An earlier document of this run holds the key, not yet confirmed: what its partition would answer,
                     // had it not been reloaded in between.
@@ -313,7 +313,8 @@ internal sealed class PartitionClaims(string partition)
 public sealed class RunClaims
 {
     private readonly Lock _gate = new();
-    private readonly HashSet<(string Partition, ulong Key, ulong High)> _held = [];
+    // An exact key has its high half, a band key none: the two kinds never meet.
+    private readonly HashSet<(ulong Key, ulong? High)> _held = [];
 
     /// <summary>Keys held now.</summary>
     public int Count
@@ -327,29 +328,29 @@ public sealed class RunClaims
         }
     }
 
-    internal bool Holds(string partition, ulong key, ulong? high)
+    internal bool Holds(ulong key, ulong? high)
     {
         lock (_gate)
         {
-            return _held.Contains((partition, key, high ?? 0));
+            return _held.Contains((key, high));
         }
     }
 
-    internal void Add(string partition, HeldClaim claim)
+    internal void Add(HeldClaim claim)
     {
         lock (_gate)
         {
-            _held.Add((partition, claim.Key, claim.High ?? 0));
+            _held.Add((claim.Key, claim.High));
         }
     }
 
-    internal void Remove(string partition, IEnumerable<HeldClaim> claims)
+    internal void Remove(IEnumerable<HeldClaim> claims)
     {
         lock (_gate)
         {
             foreach (var claim in claims)
             {
-                _held.Remove((partition, claim.Key, claim.High ?? 0));
+                _held.Remove((claim.Key, claim.High));
             }
         }
     }
@@ -368,7 +369,7 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
         }
 
         claims.Add(claim);
-        runClaims?.Add(partition, claim);
+        runClaims?.Add(claim);
     }
 
     /// <summary>
@@ -394,7 +395,7 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
             var grain = grains.GetGrain<IDedupPartitionGrain>(partition);
             var request = PartitionClaims.ToClaims(run, claims);
             await (retry is null ? grain.ConfirmAsync(request) : retry.RunAsync(() => grain.ConfirmAsync(request), cancellationToken: cancellationToken));
-            runClaims?.Remove(partition, claims);
+            runClaims?.Remove(claims);
         }
     }
 
@@ -408,7 +409,7 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
             if (released.Count > 0)
             {
                 claims.RemoveAll(c => which(c.Document));
-                runClaims?.Remove(partition, released);
+                runClaims?.Remove(released);
                 calls.Add(ReleaseQuietlyAsync(grains.GetGrain<IDedupPartitionGrain>(partition), PartitionClaims.ToClaims(run, released)));
             }
         }
