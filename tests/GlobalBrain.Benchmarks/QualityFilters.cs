@@ -38,6 +38,19 @@ internal static class QualityFilters
         long sink = 0;
 
         Measure("exact hash (normalise + XxHash128)", p => sink += (long)(ulong)TextNormalizer.ExactHash(p.Text));
+        var normalized = new Dictionary<string, string>(ReferenceEqualityComparer.Instance);
+        foreach (var p in paragraphs)
+        {
+            normalized.TryAdd(p.Text, TextNormalizer.Normalize(p.Text));
+        }
+
+        Measure("normalise alone", p => sink += TextNormalizer.Normalize(p.Text).Length);
+        Measure("XxHash128 of the normalised text", p => sink += (long)(ulong)TextNormalizer.HashNormalized(normalized[p.Text]));
+        Measure("MinHash of the normalised text + 14 band keys", p =>
+        {
+            Span<ulong> signature = stackalloc ulong[dedup.SignatureLength];
+            sink += dedup.TrySignatureOfNormalized(normalized[p.Text], signature) ? dedup.BandKeys(signature)[0].Band : 0;
+        });
         Measure("MinHash signature + 14 band keys", p => sink += dedup.Signature(p.Text) is { } s ? dedup.BandKeys(s)[0].Band : 0);
         Measure("PII redaction", p => sink += PiiRedactor.Redact(p.Text).Counts.Total);
         Measure("quality rules", p => sink += quality.Evaluate(p.Text, p.Language).Keep ? 1 : 0);
