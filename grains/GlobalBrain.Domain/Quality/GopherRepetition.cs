@@ -8,7 +8,7 @@ namespace GlobalBrain.Domain.Quality;
 /// <summary>
 /// Gopher's repetition rules (Rae et al. 2021, table A1), as datatrove's GopherRepetitionFilter computes
 /// them, over <see cref="TextWords"/> tokens; fractions are of the text's characters. N-grams are compared
-/// by a 64-bit hash of their words' hashes, not as strings.
+/// by a 64-bit hash of their words' hashes, not as strings, in a flat open-addressing table per thread.
 /// </summary>
 internal static class GopherRepetition
 {
@@ -16,14 +16,18 @@ internal static class GopherRepetition
     private static readonly string[] DuplicateReasons = [.. Enumerable.Range(0, 11).Select(n => $"gopher_duplicate_{n}_grams")];
 
     /// <summary>The reason of the first rule that fails, or null.</summary>
-    public static string? Check(string text, List<(int Start, int Length)> tokens, QualityOptions o)
+    /// <param name="text">The document.</param>
+    /// <param name="tokens">Its <see cref="TextWords"/> tokens.</param>
+    /// <param name="layout">Its lines and paragraphs.</param>
+    /// <param name="o">The thresholds.</param>
+    public static string? Check(string text, ReadOnlySpan<(int Start, int Length)> tokens, QualityFilter.Layout layout, QualityOptions o)
     {
         if (text.Length == 0)
         {
             return null;
         }
 
-        var (paragraphs, duplicateParagraphs, duplicateParagraphChars) = Duplicates(text, paragraphs: true);
+        var (paragraphs, duplicateParagraphs, duplicateParagraphChars) = Duplicates(text, layout.Paragraphs);
         if (paragraphs > 0 && (double)duplicateParagraphs / paragraphs > o.MaxDuplicateParagraphFraction)
         {
             return "gopher_duplicate_paragraphs";
@@ -34,7 +38,7 @@ internal static class GopherRepetition
             return "gopher_duplicate_paragraph_chars";
         }
 
-        var (lines, duplicateLines, duplicateLineChars) = Duplicates(text, paragraphs: false);
+        var (lines, duplicateLines, duplicateLineChars) = Duplicates(text, layout.Lines);
         if (lines > 0 && (double)duplicateLines / lines > o.MaxDuplicateLineFraction)
         {
             return "gopher_duplicate_lines";
@@ -45,17 +49,17 @@ internal static class GopherRepetition
             return "gopher_duplicate_line_chars";
         }
 
-        if (tokens.Count < 2 || (o.TopNGramCharFractions.Count == 0 && o.DuplicateNGramCharFractions.Count == 0))
+        if (tokens.Length < 2 || (o.TopNGramCharFractions.Count == 0 && o.DuplicateNGramCharFractions.Count == 0))
         {
             return null;
         }
 
-        var scratch = Scratch.ForThread();
-        var hashes = ArrayPool<ulong>.Shared.Rent(tokens.Count);
-        var keys = ArrayPool<ulong>.Shared.Rent(tokens.Count);
+        var table = Scratch.ForThread().Table;
+        var hashes = ArrayPool<ulong>.Shared.Rent(tokens.Length);
+        var keys = ArrayPool<ulong>.Shared.Rent(tokens.Length);
         try
         {
-            for (var i = 0; i < tokens.Count; i++)
+            for (var i = 0; i < tokens.Length; i++)
             {
                 hashes[i] = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(text.AsSpan(tokens[i].Start, tokens[i].Length)));
             }
@@ -63,22 +67,21 @@ internal static class GopherRepetition
             // keys[i] is the hash of the n-gram that starts at word i, grown one word per n, so a pass costs one mix per
             // position; n-grams of one n are compared only with each other.
             var n = 1;
-            hashes.AsSpan(0, tokens.Count).CopyTo(keys);
+            hashes.AsSpan(0, tokens.Length).CopyTo(keys);
 
             // A text with no repeated k-gram has no repeated n-gram for any n ≥ k (an equal n-gram starts with an equal
             // k-gram): from there every count is 1, the top n-gram is the longest one, and nothing is repeated.
             var unrepeatedFrom = int.MaxValue;
-            var counts = scratch.Counts;
             foreach (var (size, max) in o.TopNGramCharFractions)
             {
                 var top = (Count: 0, Chars: 0);
                 if (size < unrepeatedFrom)
                 {
-                    Grow(keys, hashes, tokens.Count, ref n, size);
-                    counts.Clear();
-                    for (var i = 0; i + size <= tokens.Count; i++)
+                    Grow(keys, hashes, tokens.Length, ref n, size);
+                    table.Clear(tokens.Length);
+                    for (var i = 0; i + size <= tokens.Length; i++)
                     {
-                        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, keys[i], out _);
+                        ref var entry = ref table.Find(keys[i], out _);
                         entry = (entry.Count + 1, Chars(tokens, i, size));
                         if (entry.Count > top.Count || (entry.Count == top.Count && entry.Chars > top.Chars))
                         {
@@ -86,11 +89,11 @@ internal static class GopherRepetition
                         }
                     }
 
-                    unrepeatedFrom = counts.Count < tokens.Count - size + 1 ? unrepeatedFrom : size;
+                    unrepeatedFrom = table.Count < tokens.Length - size + 1 ? unrepeatedFrom : size;
                 }
                 else
                 {
-                    for (var i = 0; i + size <= tokens.Count; i++)
+                    for (var i = 0; i + size <= tokens.Length; i++)
                     {
                         top = (1, Math.Max(top.Chars, Chars(tokens, i, size)));
                     }
@@ -102,7 +105,6 @@ internal static class GopherRepetition
                 }
             }
 
-            var seen = scratch.Seen;
             foreach (var (size, max) in o.DuplicateNGramCharFractions)
             {
                 if (size >= unrepeatedFrom)
@@ -116,14 +118,15 @@ internal static class GopherRepetition
                     continue;
                 }
 
-                Grow(keys, hashes, tokens.Count, ref n, size);
-                seen.Clear();
+                Grow(keys, hashes, tokens.Length, ref n, size);
+                table.Clear(tokens.Length);
                 long repeated = 0;
                 var i = 0;
                 var any = false;
-                while (i + size <= tokens.Count)
+                while (i + size <= tokens.Length)
                 {
-                    if (seen.Add(keys[i]))
+                    table.Find(keys[i], out var found);
+                    if (!found)
                     {
                         i++;
                     }
@@ -184,56 +187,32 @@ internal static class GopherRepetition
         n < cached.Length ? cached[n] : $"gopher_{kind}_{n}_gram{(kind == "top" ? "" : "s")}";
 
     /// <summary>Characters from the n-gram's first word to its last, separators included.</summary>
-    private static int Chars(List<(int Start, int Length)> tokens, int start, int n) =>
+    private static int Chars(ReadOnlySpan<(int Start, int Length)> tokens, int start, int n) =>
         tokens[start + n - 1].Start + tokens[start + n - 1].Length - tokens[start].Start;
 
     /// <summary>Non-blank lines or blank-line separated paragraphs: how many, how many repeat an earlier one, their characters.</summary>
-    private static (int Units, int Duplicates, long DuplicateChars) Duplicates(string text, bool paragraphs)
+    private static (int Units, int Duplicates, long DuplicateChars) Duplicates(string text, List<(int Start, int Length)> units)
     {
+        // The first of the units cannot repeat an earlier one.
+        if (units.Count < 2)
+        {
+            return (units.Count, 0, 0);
+        }
+
         var seen = Scratch.ForThread().Units;
         seen.Clear();
-        var units = 0;
         var duplicates = 0;
         long chars = 0;
-        var span = text.AsSpan();
-        var start = -1;
-        var end = 0;
-        foreach (var range in span.Split('\n'))
+        foreach (var (start, length) in units)
         {
-            var (offset, length) = range.GetOffsetAndLength(span.Length);
-            var blank = span.Slice(offset, length).IsWhiteSpace();
-            if (!paragraphs && !blank)
-            {
-                Count(span.Slice(offset, length).Trim());
-            }
-            else if (paragraphs && !blank)
-            {
-                start = start < 0 ? offset : start;
-                end = offset + length;
-            }
-            else if (paragraphs && start >= 0)
-            {
-                Count(span[start..end].Trim());
-                start = -1;
-            }
-        }
-
-        if (paragraphs && start >= 0)
-        {
-            Count(span[start..end].Trim());
-        }
-
-        return (units, duplicates, chars);
-
-        void Count(ReadOnlySpan<char> unit)
-        {
-            units++;
-            if (!seen.Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(unit))))
+            if (!seen.Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan(start, length)))))
             {
                 duplicates++;
-                chars += unit.Length;
+                chars += length;
             }
         }
+
+        return (units.Count, duplicates, chars);
     }
 
     /// <summary>The sets one check fills, kept per thread so that screening a batch allocates no new ones per document.</summary>
@@ -242,12 +221,74 @@ internal static class GopherRepetition
         [ThreadStatic]
         private static Scratch? _current;
 
-        public Dictionary<ulong, (int Count, int Chars)> Counts { get; } = [];
-
-        public HashSet<ulong> Seen { get; } = [];
+        public KeyTable Table { get; } = new();
 
         public HashSet<UInt128> Units { get; } = [];
 
         public static Scratch ForThread() => _current ??= new Scratch();
+    }
+
+    /// <summary>
+    /// N-gram key → (count, characters), open addressing with linear probing. The keys are hashes already, so their
+    /// low bits pick the slot; a slot is occupied when its stamp is the current one, so clearing is one increment.
+    /// </summary>
+    private sealed class KeyTable
+    {
+        private ulong[] _keys = new ulong[64];
+        private (int Count, int Chars)[] _values = new (int, int)[64];
+        private uint[] _stamps = new uint[64];
+        private uint _stamp;
+        private int _mask;
+
+        /// <summary>Distinct keys since <see cref="Clear"/>.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>Empties the table, sized for up to <paramref name="capacity"/> keys (at most half full).</summary>
+        public void Clear(int capacity)
+        {
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(32, capacity * 2));
+            if (size > _keys.Length)
+            {
+                _keys = new ulong[size];
+                _values = new (int, int)[size];
+                _stamps = new uint[size];
+                _stamp = 0;
+            }
+
+            if (++_stamp == 0)
+            {
+                Array.Clear(_stamps);
+                _stamp = 1;
+            }
+
+            _mask = size - 1;
+            Count = 0;
+        }
+
+        /// <summary>The value of <paramref name="key"/>, added as (0, 0) when absent.</summary>
+        public ref (int Count, int Chars) Find(ulong key, out bool found)
+        {
+            var slot = (int)(key ^ (key >> 32)) & _mask;
+            while (true)
+            {
+                if (_stamps[slot] != _stamp)
+                {
+                    _stamps[slot] = _stamp;
+                    _keys[slot] = key;
+                    _values[slot] = default;
+                    Count++;
+                    found = false;
+                    return ref _values[slot];
+                }
+
+                if (_keys[slot] == key)
+                {
+                    found = true;
+                    return ref _values[slot];
+                }
+
+                slot = (slot + 1) & _mask;
+            }
+        }
     }
 }

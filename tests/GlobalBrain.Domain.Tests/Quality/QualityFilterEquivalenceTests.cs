@@ -12,7 +12,7 @@ namespace GlobalBrain.Domain.Tests.Quality;
 /// </summary>
 public sealed class QualityFilterEquivalenceTests(ITestOutputHelper output)
 {
-    private const int Documents = 4000;
+    private const int Documents = 2500;
 
     [Fact]
     public void GeneratedDocuments_GetTheReferenceVerdict()
@@ -74,13 +74,19 @@ public sealed class QualityFilterEquivalenceTests(ITestOutputHelper output)
         var corpus = QualityCorpus.Folder();
         var documents = QualityCorpus.Paragraphs(corpus).Concat(QualityCorpus.Files(corpus)).ToList();
         var compared = 0;
-        foreach (var (name, o) in OptionSets())
+
+        // The rule sets that make each rule in turn the first to decide; the language matters only as "en" or not.
+        foreach (var (name, o) in OptionSets().Where(s => s.Name is "default" or "min 5 words, 5 sentences" || s.Name.StartsWith("min 3 words, 3 sentences", StringComparison.Ordinal)))
         {
             foreach (var (language, _, text) in documents)
             {
-                Compare(text, language, name, o);
-                Compare(text, null, name, o);
-                compared += 2;
+                Compare(text, language, name, o, stopWords: name == "default");
+                compared++;
+                if (language == "en")
+                {
+                    Compare(text, null, name, o, stopWords: false);
+                    compared++;
+                }
             }
         }
 
@@ -90,13 +96,18 @@ public sealed class QualityFilterEquivalenceTests(ITestOutputHelper output)
     private static readonly string?[] Languages = [null, "en", "EN", "es"];
 
     /// <summary>Asserts equal verdicts of <see cref="QualityFilter.Evaluate"/> and <see cref="QualityFilter.EvaluateStopWords"/>; returns the reference reason.</summary>
-    private static string? Compare(string text, string? language, string name, QualityOptions options)
+    private static string? Compare(string text, string? language, string name, QualityOptions options, bool stopWords = true)
     {
         var expected = new QualityFilterReference(options).Evaluate(text, language).Reason;
         var actual = new QualityFilter(options).Evaluate(text, language).Reason;
         if (expected != actual)
         {
             Assert.Fail($"options {name}, language {language ?? "null"}: expected {expected ?? "keep"}, got {actual ?? "keep"} for {Escape(text)}");
+        }
+
+        if (!stopWords)
+        {
+            return expected;
         }
 
         var expectedStop = new QualityFilterReference(options).EvaluateStopWords(text, language).Reason;
@@ -190,6 +201,8 @@ public sealed class QualityFilterEquivalenceTests(ITestOutputHelper output)
         "a\u0000b", "\u00A0", "\u2003", "\u3000", "\u0085", "\u2028", "\u2029", "\v", "\f", "\u001C", "\u001F", "\t",
     ];
 
+    private static readonly string[] Numbers = ["1", "42", "2026", "3.14", "1,000", "+44", "-7", "12:30", "2026-12-01", "#1", "(3)", "½", "٣", "Ⅻ", "①"];
+
     private static readonly string[] LineEnds = [".", "!", "?", ":", "...", "…", " ...", "」", ")", "\"", "’", "。", ",", "", " ", "\t", ".\u200B"];
 
     private static readonly string[] Bullets = ["• ", "- ", "* ", "■ ", "◦", "‣ ", "▪", "●", " • ", "\t- ", "+ "];
@@ -205,6 +218,7 @@ public sealed class QualityFilterEquivalenceTests(ITestOutputHelper output)
         var pRepeatParagraph = random.NextDouble() < 0.3 ? random.NextDouble() * 0.6 : 0;
         var pNGram = random.NextDouble() < 0.3 ? random.NextDouble() * 0.3 : 0;
         var pCjk = random.NextDouble() < 0.15 ? random.NextDouble() : 0;
+        var pNumber = random.NextDouble() < 0.3 ? random.NextDouble() * 0.5 : 0;
         var (minLength, maxLength) = random.Next(5) switch { 0 => (1, 4), 1 => (8, 16), _ => (2, 9) };
         var newline = random.Next(4) == 0 ? "\r\n" : "\n";
         var nGram = Enumerable.Range(0, random.Next(2, 7)).Select(_ => Word(random, minLength, maxLength)).ToArray();
@@ -251,6 +265,7 @@ public sealed class QualityFilterEquivalenceTests(ITestOutputHelper output)
                         : (draw -= pNGram) < pStop ? StopWords[random.Next(StopWords.Length)]
                         : (draw -= pStop) < pOdd ? Oddities[random.Next(Oddities.Length)]
                         : (draw -= pOdd) < pCjk ? CjkRun(random)
+                        : (draw -= pCjk) < pNumber ? Numbers[random.Next(Numbers.Length)]
                         : vocabulary[random.Next(vocabulary.Length)]);
                 }
 
