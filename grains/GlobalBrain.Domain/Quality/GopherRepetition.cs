@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Hashing;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace GlobalBrain.Domain.Quality;
@@ -72,20 +73,42 @@ internal static class GopherRepetition
             // A text with no repeated k-gram has no repeated n-gram for any n ≥ k (an equal n-gram starts with an equal
             // k-gram): from there every count is 1, the top n-gram is the longest one, and nothing is repeated.
             var unrepeatedFrom = int.MaxValue;
-            foreach (var (size, max) in o.TopNGramCharFractions)
+
+            // Bounds on the duplicate rules from the top n-gram passes: the characters covered by the k-grams that repeat an
+            // earlier one. An n-gram that repeats (n ≥ k) is made of k-grams that repeat, so the duplicate n-grams' characters
+            // never exceed the k-grams' covered ones; when those are within a duplicate rule's threshold, its pass is not needed.
+            var tops = o.TopNGramCharFractions;
+            Span<long> covered = stackalloc long[Math.Min(tops.Count, 16)];
+            Span<int> topCounts = stackalloc int[covered.Length];
+            for (var t = 0; t < tops.Count; t++)
             {
+                var (size, max) = tops[t];
                 var top = (Count: 0, Chars: 0);
-                if (size < unrepeatedFrom)
+                long coverage = 0;
+                if (size < unrepeatedFrom && WithinTopBound(tokens, tops, topCounts[..Math.Min(t, topCounts.Length)], size, max, text.Length))
+                {
+                    // The rule passes; what the pass would have learned for the duplicate rules is unknown.
+                    coverage = long.MaxValue;
+                }
+                else if (size < unrepeatedFrom)
                 {
                     Grow(keys, hashes, tokens.Length, ref n, size);
                     table.Clear(tokens.Length);
+                    var coveredTo = 0;
                     for (var i = 0; i + size <= tokens.Length; i++)
                     {
-                        ref var entry = ref table.Find(keys[i], out _);
-                        entry = (entry.Count + 1, Chars(tokens, i, size));
+                        ref var entry = ref table.Find(keys[i], out var found);
+                        var end = tokens[i + size - 1].Start + tokens[i + size - 1].Length;
+                        entry = (entry.Count + 1, end - tokens[i].Start);
                         if (entry.Count > top.Count || (entry.Count == top.Count && entry.Chars > top.Chars))
                         {
                             top = entry;
+                        }
+
+                        if (found)
+                        {
+                            coverage += end - Math.Max(tokens[i].Start, coveredTo);
+                            coveredTo = end;
                         }
                     }
 
@@ -97,6 +120,12 @@ internal static class GopherRepetition
                     {
                         top = (1, Math.Max(top.Chars, Chars(tokens, i, size)));
                     }
+                }
+
+                if (t < covered.Length)
+                {
+                    covered[t] = coverage;
+                    topCounts[t] = top.Count;
                 }
 
                 if ((double)top.Count * top.Chars / text.Length > max)
@@ -115,6 +144,11 @@ internal static class GopherRepetition
                         return Reason(DuplicateReasons, size, "duplicate");
                     }
 
+                    continue;
+                }
+
+                if (WithinBound(tops, covered, size, max, text.Length))
+                {
                     continue;
                 }
 
@@ -153,6 +187,48 @@ internal static class GopherRepetition
             ArrayPool<ulong>.Shared.Return(hashes);
             ArrayPool<ulong>.Shared.Return(keys);
         }
+    }
+
+    /// <summary>
+    /// Whether an earlier pass proves the top n-gram rule of <paramref name="size"/> passes without counting: the most
+    /// frequent n-gram is no more frequent than its first k words were (k ≤ n), and no n-gram has more characters than the longest.
+    /// </summary>
+    private static bool WithinTopBound(
+        ReadOnlySpan<(int Start, int Length)> tokens, IReadOnlyList<(int N, double MaxFraction)> tops, ReadOnlySpan<int> counts, int size, double max, int length)
+    {
+        var count = int.MaxValue;
+        for (var t = 0; t < counts.Length; t++)
+        {
+            count = tops[t].N <= size && counts[t] > 0 ? Math.Min(count, counts[t]) : count;
+        }
+
+        if (count == int.MaxValue || size < 1)
+        {
+            return false;
+        }
+
+        var longest = 0;
+        for (var i = 0; i + size <= tokens.Length; i++)
+        {
+            longest = Math.Max(longest, Chars(tokens, i, size));
+        }
+
+        return (double)count * longest / length <= max;
+    }
+
+    /// <summary>Whether the coverage of some k-gram pass, k ≤ <paramref name="size"/>, proves the duplicate rule of that size passes.</summary>
+    private static bool WithinBound(IReadOnlyList<(int N, double MaxFraction)> tops, ReadOnlySpan<long> covered, int size, double max, int length)
+    {
+        for (var t = 0; t < covered.Length; t++)
+        {
+            // k ≥ 2: consecutive k-grams share a word, so the separators inside an n-gram are covered too.
+            if (tops[t].N is >= 2 && tops[t].N <= size && (double)covered[t] / length <= max)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Extends keys[i] from the n-gram hashes at each start to those of <paramref name="size"/>-grams (sizes only grow).</summary>
@@ -234,9 +310,7 @@ internal static class GopherRepetition
     /// </summary>
     private sealed class KeyTable
     {
-        private ulong[] _keys = new ulong[64];
-        private (int Count, int Chars)[] _values = new (int, int)[64];
-        private uint[] _stamps = new uint[64];
+        private Entry[] _entries = new Entry[64];
         private uint _stamp;
         private int _mask;
 
@@ -247,17 +321,15 @@ internal static class GopherRepetition
         public void Clear(int capacity)
         {
             var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(32, capacity * 2));
-            if (size > _keys.Length)
+            if (size > _entries.Length)
             {
-                _keys = new ulong[size];
-                _values = new (int, int)[size];
-                _stamps = new uint[size];
+                _entries = new Entry[size];
                 _stamp = 0;
             }
 
             if (++_stamp == 0)
             {
-                Array.Clear(_stamps);
+                Array.Clear(_entries);
                 _stamp = 1;
             }
 
@@ -266,29 +338,37 @@ internal static class GopherRepetition
         }
 
         /// <summary>The value of <paramref name="key"/>, added as (0, 0) when absent.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ref (int Count, int Chars) Find(ulong key, out bool found)
         {
+            var entries = _entries;
             var slot = (int)(key ^ (key >> 32)) & _mask;
             while (true)
             {
-                if (_stamps[slot] != _stamp)
+                ref var entry = ref entries[slot];
+                if (entry.Stamp != _stamp)
                 {
-                    _stamps[slot] = _stamp;
-                    _keys[slot] = key;
-                    _values[slot] = default;
+                    entry = new Entry { Key = key, Stamp = _stamp };
                     Count++;
                     found = false;
-                    return ref _values[slot];
+                    return ref entry.Value;
                 }
 
-                if (_keys[slot] == key)
+                if (entry.Key == key)
                 {
                     found = true;
-                    return ref _values[slot];
+                    return ref entry.Value;
                 }
 
                 slot = (slot + 1) & _mask;
             }
+        }
+
+        private struct Entry
+        {
+            public ulong Key;
+            public uint Stamp;
+            public (int Count, int Chars) Value;
         }
     }
 }

@@ -205,7 +205,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
             Letters += wordEnd - wordStart;
             Spaceless += spaceless ? 1 : 0;
             Alphabetic += alphabetic ? 1 : 0;
-            if (countStopWords && wordEnd - wordStart is >= 2 and <= 4 && IsStopWord(text.AsSpan(wordStart, wordEnd - wordStart)))
+            if (countStopWords && IsStopWord(text.AsSpan(wordStart, wordEnd - wordStart)))
             {
                 StopWords++;
             }
@@ -222,7 +222,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Token(int start, int length, int wordStart, int wordEnd, bool alphabetic, bool spaceless)
         {
-            if (wordStart >= 0 && wordEnd - wordStart is >= 2 and <= 4 && IsStopWord(text.AsSpan(wordStart, wordEnd - wordStart)))
+            if (wordStart >= 0 && IsStopWord(text.AsSpan(wordStart, wordEnd - wordStart)))
             {
                 Count++;
             }
@@ -235,7 +235,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
     [Flags]
     private enum CharKind : byte
     {
-        /// <summary>Part of a word, and kept when the word is trimmed.</summary>
+        /// <summary>Part of a word, and trimmed from its ends (punctuation, symbol, format or control).</summary>
         None = 0,
 
         /// <summary><see cref="Rune.IsWhiteSpace"/>: ends a token.</summary>
@@ -244,8 +244,8 @@ public sealed class QualityFilter(QualityOptions? options = null)
         /// <summary><see cref="TextWords.IsSpaceless"/>: a token of its own.</summary>
         Spaceless = 2,
 
-        /// <summary>Punctuation, symbol, format or control: trimmed from a word's ends.</summary>
-        Trimmed = 4,
+        /// <summary>Not punctuation, symbol, format or control: kept when a word is trimmed.</summary>
+        Kept = 4,
 
         /// <summary>A letter or a surrogate (what the alphabetic-word rule counts).</summary>
         Alphabetic = 8,
@@ -277,7 +277,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
                 kind |= TextWords.IsSpaceless(c) ? CharKind.Spaceless : CharKind.None;
             }
 
-            kind |= IsPunctuationOrSymbol(c) ? CharKind.Trimmed : CharKind.None;
+            kind |= IsPunctuationOrSymbol(c) ? CharKind.None : CharKind.Kept;
             kind |= NonLetters.Contains(c) ? CharKind.None : CharKind.Alphabetic;
             kinds[i] = kind;
         }
@@ -292,30 +292,24 @@ public sealed class QualityFilter(QualityOptions? options = null)
     private static void Walk<TSink>(ReadOnlySpan<char> text, ref TSink sink)
         where TSink : struct, ITokenSink
     {
+        const CharKind Boundary = CharKind.Space | CharKind.Spaceless | CharKind.HighSurrogate;
         ref var kinds = ref MemoryMarshal.GetArrayDataReference(Kinds);
         var start = -1;
-        var wordStart = -1;
-        var wordEnd = -1;
-        var alphabetic = false;
+        var seen = CharKind.None;
         for (var i = 0; i < text.Length; i++)
         {
+            // Inside a token only the union of its characters' kinds is kept; its word is found when it ends.
             var kind = Unsafe.Add(ref kinds, text[i]);
-            if ((kind & (CharKind.Space | CharKind.Spaceless | CharKind.HighSurrogate)) == 0)
+            if ((kind & Boundary) == 0)
             {
                 start = start < 0 ? i : start;
-                if ((kind & CharKind.Trimmed) == 0)
-                {
-                    wordStart = wordStart < 0 ? i : wordStart;
-                    wordEnd = i + 1;
-                }
-
-                alphabetic |= (kind & CharKind.Alphabetic) != 0;
+                seen |= kind;
                 continue;
             }
 
             if ((kind & CharKind.Space) != 0)
             {
-                if (!Flush(ref sink, i, ref start, ref wordStart, ref wordEnd, ref alphabetic))
+                if (!Flush(text, ref sink, i, ref start, ref seen))
                 {
                     return;
                 }
@@ -325,9 +319,8 @@ public sealed class QualityFilter(QualityOptions? options = null)
 
             if ((kind & CharKind.Spaceless) != 0)
             {
-                var kept = (kind & CharKind.Trimmed) == 0;
-                if (!Flush(ref sink, i, ref start, ref wordStart, ref wordEnd, ref alphabetic)
-                    || !sink.Token(i, 1, kept ? i : -1, i + 1, (kind & CharKind.Alphabetic) != 0, spaceless: true))
+                if (!Flush(text, ref sink, i, ref start, ref seen)
+                    || !sink.Token(i, 1, (kind & CharKind.Kept) != 0 ? i : -1, i + 1, (kind & CharKind.Alphabetic) != 0, spaceless: true))
                 {
                     return;
                 }
@@ -342,7 +335,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
                 var rune = new Rune(text[i], text[i + 1]);
                 if (Rune.IsWhiteSpace(rune) || TextWords.IsSpaceless(rune.Value))
                 {
-                    if (!Flush(ref sink, i, ref start, ref wordStart, ref wordEnd, ref alphabetic)
+                    if (!Flush(text, ref sink, i, ref start, ref seen)
                         || (!Rune.IsWhiteSpace(rune) && !sink.Token(i, 2, i, i + 2, alphabetic: true, spaceless: true)))
                     {
                         return;
@@ -353,24 +346,21 @@ public sealed class QualityFilter(QualityOptions? options = null)
                 }
 
                 start = start < 0 ? i : start;
-                wordStart = wordStart < 0 ? i : wordStart;
-                wordEnd = i + 2;
-                alphabetic = true;
+                seen |= kind;
                 i++;
                 continue;
             }
 
             start = start < 0 ? i : start;
-            wordStart = wordStart < 0 ? i : wordStart;
-            wordEnd = i + 1;
-            alphabetic = true;
+            seen |= kind;
         }
 
-        Flush(ref sink, text.Length, ref start, ref wordStart, ref wordEnd, ref alphabetic);
+        Flush(text, ref sink, text.Length, ref start, ref seen);
     }
 
+    /// <summary>Hands the open token, if any, to the sink with its word: the token less the unkept characters at its ends.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Flush<TSink>(ref TSink sink, int end, ref int start, ref int wordStart, ref int wordEnd, ref bool alphabetic)
+    private static bool Flush<TSink>(ReadOnlySpan<char> text, ref TSink sink, int end, ref int start, ref CharKind seen)
         where TSink : struct, ITokenSink
     {
         if (start < 0)
@@ -378,11 +368,27 @@ public sealed class QualityFilter(QualityOptions? options = null)
             return true;
         }
 
-        var more = sink.Token(start, end - start, wordStart, wordEnd, alphabetic, spaceless: false);
+        var wordStart = -1;
+        var wordEnd = -1;
+        if ((seen & CharKind.Kept) != 0)
+        {
+            ref var kinds = ref MemoryMarshal.GetArrayDataReference(Kinds);
+            wordStart = start;
+            while ((Unsafe.Add(ref kinds, text[wordStart]) & CharKind.Kept) == 0)
+            {
+                wordStart++;
+            }
+
+            wordEnd = end;
+            while ((Unsafe.Add(ref kinds, text[wordEnd - 1]) & CharKind.Kept) == 0)
+            {
+                wordEnd--;
+            }
+        }
+
+        var more = sink.Token(start, end - start, wordStart, wordEnd, (seen & CharKind.Alphabetic) != 0, spaceless: false);
         start = -1;
-        wordStart = -1;
-        wordEnd = -1;
-        alphabetic = false;
+        seen = CharKind.None;
         return more;
     }
 
@@ -392,31 +398,38 @@ public sealed class QualityFilter(QualityOptions? options = null)
         or UnicodeCategory.OtherPunctuation or UnicodeCategory.MathSymbol or UnicodeCategory.CurrencySymbol
         or UnicodeCategory.ModifierSymbol or UnicodeCategory.OtherSymbol or UnicodeCategory.Format or UnicodeCategory.Control;
 
-    /// <summary>OrdinalIgnoreCase equality with a stop word; ASCII words (nearly all) are compared without the general casing code.</summary>
+    /// <summary>
+    /// OrdinalIgnoreCase equality with a stop word. An ASCII word is packed a byte per character with the case bit set
+    /// (c | 0x20 equals a lowercase letter only for that letter and its capital) and compared as one number.
+    /// </summary>
     private static bool IsStopWord(ReadOnlySpan<char> word)
     {
-        if (!Ascii.IsValid(word))
+        if (word.Length is < 2 or > 4)
         {
-            foreach (var stop in StopWords)
-            {
-                if (word.Equals(stop, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-
             return false;
         }
 
-        foreach (var stop in StopWords)
+        var packed = 0u;
+        foreach (var c in word)
         {
-            if (Ascii.EqualsIgnoreCase(word, stop))
+            if (c >= 0x80)
             {
-                return true;
+                foreach (var stop in StopWords)
+                {
+                    if (word.Equals(stop, StringComparison.OrdinalIgnoreCase))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
+
+            packed = packed << 8 | c | 0x20u;
         }
 
-        return false;
+        // the, be, to, of, and, that, have, with
+        return packed is 0x746865 or 0x6265 or 0x746F or 0x6F66 or 0x616E64 or 0x74686174 or 0x68617665 or 0x77697468;
     }
 
     private static int BoilerplateLines(string text, List<(int Start, int Length)> lines)
