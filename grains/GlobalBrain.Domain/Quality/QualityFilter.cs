@@ -294,80 +294,96 @@ public sealed class QualityFilter(QualityOptions? options = null)
     {
         const CharKind Boundary = CharKind.Space | CharKind.Spaceless | CharKind.HighSurrogate;
         ref var kinds = ref MemoryMarshal.GetArrayDataReference(Kinds);
-        var start = -1;
-        var seen = CharKind.None;
-        for (var i = 0; i < text.Length; i++)
+        var i = 0;
+        while (i < text.Length)
         {
-            // Inside a token only the union of its characters' kinds is kept; its word is found when it ends.
             var kind = Unsafe.Add(ref kinds, text[i]);
-            if ((kind & Boundary) == 0)
+            if ((kind & Boundary) == 0 || InWord(text, i, kind) > 0)
             {
-                start = start < 0 ? i : start;
-                seen |= kind;
-                continue;
-            }
-
-            if ((kind & CharKind.Space) != 0)
-            {
-                if (!Flush(text, ref sink, i, ref start, ref seen))
+                // A token: only the union of its characters' kinds is kept; its word is found when it ends.
+                var start = i;
+                var seen = CharKind.None;
+                while (true)
                 {
-                    return;
-                }
-
-                continue;
-            }
-
-            if ((kind & CharKind.Spaceless) != 0)
-            {
-                if (!Flush(text, ref sink, i, ref start, ref seen)
-                    || !sink.Token(i, 1, (kind & CharKind.Kept) != 0 ? i : -1, i + 1, (kind & CharKind.Alphabetic) != 0, spaceless: true))
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            // A high surrogate: a pair is one rune, classified by its code point; a lone one is a replacement
-            // character (part of a word, kept, and counted alphabetic like any surrogate).
-            if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                var rune = new Rune(text[i], text[i + 1]);
-                if (Rune.IsWhiteSpace(rune) || TextWords.IsSpaceless(rune.Value))
-                {
-                    if (!Flush(text, ref sink, i, ref start, ref seen)
-                        || (!Rune.IsWhiteSpace(rune) && !sink.Token(i, 2, i, i + 2, alphabetic: true, spaceless: true)))
+                    if ((kind & Boundary) == 0)
                     {
-                        return;
+                        seen |= kind;
+                        i++;
+                    }
+                    else if (InWord(text, i, kind) is var width and > 0)
+                    {
+                        seen |= kind;
+                        i += width;
+                    }
+                    else
+                    {
+                        break;
                     }
 
-                    i++;
-                    continue;
+                    if (i == text.Length)
+                    {
+                        break;
+                    }
+
+                    kind = Unsafe.Add(ref kinds, text[i]);
                 }
 
-                start = start < 0 ? i : start;
-                seen |= kind;
-                i++;
-                continue;
+                if (!Flush(text, ref sink, start, i, seen))
+                {
+                    return;
+                }
             }
+            else if ((kind & CharKind.Space) != 0)
+            {
+                i++;
+            }
+            else if ((kind & CharKind.Spaceless) != 0)
+            {
+                if (!sink.Token(i, 1, (kind & CharKind.Kept) != 0 ? i : -1, i + 1, (kind & CharKind.Alphabetic) != 0, spaceless: true))
+                {
+                    return;
+                }
 
-            start = start < 0 ? i : start;
-            seen |= kind;
+                i++;
+            }
+            else
+            {
+                // A surrogate pair that is white space (none is, today) or a Han character of its own.
+                if (!Rune.IsWhiteSpace(new Rune(text[i], text[i + 1])) && !sink.Token(i, 2, i, i + 2, alphabetic: true, spaceless: true))
+                {
+                    return;
+                }
+
+                i += 2;
+            }
         }
-
-        Flush(text, ref sink, text.Length, ref start, ref seen);
     }
 
-    /// <summary>Hands the open token, if any, to the sink with its word: the token less the unkept characters at its ends.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Flush<TSink>(ReadOnlySpan<char> text, ref TSink sink, int end, ref int start, ref CharKind seen)
-        where TSink : struct, ITokenSink
+    /// <summary>
+    /// For a high surrogate, how many units of a word it starts: 2 for a pair that is neither white space nor Han/kana,
+    /// 1 alone (a replacement character, part of a word); 0 otherwise.
+    /// </summary>
+    private static int InWord(ReadOnlySpan<char> text, int i, CharKind kind)
     {
-        if (start < 0)
+        if ((kind & CharKind.HighSurrogate) == 0)
         {
-            return true;
+            return 0;
         }
 
+        if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+        {
+            var rune = new Rune(text[i], text[i + 1]);
+            return Rune.IsWhiteSpace(rune) || TextWords.IsSpaceless(rune.Value) ? 0 : 2;
+        }
+
+        return 1;
+    }
+
+    /// <summary>Hands a token to the sink with its word: the token less the unkept characters at its ends.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Flush<TSink>(ReadOnlySpan<char> text, ref TSink sink, int start, int end, CharKind seen)
+        where TSink : struct, ITokenSink
+    {
         var wordStart = -1;
         var wordEnd = -1;
         if ((seen & CharKind.Kept) != 0)
@@ -386,10 +402,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
             }
         }
 
-        var more = sink.Token(start, end - start, wordStart, wordEnd, (seen & CharKind.Alphabetic) != 0, spaceless: false);
-        start = -1;
-        seen = CharKind.None;
-        return more;
+        return sink.Token(start, end - start, wordStart, wordEnd, (seen & CharKind.Alphabetic) != 0, spaceless: false);
     }
 
     private static bool IsPunctuationOrSymbol(char c) => char.GetUnicodeCategory(c) is
