@@ -92,12 +92,15 @@ internal static class GopherRepetition
                 }
                 else if (size < unrepeatedFrom)
                 {
-                    Grow(keys, hashes, tokens.Length, ref n, size);
+                    // The last word is mixed into the keys in the counting loop itself (as Grow would, one pass less).
+                    var last = size >= 2 ? size - 1 : size;
+                    Grow(keys, hashes, tokens.Length, ref n, last);
                     table.Clear(tokens.Length);
                     var coveredTo = 0;
                     for (var i = 0; i + size <= tokens.Length; i++)
                     {
-                        ref var entry = ref table.Find(keys[i], out var found);
+                        var key = last < size ? keys[i] = Mix(keys[i], hashes[i + last]) : keys[i];
+                        ref var entry = ref table.Find(key, out var found);
                         var end = tokens[i + size - 1].Start + tokens[i + size - 1].Length;
                         entry = (entry.Count + 1, end - tokens[i].Start);
                         if (entry.Count > top.Count || (entry.Count == top.Count && entry.Chars > top.Chars))
@@ -112,6 +115,7 @@ internal static class GopherRepetition
                         }
                     }
 
+                    n = Math.Max(size, 1);
                     unrepeatedFrom = table.Count < tokens.Length - size + 1 ? unrepeatedFrom : size;
                 }
                 else
