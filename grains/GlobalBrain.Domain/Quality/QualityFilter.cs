@@ -52,7 +52,8 @@ public sealed class QualityFilter(QualityOptions? options = null)
         var o = Options;
         var english = string.Equals(language, "en", StringComparison.OrdinalIgnoreCase);
         var scratch = Scratch.ForThread();
-        var stats = new WordStats(text, scratch.Tokens, english && o.MinStopWords is not null);
+        // The stop-word rule only asks whether there are MinStopWords of them: counting stops there.
+        var stats = new WordStats(text, scratch.Tokens, english && o.MinStopWords is { } minStop ? minStop : 0);
         stats.Tokens.Clear();
         Walk(text, ref stats);
         var words = stats.Words;
@@ -183,13 +184,15 @@ public sealed class QualityFilter(QualityOptions? options = null)
     }
 
     /// <summary>The counts the Gopher quality rules need, and the tokens for the repetition rules.</summary>
-    private struct WordStats(string text, List<(int Start, int Length)> tokens, bool countStopWords) : ITokenSink
+    private struct WordStats(string text, List<(int Start, int Length)> tokens, int enoughStopWords) : ITokenSink
     {
         public readonly List<(int Start, int Length)> Tokens = tokens;
         public int Words;
         public long Letters;
         public int Spaceless;
         public int Alphabetic;
+
+        /// <summary>Stop words, counted up to the number the rule asks for.</summary>
         public int StopWords;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -205,7 +208,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
             Letters += wordEnd - wordStart;
             Spaceless += spaceless ? 1 : 0;
             Alphabetic += alphabetic ? 1 : 0;
-            if (countStopWords && IsStopWord(text.AsSpan(wordStart, wordEnd - wordStart)))
+            if (StopWords < enoughStopWords && IsStopWord(text.AsSpan(wordStart, wordEnd - wordStart)))
             {
                 StopWords++;
             }
