@@ -77,6 +77,7 @@ internal static class GopherRepetition
             // Bounds on the duplicate rules from the top n-gram passes: the characters covered by the k-grams that repeat an
             // earlier one. An n-gram that repeats (n ≥ k) is made of k-grams that repeat, so the duplicate n-grams' characters
             // never exceed the k-grams' covered ones; when those are within a duplicate rule's threshold, its pass is not needed.
+            // (Like unrepeatedFrom, this takes equal keys for equal n-grams, as the counting itself does.)
             var tops = o.TopNGramCharFractions;
             Span<long> covered = stackalloc long[Math.Min(tops.Count, 16)];
             Span<int> topCounts = stackalloc int[covered.Length];
