@@ -52,6 +52,7 @@ public sealed class QualityFilter(QualityOptions? options = null)
         var o = Options;
         var english = string.Equals(language, "en", StringComparison.OrdinalIgnoreCase);
         var scratch = Scratch.ForThread();
+
         // The stop-word rule only asks whether there are MinStopWords of them: counting stops there.
         var stats = new WordStats(text, scratch.Tokens, english && o.MinStopWords is { } minStop ? minStop : 0);
         stats.Tokens.Clear();
