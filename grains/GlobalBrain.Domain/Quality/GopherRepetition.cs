@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Hashing;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace GlobalBrain.Domain.Quality;
@@ -8,7 +9,7 @@ namespace GlobalBrain.Domain.Quality;
 /// <summary>
 /// Gopher's repetition rules (Rae et al. 2021, table A1), as datatrove's GopherRepetitionFilter computes
 /// them, over <see cref="TextWords"/> tokens; fractions are of the text's characters. N-grams are compared
-/// by a 64-bit hash of their words' hashes, not as strings.
+/// by a 64-bit hash of their words' hashes, not as strings, in a flat open-addressing table per thread.
 /// </summary>
 internal static class GopherRepetition
 {
@@ -16,14 +17,18 @@ internal static class GopherRepetition
     private static readonly string[] DuplicateReasons = [.. Enumerable.Range(0, 11).Select(n => $"gopher_duplicate_{n}_grams")];
 
     /// <summary>The reason of the first rule that fails, or null.</summary>
-    public static string? Check(string text, List<(int Start, int Length)> tokens, QualityOptions o)
+    /// <param name="text">The document.</param>
+    /// <param name="tokens">Its <see cref="TextWords"/> tokens.</param>
+    /// <param name="layout">Its lines and paragraphs.</param>
+    /// <param name="o">The thresholds.</param>
+    public static string? Check(string text, ReadOnlySpan<(int Start, int Length)> tokens, QualityFilter.Layout layout, QualityOptions o)
     {
         if (text.Length == 0)
         {
             return null;
         }
 
-        var (paragraphs, duplicateParagraphs, duplicateParagraphChars) = Duplicates(text, paragraphs: true);
+        var (paragraphs, duplicateParagraphs, duplicateParagraphChars) = Duplicates(text, layout.Paragraphs);
         if (paragraphs > 0 && (double)duplicateParagraphs / paragraphs > o.MaxDuplicateParagraphFraction)
         {
             return "gopher_duplicate_paragraphs";
@@ -34,7 +39,7 @@ internal static class GopherRepetition
             return "gopher_duplicate_paragraph_chars";
         }
 
-        var (lines, duplicateLines, duplicateLineChars) = Duplicates(text, paragraphs: false);
+        var (lines, duplicateLines, duplicateLineChars) = Duplicates(text, layout.Lines);
         if (lines > 0 && (double)duplicateLines / lines > o.MaxDuplicateLineFraction)
         {
             return "gopher_duplicate_lines";
@@ -45,17 +50,17 @@ internal static class GopherRepetition
             return "gopher_duplicate_line_chars";
         }
 
-        if (tokens.Count < 2 || (o.TopNGramCharFractions.Count == 0 && o.DuplicateNGramCharFractions.Count == 0))
+        if (tokens.Length < 2 || (o.TopNGramCharFractions.Count == 0 && o.DuplicateNGramCharFractions.Count == 0))
         {
             return null;
         }
 
-        var scratch = Scratch.ForThread();
-        var hashes = ArrayPool<ulong>.Shared.Rent(tokens.Count);
-        var keys = ArrayPool<ulong>.Shared.Rent(tokens.Count);
+        var table = Scratch.ForThread().Table;
+        var hashes = ArrayPool<ulong>.Shared.Rent(tokens.Length);
+        var keys = ArrayPool<ulong>.Shared.Rent(tokens.Length);
         try
         {
-            for (var i = 0; i < tokens.Count; i++)
+            for (var i = 0; i < tokens.Length; i++)
             {
                 hashes[i] = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(text.AsSpan(tokens[i].Start, tokens[i].Length)));
             }
@@ -63,37 +68,69 @@ internal static class GopherRepetition
             // keys[i] is the hash of the n-gram that starts at word i, grown one word per n, so a pass costs one mix per
             // position; n-grams of one n are compared only with each other.
             var n = 1;
-            hashes.AsSpan(0, tokens.Count).CopyTo(keys);
+            hashes.AsSpan(0, tokens.Length).CopyTo(keys);
 
             // A text with no repeated k-gram has no repeated n-gram for any n ≥ k (an equal n-gram starts with an equal
             // k-gram): from there every count is 1, the top n-gram is the longest one, and nothing is repeated.
             var unrepeatedFrom = int.MaxValue;
-            var counts = scratch.Counts;
-            foreach (var (size, max) in o.TopNGramCharFractions)
+
+            // Bounds on the duplicate rules from the top n-gram passes: the characters covered by the k-grams that repeat an
+            // earlier one. An n-gram that repeats (n ≥ k) is made of k-grams that repeat, so the duplicate n-grams' characters
+            // never exceed the k-grams' covered ones; when those are within a duplicate rule's threshold, its pass is not needed.
+            // (Like unrepeatedFrom, this takes equal keys for equal n-grams, as the counting itself does.)
+            var tops = o.TopNGramCharFractions;
+            Span<long> covered = stackalloc long[Math.Min(tops.Count, 16)];
+            Span<int> topCounts = stackalloc int[covered.Length];
+            for (var t = 0; t < tops.Count; t++)
             {
+                var (size, max) = tops[t];
                 var top = (Count: 0, Chars: 0);
-                if (size < unrepeatedFrom)
+                long coverage = 0;
+                if (size < unrepeatedFrom && WithinTopBound(tokens, tops, topCounts[..Math.Min(t, topCounts.Length)], size, max, text.Length))
                 {
-                    Grow(keys, hashes, tokens.Count, ref n, size);
-                    counts.Clear();
-                    for (var i = 0; i + size <= tokens.Count; i++)
+                    // The rule passes; what the pass would have learned for the duplicate rules is unknown.
+                    coverage = long.MaxValue;
+                }
+                else if (size < unrepeatedFrom)
+                {
+                    // The last word is mixed into the keys in the counting loop itself (as Grow would, one pass less).
+                    var last = size >= 2 ? size - 1 : size;
+                    Grow(keys, hashes, tokens.Length, ref n, last);
+                    table.Clear(tokens.Length);
+                    var coveredTo = 0;
+                    for (var i = 0; i + size <= tokens.Length; i++)
                     {
-                        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, keys[i], out _);
-                        entry = (entry.Count + 1, Chars(tokens, i, size));
+                        var key = last < size ? keys[i] = Mix(keys[i], hashes[i + last]) : keys[i];
+                        ref var entry = ref table.Find(key, out var found);
+                        var end = tokens[i + size - 1].Start + tokens[i + size - 1].Length;
+                        entry = (entry.Count + 1, end - tokens[i].Start);
                         if (entry.Count > top.Count || (entry.Count == top.Count && entry.Chars > top.Chars))
                         {
                             top = entry;
                         }
+
+                        if (found)
+                        {
+                            coverage += end - Math.Max(tokens[i].Start, coveredTo);
+                            coveredTo = end;
+                        }
                     }
 
-                    unrepeatedFrom = counts.Count < tokens.Count - size + 1 ? unrepeatedFrom : size;
+                    n = Math.Max(size, 1);
+                    unrepeatedFrom = table.Count < tokens.Length - size + 1 ? unrepeatedFrom : size;
                 }
                 else
                 {
-                    for (var i = 0; i + size <= tokens.Count; i++)
+                    for (var i = 0; i + size <= tokens.Length; i++)
                     {
                         top = (1, Math.Max(top.Chars, Chars(tokens, i, size)));
                     }
+                }
+
+                if (t < covered.Length)
+                {
+                    covered[t] = coverage;
+                    topCounts[t] = top.Count;
                 }
 
                 if ((double)top.Count * top.Chars / text.Length > max)
@@ -102,7 +139,6 @@ internal static class GopherRepetition
                 }
             }
 
-            var seen = scratch.Seen;
             foreach (var (size, max) in o.DuplicateNGramCharFractions)
             {
                 if (size >= unrepeatedFrom)
@@ -116,14 +152,20 @@ internal static class GopherRepetition
                     continue;
                 }
 
-                Grow(keys, hashes, tokens.Count, ref n, size);
-                seen.Clear();
+                if (WithinBound(tops, covered, size, max, text.Length))
+                {
+                    continue;
+                }
+
+                Grow(keys, hashes, tokens.Length, ref n, size);
+                table.Clear(tokens.Length);
                 long repeated = 0;
                 var i = 0;
                 var any = false;
-                while (i + size <= tokens.Count)
+                while (i + size <= tokens.Length)
                 {
-                    if (seen.Add(keys[i]))
+                    table.Find(keys[i], out var found);
+                    if (!found)
                     {
                         i++;
                     }
@@ -150,6 +192,48 @@ internal static class GopherRepetition
             ArrayPool<ulong>.Shared.Return(hashes);
             ArrayPool<ulong>.Shared.Return(keys);
         }
+    }
+
+    /// <summary>
+    /// Whether an earlier pass proves the top n-gram rule of <paramref name="size"/> passes without counting: the most
+    /// frequent n-gram is no more frequent than its first k words were (k ≤ n), and no n-gram has more characters than the longest.
+    /// </summary>
+    private static bool WithinTopBound(
+        ReadOnlySpan<(int Start, int Length)> tokens, IReadOnlyList<(int N, double MaxFraction)> tops, ReadOnlySpan<int> counts, int size, double max, int length)
+    {
+        var count = int.MaxValue;
+        for (var t = 0; t < counts.Length; t++)
+        {
+            count = tops[t].N <= size && counts[t] > 0 ? Math.Min(count, counts[t]) : count;
+        }
+
+        if (count == int.MaxValue || size < 1)
+        {
+            return false;
+        }
+
+        var longest = 0;
+        for (var i = 0; i + size <= tokens.Length; i++)
+        {
+            longest = Math.Max(longest, Chars(tokens, i, size));
+        }
+
+        return (double)count * longest / length <= max;
+    }
+
+    /// <summary>Whether the coverage of some k-gram pass, k ≤ <paramref name="size"/>, proves the duplicate rule of that size passes.</summary>
+    private static bool WithinBound(IReadOnlyList<(int N, double MaxFraction)> tops, ReadOnlySpan<long> covered, int size, double max, int length)
+    {
+        for (var t = 0; t < covered.Length; t++)
+        {
+            // k ≥ 2: consecutive k-grams share a word, so the separators inside an n-gram are covered too.
+            if (tops[t].N is >= 2 && tops[t].N <= size && (double)covered[t] / length <= max)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Extends keys[i] from the n-gram hashes at each start to those of <paramref name="size"/>-grams (sizes only grow).</summary>
@@ -184,56 +268,32 @@ internal static class GopherRepetition
         n < cached.Length ? cached[n] : $"gopher_{kind}_{n}_gram{(kind == "top" ? "" : "s")}";
 
     /// <summary>Characters from the n-gram's first word to its last, separators included.</summary>
-    private static int Chars(List<(int Start, int Length)> tokens, int start, int n) =>
+    private static int Chars(ReadOnlySpan<(int Start, int Length)> tokens, int start, int n) =>
         tokens[start + n - 1].Start + tokens[start + n - 1].Length - tokens[start].Start;
 
     /// <summary>Non-blank lines or blank-line separated paragraphs: how many, how many repeat an earlier one, their characters.</summary>
-    private static (int Units, int Duplicates, long DuplicateChars) Duplicates(string text, bool paragraphs)
+    private static (int Units, int Duplicates, long DuplicateChars) Duplicates(string text, List<(int Start, int Length)> units)
     {
+        // The first of the units cannot repeat an earlier one.
+        if (units.Count < 2)
+        {
+            return (units.Count, 0, 0);
+        }
+
         var seen = Scratch.ForThread().Units;
         seen.Clear();
-        var units = 0;
         var duplicates = 0;
         long chars = 0;
-        var span = text.AsSpan();
-        var start = -1;
-        var end = 0;
-        foreach (var range in span.Split('\n'))
+        foreach (var (start, length) in units)
         {
-            var (offset, length) = range.GetOffsetAndLength(span.Length);
-            var blank = span.Slice(offset, length).IsWhiteSpace();
-            if (!paragraphs && !blank)
-            {
-                Count(span.Slice(offset, length).Trim());
-            }
-            else if (paragraphs && !blank)
-            {
-                start = start < 0 ? offset : start;
-                end = offset + length;
-            }
-            else if (paragraphs && start >= 0)
-            {
-                Count(span[start..end].Trim());
-                start = -1;
-            }
-        }
-
-        if (paragraphs && start >= 0)
-        {
-            Count(span[start..end].Trim());
-        }
-
-        return (units, duplicates, chars);
-
-        void Count(ReadOnlySpan<char> unit)
-        {
-            units++;
-            if (!seen.Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(unit))))
+            if (!seen.Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan(start, length)))))
             {
                 duplicates++;
-                chars += unit.Length;
+                chars += length;
             }
         }
+
+        return (units.Count, duplicates, chars);
     }
 
     /// <summary>The sets one check fills, kept per thread so that screening a batch allocates no new ones per document.</summary>
@@ -242,12 +302,78 @@ internal static class GopherRepetition
         [ThreadStatic]
         private static Scratch? _current;
 
-        public Dictionary<ulong, (int Count, int Chars)> Counts { get; } = [];
-
-        public HashSet<ulong> Seen { get; } = [];
+        public KeyTable Table { get; } = new();
 
         public HashSet<UInt128> Units { get; } = [];
 
         public static Scratch ForThread() => _current ??= new Scratch();
+    }
+
+    /// <summary>
+    /// N-gram key → (count, characters), open addressing with linear probing. The keys are hashes already, so their
+    /// low bits pick the slot; a slot is occupied when its stamp is the current one, so clearing is one increment.
+    /// </summary>
+    private sealed class KeyTable
+    {
+        private Entry[] _entries = new Entry[64];
+        private uint _stamp;
+        private int _mask;
+
+        /// <summary>Distinct keys since <see cref="Clear"/>.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>Empties the table, sized for up to <paramref name="capacity"/> keys (at most half full).</summary>
+        public void Clear(int capacity)
+        {
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(32, capacity * 2));
+            if (size > _entries.Length)
+            {
+                _entries = new Entry[size];
+                _stamp = 0;
+            }
+
+            if (++_stamp == 0)
+            {
+                Array.Clear(_entries);
+                _stamp = 1;
+            }
+
+            _mask = size - 1;
+            Count = 0;
+        }
+
+        /// <summary>The value of <paramref name="key"/>, added as (0, 0) when absent.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ref (int Count, int Chars) Find(ulong key, out bool found)
+        {
+            var entries = _entries;
+            var slot = (int)(key ^ (key >> 32)) & _mask;
+            while (true)
+            {
+                ref var entry = ref entries[slot];
+                if (entry.Stamp != _stamp)
+                {
+                    entry = new Entry { Key = key, Stamp = _stamp };
+                    Count++;
+                    found = false;
+                    return ref entry.Value;
+                }
+
+                if (entry.Key == key)
+                {
+                    found = true;
+                    return ref entry.Value;
+                }
+
+                slot = (slot + 1) & _mask;
+            }
+        }
+
+        private struct Entry
+        {
+            public ulong Key;
+            public uint Stamp;
+            public (int Count, int Chars) Value;
+        }
     }
 }
