@@ -100,7 +100,8 @@ public sealed class DuplicateKeysPinnedTests
         }
     }
 
-    private static string RandomText(Random random, int pieces)
+    /// <summary>A text of <paramref name="pieces"/> random pieces (see <see cref="Pieces"/>), random BMP code units and supplementary code points, spaces and plain words.</summary>
+    internal static string RandomText(Random random, int pieces)
     {
         var builder = new StringBuilder();
         for (var i = 0; i < pieces; i++)
