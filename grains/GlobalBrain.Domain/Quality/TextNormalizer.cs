@@ -1,6 +1,10 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Hashing;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using GlobalBrain.Domain.Tokenization.Bert;
 
@@ -27,61 +31,76 @@ public static class TextNormalizer
     private const ushort Slow = 3;
     private const ushort FirstChar = 4;
 
+    /// <summary>Room beyond the output\'s bound for a pending space and one whole vector written past the end.</summary>
+    private const int Slack = 1 + 8;
+
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var table = CharTable.Entries;
-        var buffer = ArrayPool<char>.Shared.Rent(Math.Max(1, text.Length));
+        ref var table = ref MemoryMarshal.GetArrayDataReference(CharTable.Entries);
+        var buffer = ArrayPool<char>.Shared.Rent(text.Length + Slack);
         try
         {
+            // Without branches on the kind of character (words are short: such branches mispredict at every
+            // boundary). Each step writes a space and its character at the end, and counts what it keeps: the
+            // space when one is pending and the character is written, the character unless it is a digit that
+            // continues a number. A space pending before the first character is written too (so that no step
+            // waits for the length), and taken off at the end. The output is never longer than the input read so
+            // far, plus that space.
+            //
+            // Eight characters at a time while they are ASCII letters and single spaces (most of a Latin-script
+            // text): those are written as they are, letters lower-cased (c | 0x20 is also ' ' for a space), up to
+            // the first other character, which then takes a step of its own.
             var length = 0;
-            var pendingSpace = false;
-            var inNumber = false;
+            var pendingSpace = 0;
+            var inNumber = 0;
+            ref var source = ref MemoryMarshal.GetReference(text.AsSpan());
             for (var i = 0; i < text.Length; i++)
             {
-                var entry = table[text[i]];
-                if (entry >= FirstChar)
+                if (i + Vector128<ushort>.Count <= text.Length)
                 {
-                    if (pendingSpace)
+                    var chars = Vector128.LoadUnsafe(ref Unsafe.As<char, ushort>(ref source), (nuint)i);
+                    var lower = chars | Vector128.Create((ushort)0x20);
+                    var letters = Vector128.LessThanOrEqual(lower - Vector128.Create((ushort)'a'), Vector128.Create((ushort)('z' - 'a'))).ExtractMostSignificantBits();
+                    var spaces = Vector128.Equals(chars, Vector128.Create((ushort)' ')).ExtractMostSignificantBits();
+                    var simple = letters | (spaces & ~((spaces << 1) | (uint)pendingSpace));
+                    var count = BitOperations.TrailingZeroCount(~simple);
+                    if (count > 0)
                     {
-                        buffer[length++] = ' ';
-                        pendingSpace = false;
+                        buffer[length] = ' ';
+                        length += pendingSpace;
+                        lower.StoreUnsafe(ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetArrayDataReference(buffer)), (nuint)length);
+                        pendingSpace = (int)(spaces >> (count - 1)) & 1;
+                        length += count - pendingSpace;
+                        inNumber = 0;
+                        i += count;
+                        if (count == Vector128<ushort>.Count)
+                        {
+                            i--;
+                            continue;
+                        }
                     }
-
-                    buffer[length++] = (char)entry;
-                    inNumber = false;
-                    continue;
                 }
 
-                switch (entry)
+                int entry = Unsafe.Add(ref table, text[i]);
+                if (entry != Slow)
                 {
-                    case Removed:
-                        continue;
-                    case Space:
-                        pendingSpace = length > 0;
-                        inNumber = false;
-                        continue;
-                    case Digit:
-                        if (pendingSpace)
-                        {
-                            buffer[length++] = ' ';
-                            pendingSpace = false;
-                        }
-
-                        if (!inNumber)
-                        {
-                            buffer[length++] = '0';
-                            inNumber = true;
-                        }
-
-                        continue;
+                    var write = entry >= Digit ? 1 : 0;
+                    var digit = entry == Digit ? 1 : 0;
+                    buffer[length] = ' ';
+                    length += pendingSpace & write;
+                    buffer[length] = digit != 0 ? '0' : (char)entry;
+                    length += write & ~(digit & inNumber);
+                    pendingSpace = (pendingSpace | (entry == Space ? 1 : 0)) & (write ^ 1);
+                    inNumber = digit | (inNumber & (entry == Removed ? 1 : 0));
+                    continue;
                 }
 
                 // A surrogate, or a character that decomposes into more than one (Hangul) or lowercases out of
                 // the BMP: its rune through the reference steps. Only here can the output outgrow the input.
                 Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var consumed);
                 var stripped = AccentStripper.Strip(rune.ToString());
-                var needed = length + 1 + (2 * stripped.Length) + (text.Length - i - consumed);
+                var needed = length + Slack + (2 * stripped.Length) + (text.Length - i - consumed);
                 if (needed > buffer.Length)
                 {
                     var larger = ArrayPool<char>.Shared.Rent(needed);
@@ -90,15 +109,22 @@ public static class TextNormalizer
                     buffer = larger;
                 }
 
+                bool pending = pendingSpace != 0, number = inNumber != 0;
                 foreach (var part in stripped.EnumerateRunes())
                 {
-                    Append(part, buffer, ref length, ref pendingSpace, ref inNumber);
+                    Append(part, buffer, ref length, ref pending, ref number);
                 }
+
+                pendingSpace = pending ? 1 : 0;
+                inNumber = number ? 1 : 0;
 
                 i += consumed - 1;
             }
 
-            return new string(buffer, 0, length);
+            // Only a space pending before the first character can begin the output (a written character is
+            // never whitespace).
+            var leading = length > 0 && buffer[0] == ' ' ? 1 : 0;
+            return new string(buffer, leading, length - leading);
         }
         finally
         {

@@ -86,6 +86,21 @@ public sealed class TextNormalizerTests
     }
 
     [Fact]
+    public void LetterAndSpaceRuns_ThroughEightAtATimeAndBack_NormalizeAsTheRunePathDoes()
+    {
+        // Runs of ASCII letters and spaces (taken eight at a time) broken at every offset by double spaces,
+        // punctuation, digits, accents, tabs, CJK, Hangul and surrogates, with pending spaces on either side.
+        var random = new Random(11);
+        const string alphabet = "aaaaazzzzzQQQ          .,1\t\né字한\u00a0\u0301\ud83d\ude00\ud800";
+        for (var i = 0; i < 50_000; i++)
+        {
+            var text = new string([.. Enumerable.Range(0, random.Next(0, 48)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+
+            Assert.Equal(TextNormalizer.NormalizeRunes(text), TextNormalizer.Normalize(text));
+        }
+    }
+
+    [Fact]
     public void TextThatGrowsWhenDecomposed_NormalizesAsTheRunePathDoes()
     {
         // Each Hangul syllable is two or three jamo: the output is longer than the input.
