@@ -39,10 +39,14 @@ public readonly record struct LshBandKey(int Band, ulong Hash);
 public sealed class MinHashDeduplicator
 {
     private const ulong MersennePrime = (1UL << 61) - 1;
+
+    /// <summary>Rune.IsWhiteSpace of each ASCII character, as <see cref="TextWords.Split"/> tests it.</summary>
+    private static readonly bool[] AsciiWhiteSpace = [.. Enumerable.Range(0, 128).Select(c => Rune.IsWhiteSpace(new Rune(c)))];
     private readonly ulong[] _a;
     private readonly ulong[] _b;
     private readonly ulong[] _aLow;
     private readonly ulong[] _aHigh;
+    private readonly ulong[] _aHighTimes8;
 
     public MinHashDeduplicator(MinHashOptions? options = null)
     {
@@ -61,6 +65,7 @@ public sealed class MinHashDeduplicator
 
         _aLow = [.. _a.Select(a => a & uint.MaxValue)];
         _aHigh = [.. _a.Select(a => a >> 32)];
+        _aHighTimes8 = [.. _aHigh.Select(a => a << 3)];
     }
 
     public MinHashOptions Options { get; }
@@ -94,48 +99,71 @@ public sealed class MinHashDeduplicator
             throw new ArgumentException($"The signature needs {SignatureLength} values, not {signature.Length}.", nameof(signature));
         }
 
-        var words = new List<(int Start, int Length)>();
-        TextWords.Split(normalized, words);
-        if (words.Count == 0)
-        {
-            return false;
-        }
-
-        var wordHashes = ArrayPool<ulong>.Shared.Rent(words.Count);
+        // At most one word per character; each word's hash is overwritten by the hash of the shingle it begins,
+        // which no later shingle reads.
+        var hashes = ArrayPool<ulong>.Shared.Rent(Math.Max(1, normalized.Length));
         try
         {
-            for (var i = 0; i < words.Count; i++)
+            var words = HashWords(normalized, hashes);
+            if (words == 0)
             {
-                wordHashes[i] = HashWord(normalized.AsSpan(words[i].Start, words[i].Length));
+                return false;
             }
 
-            var n = Math.Min(Options.ShingleWords, words.Count);
-            if (Avx2.IsSupported && SignatureLength % Vector256<ulong>.Count == 0)
+            var n = Math.Min(Options.ShingleWords, words);
+            var shingles = words - n + 1;
+            for (var i = 0; i < shingles; i++)
             {
-                // Every value is < 2⁶¹ and at least one shingle updates each, so a signed minimum from long.MaxValue
-                // ends where the unsigned one from ulong.MaxValue does.
-                var values = MemoryMarshal.Cast<ulong, long>(signature);
-                values.Fill(long.MaxValue);
-                for (var i = 0; i + n <= words.Count; i++)
-                {
-                    UpdateVector(values, XxHash3.HashToUInt64(MemoryMarshal.AsBytes(wordHashes.AsSpan(i, n))));
-                }
-
-                return true;
+                hashes[i] = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(hashes.AsSpan(i, n)));
             }
 
-            signature.Fill(ulong.MaxValue);
-            for (var i = 0; i + n <= words.Count; i++)
-            {
-                var shingle = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(wordHashes.AsSpan(i, n)));
-                Update(signature, shingle);
-            }
-
+            Update(hashes.AsSpan(0, shingles), signature, WidestLanes);
             return true;
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(wordHashes);
+            ArrayPool<ulong>.Shared.Return(hashes);
+        }
+    }
+
+    /// <summary>How many hash functions one step computes: 8 with AVX-512, 4 with AVX2, else 1 (all give the same values).</summary>
+    internal int WidestLanes =>
+        Avx512F.IsSupported && SignatureLength % Vector512<ulong>.Count == 0 ? Vector512<ulong>.Count
+        : Avx2.IsSupported && SignatureLength % Vector256<ulong>.Count == 0 ? Vector256<ulong>.Count
+        : 1;
+
+    /// <summary>The signature of <paramref name="shingles"/> (at least one), <paramref name="lanes"/> hash functions at a time.</summary>
+    internal void Update(ReadOnlySpan<ulong> shingles, Span<ulong> signature, int lanes)
+    {
+        switch (lanes)
+        {
+            case 8:
+                signature.Fill(ulong.MaxValue);
+                foreach (var shingle in shingles)
+                {
+                    UpdateVector512(signature, shingle);
+                }
+
+                return;
+            case 4:
+                // Every value is < 2⁶¹ and at least one shingle updates each, so a signed minimum from long.MaxValue
+                // ends where the unsigned one from ulong.MaxValue does.
+                var values = MemoryMarshal.Cast<ulong, long>(signature);
+                values.Fill(long.MaxValue);
+                foreach (var shingle in shingles)
+                {
+                    UpdateVector(values, shingle);
+                }
+
+                return;
+            default:
+                signature.Fill(ulong.MaxValue);
+                foreach (var shingle in shingles)
+                {
+                    Update(signature, shingle);
+                }
+
+                return;
         }
     }
 
@@ -231,7 +259,121 @@ public sealed class MinHashDeduplicator
         }
     }
 
-    private static ulong HashWord(ReadOnlySpan<char> word) => Utf8Hash.XxHash3Of(word);
+    /// <summary>
+    /// <see cref="UpdateVector"/> eight hash functions at a time (AVX-512), with two steps fewer: a₁·8 is kept
+    /// (a₁ &lt; 2²⁹, so a₁·8·x₁ needs no shift), and the canonical residue of t &lt; 2⁶¹ + 8 is the unsigned minimum of
+    /// t and t − (2⁶¹ − 1) (the latter wraps around when t is already below).
+    /// </summary>
+    private void UpdateVector512(Span<ulong> signature, ulong shingle)
+    {
+        var x = (shingle & MersennePrime) + (shingle >> 61);
+        x = x >= MersennePrime ? x - MersennePrime : x;
+        var x0 = Vector512.Create(x & uint.MaxValue).AsUInt32();
+        var x1 = Vector512.Create(x >> 32).AsUInt32();
+        var prime = Vector512.Create(MersennePrime);
+        var low29 = Vector512.Create((1UL << 29) - 1);
+        ref var a0 = ref MemoryMarshal.GetArrayDataReference(_aLow);
+        ref var a1 = ref MemoryMarshal.GetArrayDataReference(_aHigh);
+        ref var a18 = ref MemoryMarshal.GetArrayDataReference(_aHighTimes8);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(_b);
+        ref var min = ref MemoryMarshal.GetReference(signature);
+        for (nuint i = 0; i < (nuint)signature.Length; i += (nuint)Vector512<ulong>.Count)
+        {
+            var aLow = Vector512.LoadUnsafe(ref a0, i).AsUInt32();
+            var p00 = Avx512F.Multiply(aLow, x0);
+            var p11 = Avx512F.Multiply(Vector512.LoadUnsafe(ref a18, i).AsUInt32(), x1);
+            var middle = Avx512F.Multiply(Vector512.LoadUnsafe(ref a1, i).AsUInt32(), x0) + Avx512F.Multiply(aLow, x1);
+            var t = p11 + (middle >> 29) + ((middle & low29) << 32) + (p00 & prime) + (p00 >> 61) + Vector512.LoadUnsafe(ref b, i);
+            t = (t & prime) + (t >> 61);
+            var current = Vector512.LoadUnsafe(ref min, i);
+            Vector512.Min(current, Vector512.Min(t, t - prime)).StoreUnsafe(ref min, i);
+        }
+    }
+
+    /// <summary>
+    /// Writes the XxHash3 of the UTF-8 bytes of each word of <paramref name="text"/>, as <see cref="TextWords.Split"/>
+    /// cuts them, to <paramref name="hashes"/>; returns how many. One pass, no list: ASCII words are narrowed here.
+    /// </summary>
+    internal static int HashWords(ReadOnlySpan<char> text, Span<ulong> hashes)
+    {
+        const int WordBytes = 64;
+        Span<byte> bytes = stackalloc byte[WordBytes];
+        var count = 0;
+        var start = -1;
+        var ascii = true;
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c < 0x80)
+            {
+                if (AsciiWhiteSpace[c])
+                {
+                    if (start >= 0)
+                    {
+                        hashes[count++] = HashWord(text[start..i], ascii, bytes);
+                        start = -1;
+                    }
+                }
+                else if (start < 0)
+                {
+                    start = i;
+                    ascii = true;
+                }
+
+                i++;
+                continue;
+            }
+
+            Rune.DecodeFromUtf16(text[i..], out var rune, out var consumed);
+            if (Rune.IsWhiteSpace(rune) || TextWords.IsSpaceless(rune.Value))
+            {
+                if (start >= 0)
+                {
+                    hashes[count++] = HashWord(text[start..i], ascii, bytes);
+                    start = -1;
+                }
+
+                if (!Rune.IsWhiteSpace(rune))
+                {
+                    hashes[count++] = XxHash3.HashToUInt64(bytes[..rune.EncodeToUtf8(bytes)]);
+                }
+            }
+            else if (start < 0)
+            {
+                start = i;
+                ascii = false;
+            }
+            else
+            {
+                ascii = false;
+            }
+
+            i += consumed;
+        }
+
+        if (start >= 0)
+        {
+            hashes[count++] = HashWord(text[start..], ascii, bytes);
+        }
+
+        return count;
+    }
+
+    private static ulong HashWord(ReadOnlySpan<char> word, bool ascii, Span<byte> bytes)
+    {
+        if (ascii && word.Length <= bytes.Length)
+        {
+            for (var i = 0; i < word.Length; i++)
+            {
+                bytes[i] = (byte)word[i];
+            }
+
+            return XxHash3.HashToUInt64(bytes[..word.Length]);
+        }
+
+        return word.Length * 3 <= bytes.Length ? XxHash3.HashToUInt64(bytes[..Encoding.UTF8.GetBytes(word, bytes)]) : Utf8Hash.XxHash3Of(word);
+    }
 
     private static ulong SplitMix64(ref ulong state)
     {
