@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Hashing;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -292,87 +293,116 @@ public sealed class MinHashDeduplicator
 
     /// <summary>
     /// Writes the XxHash3 of the UTF-8 bytes of each word of <paramref name="text"/>, as <see cref="TextWords.Split"/>
-    /// cuts them, to <paramref name="hashes"/>; returns how many. One pass, no list: ASCII words are narrowed here.
+    /// cuts them, to <paramref name="hashes"/>; returns how many. The text is encoded once (the UTF-8 of the whole is
+    /// that of its words and separators in turn: no word ends inside a surrogate pair, and a lone surrogate is
+    /// EF BF BD either way), then cut as bytes, 32 at a time while they are ASCII.
     /// </summary>
     internal static int HashWords(ReadOnlySpan<char> text, Span<ulong> hashes)
     {
-        const int WordBytes = 64;
-        Span<byte> bytes = stackalloc byte[WordBytes];
+        var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            return HashWords(utf8.AsSpan(0, Encoding.UTF8.GetBytes(text, utf8)), hashes);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+        }
+    }
+
+    private static int HashWords(ReadOnlySpan<byte> text, Span<ulong> hashes)
+    {
         var count = 0;
         var start = -1;
-        var ascii = true;
         var i = 0;
+        ref var bytes = ref MemoryMarshal.GetReference(text);
         while (i < text.Length)
         {
-            var c = text[i];
-            if (c < 0x80)
+            if (i + Vector256<byte>.Count <= text.Length)
             {
-                if (AsciiWhiteSpace[c])
+                var chunk = Vector256.LoadUnsafe(ref bytes, (nuint)i);
+                if (chunk.ExtractMostSignificantBits() == 0)
+                {
+                    // ASCII: the whitespace is 9–13 and 32.
+                    var spaces = (Vector256.Equals(chunk, Vector256.Create((byte)' '))
+                        | Vector256.LessThanOrEqual(chunk - Vector256.Create((byte)9), Vector256.Create((byte)(13 - 9)))).ExtractMostSignificantBits();
+                    var j = 0;
+                    while (j < Vector256<byte>.Count)
+                    {
+                        var rest = (start < 0 ? ~spaces : spaces) >> j;
+                        if (rest == 0)
+                        {
+                            break;
+                        }
+
+                        j += BitOperations.TrailingZeroCount(rest);
+                        if (start < 0)
+                        {
+                            start = i + j;
+                        }
+                        else
+                        {
+                            hashes[count++] = XxHash3.HashToUInt64(text[start..(i + j)]);
+                            start = -1;
+                        }
+                    }
+
+                    i += Vector256<byte>.Count;
+                    continue;
+                }
+            }
+
+            for (var end = Math.Min(text.Length, i + Vector256<byte>.Count); i < end;)
+            {
+                var b = text[i];
+                if (b < 0x80)
+                {
+                    if (AsciiWhiteSpace[b])
+                    {
+                        if (start >= 0)
+                        {
+                            hashes[count++] = XxHash3.HashToUInt64(text[start..i]);
+                            start = -1;
+                        }
+                    }
+                    else if (start < 0)
+                    {
+                        start = i;
+                    }
+
+                    i++;
+                    continue;
+                }
+
+                Rune.DecodeFromUtf8(text[i..], out var rune, out var consumed);
+                if (Rune.IsWhiteSpace(rune) || TextWords.IsSpaceless(rune.Value))
                 {
                     if (start >= 0)
                     {
-                        hashes[count++] = HashWord(text[start..i], ascii, bytes);
+                        hashes[count++] = XxHash3.HashToUInt64(text[start..i]);
                         start = -1;
+                    }
+
+                    if (!Rune.IsWhiteSpace(rune))
+                    {
+                        hashes[count++] = XxHash3.HashToUInt64(text.Slice(i, consumed));
                     }
                 }
                 else if (start < 0)
                 {
                     start = i;
-                    ascii = true;
                 }
 
-                i++;
-                continue;
+                i += consumed;
             }
-
-            Rune.DecodeFromUtf16(text[i..], out var rune, out var consumed);
-            if (Rune.IsWhiteSpace(rune) || TextWords.IsSpaceless(rune.Value))
-            {
-                if (start >= 0)
-                {
-                    hashes[count++] = HashWord(text[start..i], ascii, bytes);
-                    start = -1;
-                }
-
-                if (!Rune.IsWhiteSpace(rune))
-                {
-                    hashes[count++] = XxHash3.HashToUInt64(bytes[..rune.EncodeToUtf8(bytes)]);
-                }
-            }
-            else if (start < 0)
-            {
-                start = i;
-                ascii = false;
-            }
-            else
-            {
-                ascii = false;
-            }
-
-            i += consumed;
         }
 
         if (start >= 0)
         {
-            hashes[count++] = HashWord(text[start..], ascii, bytes);
+            hashes[count++] = XxHash3.HashToUInt64(text[start..]);
         }
 
         return count;
-    }
-
-    private static ulong HashWord(ReadOnlySpan<char> word, bool ascii, Span<byte> bytes)
-    {
-        if (ascii && word.Length <= bytes.Length)
-        {
-            for (var i = 0; i < word.Length; i++)
-            {
-                bytes[i] = (byte)word[i];
-            }
-
-            return XxHash3.HashToUInt64(bytes[..word.Length]);
-        }
-
-        return word.Length * 3 <= bytes.Length ? XxHash3.HashToUInt64(bytes[..Encoding.UTF8.GetBytes(word, bytes)]) : Utf8Hash.XxHash3Of(word);
     }
 
     private static ulong SplitMix64(ref ulong state)
