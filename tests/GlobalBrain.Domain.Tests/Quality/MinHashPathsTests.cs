@@ -1,0 +1,65 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using System.Text;
+using GlobalBrain.Domain.Quality;
+using Xunit;
+
+namespace GlobalBrain.Domain.Tests.Quality;
+
+/// <summary>
+/// The scalar, AVX2 (4 lanes) and AVX-512 (8 lanes) signature paths give the same values on random shingles, and
+/// the one-pass word hashing gives the hashes of <see cref="TextWords.Split"/>'s words. A path the machine lacks is
+/// skipped, and says so.
+/// </summary>
+public sealed class MinHashPathsTests
+{
+    [SkippableTheory]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void VectorPath_GivesTheScalarSignature(int lanes)
+    {
+        Skip.IfNot(lanes == 4 ? Avx2.IsSupported : Avx512F.IsSupported, $"no {(lanes == 4 ? "AVX2" : "AVX-512F")} on this machine");
+        var random = new Random(lanes);
+        foreach (var options in new[] { MinHashOptions.Default, new MinHashOptions(Bands: 2, RowsPerBand: 4, Seed: 3), new MinHashOptions(Bands: 4, RowsPerBand: 6, Seed: 99) })
+        {
+            var dedup = new MinHashDeduplicator(options);
+            for (var i = 0; i < 2000; i++)
+            {
+                // Random 64-bit shingles, and ones near the modulus 2^61 - 1 and its multiples.
+                var shingles = Enumerable.Range(0, random.Next(1, 40)).Select(_ => random.Next(3) switch
+                {
+                    0 => (ulong)random.NextInt64() ^ ((ulong)random.Next() << 63),
+                    1 => (((ulong)random.Next(0, 9)) * ((1UL << 61) - 1)) + (ulong)random.Next(-4, 5),
+                    _ => (ulong)random.Next(0, 16),
+                }).ToArray();
+                var scalar = new ulong[dedup.SignatureLength];
+                var vector = new ulong[dedup.SignatureLength];
+                dedup.Update(shingles, scalar, 1);
+                dedup.Update(shingles, vector, lanes);
+
+                Assert.Equal(scalar, vector);
+            }
+        }
+    }
+
+    [Fact]
+    public void HashWords_AreTheHashesOfTheSplitWords()
+    {
+        var random = new Random(31);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var text = i % 2 == 0
+                ? DuplicateKeysPinnedTests.RandomText(random, random.Next(0, 80))
+                : TextNormalizer.Normalize(DuplicateKeysPinnedTests.RandomText(random, random.Next(0, 200)));
+            var words = new List<(int Start, int Length)>();
+            TextWords.Split(text, words);
+            var expected = words.Select(w => XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(text.Substring(w.Start, w.Length)))).ToArray();
+            var hashes = new ulong[Math.Max(1, text.Length)];
+
+            var count = MinHashDeduplicator.HashWords(text, hashes);
+
+            Assert.Equal(expected, hashes[..count]);
+        }
+    }
+}
