@@ -140,11 +140,7 @@ public sealed class MinHashDeduplicator
         {
             case 8:
                 signature.Fill(ulong.MaxValue);
-                foreach (var shingle in shingles)
-                {
-                    UpdateVector512(signature, shingle);
-                }
-
+                UpdateVector512(signature, shingles);
                 return;
             case 4:
                 // Every value is < 2⁶¹ and at least one shingle updates each, so a signed minimum from long.MaxValue
@@ -265,12 +261,8 @@ public sealed class MinHashDeduplicator
     /// (a₁ &lt; 2²⁹, so a₁·8·x₁ needs no shift), and the canonical residue of t &lt; 2⁶¹ + 8 is the unsigned minimum of
     /// t and t − (2⁶¹ − 1) (the latter wraps around when t is already below).
     /// </summary>
-    private void UpdateVector512(Span<ulong> signature, ulong shingle)
+    private void UpdateVector512(Span<ulong> signature, ReadOnlySpan<ulong> shingles)
     {
-        var x = (shingle & MersennePrime) + (shingle >> 61);
-        x = x >= MersennePrime ? x - MersennePrime : x;
-        var x0 = Vector512.Create(x & uint.MaxValue).AsUInt32();
-        var x1 = Vector512.Create(x >> 32).AsUInt32();
         var prime = Vector512.Create(MersennePrime);
         var low29 = Vector512.Create((1UL << 29) - 1);
         ref var a0 = ref MemoryMarshal.GetArrayDataReference(_aLow);
@@ -278,16 +270,23 @@ public sealed class MinHashDeduplicator
         ref var a18 = ref MemoryMarshal.GetArrayDataReference(_aHighTimes8);
         ref var b = ref MemoryMarshal.GetArrayDataReference(_b);
         ref var min = ref MemoryMarshal.GetReference(signature);
-        for (nuint i = 0; i < (nuint)signature.Length; i += (nuint)Vector512<ulong>.Count)
+        foreach (var shingle in shingles)
         {
-            var aLow = Vector512.LoadUnsafe(ref a0, i).AsUInt32();
-            var p00 = Avx512F.Multiply(aLow, x0);
-            var p11 = Avx512F.Multiply(Vector512.LoadUnsafe(ref a18, i).AsUInt32(), x1);
-            var middle = Avx512F.Multiply(Vector512.LoadUnsafe(ref a1, i).AsUInt32(), x0) + Avx512F.Multiply(aLow, x1);
-            var t = p11 + (middle >> 29) + ((middle & low29) << 32) + (p00 & prime) + (p00 >> 61) + Vector512.LoadUnsafe(ref b, i);
-            t = (t & prime) + (t >> 61);
-            var current = Vector512.LoadUnsafe(ref min, i);
-            Vector512.Min(current, Vector512.Min(t, t - prime)).StoreUnsafe(ref min, i);
+            var x = (shingle & MersennePrime) + (shingle >> 61);
+            x = x >= MersennePrime ? x - MersennePrime : x;
+            var x0 = Vector512.Create(x & uint.MaxValue).AsUInt32();
+            var x1 = Vector512.Create(x >> 32).AsUInt32();
+            for (nuint i = 0; i < (nuint)signature.Length; i += (nuint)Vector512<ulong>.Count)
+            {
+                var aLow = Vector512.LoadUnsafe(ref a0, i).AsUInt32();
+                var p00 = Avx512F.Multiply(aLow, x0);
+                var p11 = Avx512F.Multiply(Vector512.LoadUnsafe(ref a18, i).AsUInt32(), x1);
+                var middle = Avx512F.Multiply(Vector512.LoadUnsafe(ref a1, i).AsUInt32(), x0) + Avx512F.Multiply(aLow, x1);
+                var t = p11 + (middle >> 29) + ((middle & low29) << 32) + (p00 & prime) + (p00 >> 61) + Vector512.LoadUnsafe(ref b, i);
+                t = (t & prime) + (t >> 61);
+                var current = Vector512.LoadUnsafe(ref min, i);
+                Vector512.Min(current, Vector512.Min(t, t - prime)).StoreUnsafe(ref min, i);
+            }
         }
     }
 
