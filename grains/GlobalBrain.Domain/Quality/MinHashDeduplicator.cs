@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Hashing;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -100,8 +101,6 @@ public sealed class MinHashDeduplicator
             throw new ArgumentException($"The signature needs {SignatureLength} values, not {signature.Length}.", nameof(signature));
         }
 
-        // At most one word per character; each word's hash is overwritten by the hash of the shingle it begins,
-        // which no later shingle reads.
         var hashes = ArrayPool<ulong>.Shared.Rent(Math.Max(1, normalized.Length));
         try
         {
@@ -111,14 +110,7 @@ public sealed class MinHashDeduplicator
                 return false;
             }
 
-            var n = Math.Min(Options.ShingleWords, words);
-            var shingles = words - n + 1;
-            for (var i = 0; i < shingles; i++)
-            {
-                hashes[i] = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(hashes.AsSpan(i, n)));
-            }
-
-            Update(hashes.AsSpan(0, shingles), signature, WidestLanes);
+            Update(hashes.AsSpan(0, words), Math.Min(Options.ShingleWords, words), signature, WidestLanes);
             return true;
         }
         finally
@@ -133,34 +125,81 @@ public sealed class MinHashDeduplicator
         : Avx2.IsSupported && SignatureLength % Vector256<ulong>.Count == 0 ? Vector256<ulong>.Count
         : 1;
 
-    /// <summary>The signature of <paramref name="shingles"/> (at least one), <paramref name="lanes"/> hash functions at a time.</summary>
-    internal void Update(ReadOnlySpan<ulong> shingles, Span<ulong> signature, int lanes)
+    /// <summary>
+    /// The signature of the shingles of <paramref name="n"/> words of <paramref name="words"/> (their hashes; at
+    /// least n), or with n = 0 of <paramref name="words"/> as shingles, <paramref name="lanes"/> hash functions at a
+    /// time. Each shingle is hashed in the loop that uses it: the scalar hashing then runs beside the vector
+    /// arithmetic, which keeps other execution ports busy.
+    /// </summary>
+    internal void Update(ReadOnlySpan<ulong> words, int n, Span<ulong> signature, int lanes)
     {
+        var shingles = n == 0 ? words.Length : words.Length - n + 1;
         switch (lanes)
         {
             case 8:
                 signature.Fill(ulong.MaxValue);
-                UpdateVector512(signature, shingles);
+                for (var i = 0; i < shingles; i++)
+                {
+                    UpdateVector512(signature, Shingle(words, i, n));
+                }
+
                 return;
             case 4:
                 // Every value is < 2⁶¹ and at least one shingle updates each, so a signed minimum from long.MaxValue
                 // ends where the unsigned one from ulong.MaxValue does.
                 var values = MemoryMarshal.Cast<ulong, long>(signature);
                 values.Fill(long.MaxValue);
-                foreach (var shingle in shingles)
+                for (var i = 0; i < shingles; i++)
                 {
-                    UpdateVector(values, shingle);
+                    UpdateVector(values, Shingle(words, i, n));
                 }
 
                 return;
             default:
                 signature.Fill(ulong.MaxValue);
-                foreach (var shingle in shingles)
+                for (var i = 0; i < shingles; i++)
                 {
-                    Update(signature, shingle);
+                    Update(signature, Shingle(words, i, n));
                 }
 
                 return;
+        }
+    }
+
+    /// <summary>XxHash3-64 of the n word hashes from <paramref name="i"/> on (little-endian bytes), or word i itself when n = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Shingle(ReadOnlySpan<ulong> words, int i, int n) =>
+        n == 0 ? words[i]
+        : n is >= 3 and <= 8 && BitConverter.IsLittleEndian ? XxHash3Of3To8Words(words.Slice(i, n))
+        : XxHash3.HashToUInt64(MemoryMarshal.AsBytes(words.Slice(i, n)));
+
+    /// <summary>
+    /// XxHash3-64 (seed 0) of 24 to 64 bytes given as little-endian 64-bit words — the 17–128-byte case of the
+    /// algorithm (xxhash.h, XXH3_len_17to128_64b) written out for whole words, with the first 64 bytes of its
+    /// default secret: the same value as <see cref="XxHash3.HashToUInt64(ReadOnlySpan{byte}, long)"/>, without the
+    /// call and the dispatch on the length.
+    /// </summary>
+    internal static ulong XxHash3Of3To8Words(ReadOnlySpan<ulong> words)
+    {
+        const ulong Prime64 = 0x9E3779B185EBCA87UL;
+        var n = words.Length;
+        var acc = (ulong)(n * sizeof(ulong)) * Prime64;
+        if (n > 4)
+        {
+            acc += Mix(words[2] ^ 0x78E5C0CC4EE679CBUL, words[3] ^ 0x2172FFCC7DD05A82UL);
+            acc += Mix(words[n - 4] ^ 0x8E2443F7744608B8UL, words[n - 3] ^ 0x4C263A81E69035E0UL);
+        }
+
+        acc += Mix(words[0] ^ 0xBE4BA423396CFEB8UL, words[1] ^ 0x1CAD21F72C81017CUL);
+        acc += Mix(words[n - 2] ^ 0xDB979083E96DD4DEUL, words[n - 1] ^ 0x1F67B3B7A4A44072UL);
+        acc ^= acc >> 37;
+        acc *= 0x165667919E3779F9UL;
+        return acc ^ (acc >> 32);
+
+        static ulong Mix(ulong left, ulong right)
+        {
+            var high = Math.BigMul(left, right, out var low);
+            return low ^ high;
         }
     }
 
@@ -261,8 +300,13 @@ public sealed class MinHashDeduplicator
     /// (a₁ &lt; 2²⁹, so a₁·8·x₁ needs no shift), and the canonical residue of t &lt; 2⁶¹ + 8 is the unsigned minimum of
     /// t and t − (2⁶¹ − 1) (the latter wraps around when t is already below).
     /// </summary>
-    private void UpdateVector512(Span<ulong> signature, ReadOnlySpan<ulong> shingles)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void UpdateVector512(Span<ulong> signature, ulong shingle)
     {
+        var x = (shingle & MersennePrime) + (shingle >> 61);
+        x = x >= MersennePrime ? x - MersennePrime : x;
+        var x0 = Vector512.Create(x & uint.MaxValue).AsUInt32();
+        var x1 = Vector512.Create(x >> 32).AsUInt32();
         var prime = Vector512.Create(MersennePrime);
         var low29 = Vector512.Create((1UL << 29) - 1);
         ref var a0 = ref MemoryMarshal.GetArrayDataReference(_aLow);
@@ -270,23 +314,16 @@ public sealed class MinHashDeduplicator
         ref var a18 = ref MemoryMarshal.GetArrayDataReference(_aHighTimes8);
         ref var b = ref MemoryMarshal.GetArrayDataReference(_b);
         ref var min = ref MemoryMarshal.GetReference(signature);
-        foreach (var shingle in shingles)
+        for (nuint i = 0; i < (nuint)signature.Length; i += (nuint)Vector512<ulong>.Count)
         {
-            var x = (shingle & MersennePrime) + (shingle >> 61);
-            x = x >= MersennePrime ? x - MersennePrime : x;
-            var x0 = Vector512.Create(x & uint.MaxValue).AsUInt32();
-            var x1 = Vector512.Create(x >> 32).AsUInt32();
-            for (nuint i = 0; i < (nuint)signature.Length; i += (nuint)Vector512<ulong>.Count)
-            {
-                var aLow = Vector512.LoadUnsafe(ref a0, i).AsUInt32();
-                var p00 = Avx512F.Multiply(aLow, x0);
-                var p11 = Avx512F.Multiply(Vector512.LoadUnsafe(ref a18, i).AsUInt32(), x1);
-                var middle = Avx512F.Multiply(Vector512.LoadUnsafe(ref a1, i).AsUInt32(), x0) + Avx512F.Multiply(aLow, x1);
-                var t = p11 + (middle >> 29) + ((middle & low29) << 32) + (p00 & prime) + (p00 >> 61) + Vector512.LoadUnsafe(ref b, i);
-                t = (t & prime) + (t >> 61);
-                var current = Vector512.LoadUnsafe(ref min, i);
-                Vector512.Min(current, Vector512.Min(t, t - prime)).StoreUnsafe(ref min, i);
-            }
+            var aLow = Vector512.LoadUnsafe(ref a0, i).AsUInt32();
+            var p00 = Avx512F.Multiply(aLow, x0);
+            var p11 = Avx512F.Multiply(Vector512.LoadUnsafe(ref a18, i).AsUInt32(), x1);
+            var middle = Avx512F.Multiply(Vector512.LoadUnsafe(ref a1, i).AsUInt32(), x0) + Avx512F.Multiply(aLow, x1);
+            var t = p11 + (middle >> 29) + ((middle & low29) << 32) + (p00 & prime) + (p00 >> 61) + Vector512.LoadUnsafe(ref b, i);
+            t = (t & prime) + (t >> 61);
+            var current = Vector512.LoadUnsafe(ref min, i);
+            Vector512.Min(current, Vector512.Min(t, t - prime)).StoreUnsafe(ref min, i);
         }
     }
 

@@ -35,11 +35,30 @@ public sealed class MinHashPathsTests
                 }).ToArray();
                 var scalar = new ulong[dedup.SignatureLength];
                 var vector = new ulong[dedup.SignatureLength];
-                dedup.Update(shingles, scalar, 1);
-                dedup.Update(shingles, vector, lanes);
+                dedup.Update(shingles, 0, scalar, 1);
+                dedup.Update(shingles, 0, vector, lanes);
+
+                Assert.Equal(scalar, vector);
+
+                // The same words as shingles of n (as the signature of a text makes them).
+                var n = random.Next(1, shingles.Length + 1);
+                dedup.Update(shingles, n, scalar, 1);
+                dedup.Update(shingles, n, vector, lanes);
 
                 Assert.Equal(scalar, vector);
             }
+        }
+    }
+
+    [Fact]
+    public void ShingleHash_IsXxHash3OfTheWordsBytes()
+    {
+        var random = new Random(17);
+        for (var i = 0; i < 100_000; i++)
+        {
+            var words = Enumerable.Range(0, 3 + (i % 6)).Select(_ => i % 7 == 0 ? (ulong)random.Next(0, 3) : (ulong)random.NextInt64() ^ ((ulong)random.Next() << 63)).ToArray();
+
+            Assert.Equal(XxHash3.HashToUInt64(MemoryMarshal.AsBytes(words.AsSpan())), MinHashDeduplicator.XxHash3Of3To8Words(words));
         }
     }
 
