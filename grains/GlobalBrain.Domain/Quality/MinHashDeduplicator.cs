@@ -101,10 +101,12 @@ public sealed class MinHashDeduplicator
             throw new ArgumentException($"The signature needs {SignatureLength} values, not {signature.Length}.", nameof(signature));
         }
 
-        var hashes = ArrayPool<ulong>.Shared.Rent(Math.Max(1, normalized.Length));
+        // At most one word per character.
+        ReadOnlySpan<char> text = normalized;
+        var hashes = ArrayPool<ulong>.Shared.Rent(Math.Max(1, text.Length));
         try
         {
-            var words = HashWords(normalized, hashes);
+            var words = HashWords(text, hashes);
             if (words == 0)
             {
                 return false;
@@ -127,9 +129,8 @@ public sealed class MinHashDeduplicator
 
     /// <summary>
     /// The signature of the shingles of <paramref name="n"/> words of <paramref name="words"/> (their hashes; at
-    /// least n), or with n = 0 of <paramref name="words"/> as shingles, <paramref name="lanes"/> hash functions at a
-    /// time. Each shingle is hashed in the loop that uses it: the scalar hashing then runs beside the vector
-    /// arithmetic, which keeps other execution ports busy.
+    /// least n), or with n = 0 of <paramref name="words"/> as shingles, <paramref name="lanes"/> (1, or 4 or 8 when
+    /// they divide the signature's length) hash functions at a time. Each shingle is hashed where it is used.
     /// </summary>
     internal void Update(ReadOnlySpan<ulong> words, int n, Span<ulong> signature, int lanes)
     {
