@@ -297,9 +297,11 @@ public sealed class MinHashDeduplicator
     }
 
     /// <summary>
-    /// <see cref="UpdateVector"/> eight hash functions at a time (AVX-512), with two steps fewer: a₁·8 is kept
-    /// (a₁ &lt; 2²⁹, so a₁·8·x₁ needs no shift), and the canonical residue of t &lt; 2⁶¹ + 8 is the unsigned minimum of
-    /// t and t − (2⁶¹ − 1) (the latter wraps around when t is already below).
+    /// <see cref="UpdateVector"/> eight hash functions at a time (AVX-512), with four steps fewer: a₁·8 is kept
+    /// (a₁ &lt; 2²⁹, so a₁·8·x₁ needs no shift); the high half of a₀x₀ joins the middle term (which stays &lt; 2⁶³), whose
+    /// low 29 bits, shifted to bits 32–60, then take the low half of a₀x₀ in by a bitwise or; and the canonical
+    /// residue of t &lt; 2⁶¹ + 4 is the unsigned minimum of t and t − (2⁶¹ − 1) (the latter wraps around when t is
+    /// already below).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void UpdateVector512(Span<ulong> signature, ulong shingle)
@@ -309,7 +311,7 @@ public sealed class MinHashDeduplicator
         var x0 = Vector512.Create(x & uint.MaxValue).AsUInt32();
         var x1 = Vector512.Create(x >> 32).AsUInt32();
         var prime = Vector512.Create(MersennePrime);
-        var low29 = Vector512.Create((1UL << 29) - 1);
+        var low32 = Vector512.Create((ulong)uint.MaxValue);
         ref var a0 = ref MemoryMarshal.GetArrayDataReference(_aLow);
         ref var a1 = ref MemoryMarshal.GetArrayDataReference(_aHigh);
         ref var a18 = ref MemoryMarshal.GetArrayDataReference(_aHighTimes8);
@@ -320,8 +322,8 @@ public sealed class MinHashDeduplicator
             var aLow = Vector512.LoadUnsafe(ref a0, i).AsUInt32();
             var p00 = Avx512F.Multiply(aLow, x0);
             var p11 = Avx512F.Multiply(Vector512.LoadUnsafe(ref a18, i).AsUInt32(), x1);
-            var middle = Avx512F.Multiply(Vector512.LoadUnsafe(ref a1, i).AsUInt32(), x0) + Avx512F.Multiply(aLow, x1);
-            var t = p11 + (middle >> 29) + ((middle & low29) << 32) + (p00 & prime) + (p00 >> 61) + Vector512.LoadUnsafe(ref b, i);
+            var middle = Avx512F.Multiply(Vector512.LoadUnsafe(ref a1, i).AsUInt32(), x0) + Avx512F.Multiply(aLow, x1) + (p00 >> 32);
+            var t = p11 + (middle >> 29) + (((middle << 35) >> 3) | (p00 & low32)) + Vector512.LoadUnsafe(ref b, i);
             t = (t & prime) + (t >> 61);
             var current = Vector512.LoadUnsafe(ref min, i);
             Vector512.Min(current, Vector512.Min(t, t - prime)).StoreUnsafe(ref min, i);
