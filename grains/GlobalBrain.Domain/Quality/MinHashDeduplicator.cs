@@ -72,6 +72,12 @@ public sealed class MinHashDeduplicator
 
     public MinHashOptions Options { get; }
 
+    /// <summary>The family's a values (for tests).</summary>
+    internal ReadOnlySpan<ulong> A => _a;
+
+    /// <summary>The family's b values (for tests).</summary>
+    internal ReadOnlySpan<ulong> B => _b;
+
     public int SignatureLength => Options.Bands * Options.RowsPerBand;
 
     /// <summary>(1/b)^(1/r): the Jaccard similarity near which the S-curve rises from unlikely to likely.</summary>

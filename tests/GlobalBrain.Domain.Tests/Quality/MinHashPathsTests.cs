@@ -50,6 +50,48 @@ public sealed class MinHashPathsTests
         }
     }
 
+    /// <summary>
+    /// Every path against (a·x + b) mod (2⁶¹ − 1) computed with big integers, for shingles chosen so that some hash
+    /// function's value is 0–3 or p − 4 to p − 1 (where a missed reduction would show), and random ones.
+    /// </summary>
+    [Fact]
+    public void EveryPath_GivesTheExactResidues_AlsoAtTheEdges()
+    {
+        const ulong p = (1UL << 61) - 1;
+        var dedup = new MinHashDeduplicator();
+        var random = new Random(61);
+        var prime = new System.Numerics.BigInteger(p);
+        var lanesAvailable = new List<int> { 1 };
+        if (Avx2.IsSupported)
+        {
+            lanesAvailable.Add(4);
+        }
+
+        if (Avx512F.IsSupported)
+        {
+            lanesAvailable.Add(8);
+        }
+
+        for (var k = 0; k < 2000; k++)
+        {
+            var lane = random.Next(dedup.SignatureLength);
+            var target = k % 3 == 2 ? (ulong)random.NextInt64(0, (long)p) : k % 3 == 0 ? (ulong)(k % 4) : p - 1 - (ulong)(k % 4);
+            // x = (target − b)·a⁻¹ mod p, plus a multiple of p the hash must reduce first.
+            var inverse = System.Numerics.BigInteger.ModPow(dedup.A[lane], p - 2, prime);
+            var x = (ulong)(((target + prime - dedup.B[lane]) % prime * inverse) % prime) + (k % 2 == 0 ? 0 : p * (ulong)random.Next(0, 8));
+            var expected = Enumerable.Range(0, dedup.SignatureLength)
+                .Select(i => (ulong)(((System.Numerics.BigInteger)dedup.A[i] * (x % p) + dedup.B[i]) % prime)).ToArray();
+            Assert.Equal(target, expected[lane]);
+            foreach (var lanes in lanesAvailable)
+            {
+                var signature = new ulong[dedup.SignatureLength];
+                dedup.Update([x], 0, signature, lanes);
+
+                Assert.Equal(expected, signature);
+            }
+        }
+    }
+
     [Fact]
     public void ShingleHash_IsXxHash3OfTheWordsBytes()
     {
