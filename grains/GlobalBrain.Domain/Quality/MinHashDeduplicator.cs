@@ -44,6 +44,7 @@ public sealed class MinHashDeduplicator
 
     /// <summary>Rune.IsWhiteSpace of each ASCII character, as <see cref="TextWords.Split"/> tests it.</summary>
     private static readonly bool[] AsciiWhiteSpace = [.. Enumerable.Range(0, 128).Select(c => Rune.IsWhiteSpace(new Rune(c)))];
+
     private readonly ulong[] _a;
     private readonly ulong[] _b;
     private readonly ulong[] _aLow;

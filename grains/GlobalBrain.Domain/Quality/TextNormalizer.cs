@@ -31,7 +31,7 @@ public static class TextNormalizer
     private const ushort Slow = 3;
     private const ushort FirstChar = 4;
 
-    /// <summary>Room beyond the output\'s bound for a pending space and one whole vector written past the end.</summary>
+    /// <summary>Room beyond the output's bound for a pending space and one whole vector written past the end.</summary>
     private const int Slack = 1 + 8;
 
     public static string Normalize(string text)
