@@ -1,6 +1,10 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Hashing;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using GlobalBrain.Domain.Tokenization.Bert;
 
@@ -21,66 +25,106 @@ namespace GlobalBrain.Domain.Quality;
 /// </remarks>
 public static class TextNormalizer
 {
-    private const byte Space = 1;
-    private const byte Removed = 2;
-    private const byte Digit = 3;
+    private const ushort Removed = 0;
+    private const ushort Space = 1;
+    private const ushort Digit = 2;
+    private const ushort Slow = 3;
+    private const ushort FirstChar = 4;
 
-    /// <summary>
-    /// What <see cref="NormalizeRunes"/> does with each ASCII character — whitespace, removed, a digit, or the
-    /// character to append (lower case) — computed from the same predicates, so the fast path cannot differ.
-    /// </summary>
-    private static readonly byte[] AsciiClass = BuildAsciiClass();
+    /// <summary>Room beyond the output's bound for a pending space and one whole vector written past the end.</summary>
+    private const int Slack = 1 + 8;
 
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return System.Text.Ascii.IsValid(text) ? NormalizeAscii(text) : NormalizeRunes(text);
-    }
-
-    /// <summary>The same as <see cref="NormalizeRunes"/> for text that is all ASCII (nothing to strip or fold), by table, into one buffer.</summary>
-    private static string NormalizeAscii(string text)
-    {
-        var buffer = ArrayPool<char>.Shared.Rent(Math.Max(1, text.Length));
+        ref var table = ref MemoryMarshal.GetArrayDataReference(CharTable.Entries);
+        var buffer = ArrayPool<char>.Shared.Rent(text.Length + Slack);
         try
         {
+            // Without branches on the kind of character (words are short: such branches mispredict at every
+            // boundary). Each step writes a space and its character at the end, and counts what it keeps: the
+            // space when one is pending and the character is written, the character unless it is a digit that
+            // continues a number. A space pending before the first character is written too (so that no step
+            // waits for the length), and taken off at the end. The output is never longer than the input read so
+            // far, plus that space.
+            //
+            // Eight characters at a time while they are ASCII letters and single spaces (most of a Latin-script
+            // text): those are written as they are, letters lower-cased (c | 0x20 is also ' ' for a space), up to
+            // the first other character, which then takes a step of its own.
             var length = 0;
-            var pendingSpace = false;
-            var inNumber = false;
-            foreach (var c in text)
+            var pendingSpace = 0;
+            var inNumber = 0;
+            ref var source = ref MemoryMarshal.GetReference(text.AsSpan());
+            for (var i = 0; i < text.Length; i++)
             {
-                var kind = AsciiClass[c];
-                switch (kind)
+                if (i + Vector128<ushort>.Count <= text.Length)
                 {
-                    case Space:
-                        pendingSpace = length > 0;
-                        inNumber = false;
-                        continue;
-                    case Removed:
-                        continue;
-                }
-
-                if (pendingSpace)
-                {
-                    buffer[length++] = ' ';
-                    pendingSpace = false;
-                }
-
-                if (kind == Digit)
-                {
-                    if (!inNumber)
+                    var chars = Vector128.LoadUnsafe(ref Unsafe.As<char, ushort>(ref source), (nuint)i);
+                    var lower = chars | Vector128.Create((ushort)0x20);
+                    var letters = Vector128.LessThanOrEqual(lower - Vector128.Create((ushort)'a'), Vector128.Create((ushort)('z' - 'a'))).ExtractMostSignificantBits();
+                    var spaces = Vector128.Equals(chars, Vector128.Create((ushort)' ')).ExtractMostSignificantBits();
+                    var simple = letters | (spaces & ~((spaces << 1) | (uint)pendingSpace));
+                    var count = BitOperations.TrailingZeroCount(~simple);
+                    if (count > 0)
                     {
-                        buffer[length++] = '0';
-                        inNumber = true;
+                        buffer[length] = ' ';
+                        length += pendingSpace;
+                        lower.StoreUnsafe(ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetArrayDataReference(buffer)), (nuint)length);
+                        pendingSpace = (int)(spaces >> (count - 1)) & 1;
+                        length += count - pendingSpace;
+                        inNumber = 0;
+                        i += count;
+                        if (count == Vector128<ushort>.Count)
+                        {
+                            i--;
+                            continue;
+                        }
                     }
+                }
 
+                int entry = Unsafe.Add(ref table, text[i]);
+                if (entry != Slow)
+                {
+                    var write = entry >= Digit ? 1 : 0;
+                    var digit = entry == Digit ? 1 : 0;
+                    buffer[length] = ' ';
+                    length += pendingSpace & write;
+                    buffer[length] = digit != 0 ? '0' : (char)entry;
+                    length += write & ~(digit & inNumber);
+                    pendingSpace = (pendingSpace | (entry == Space ? 1 : 0)) & (write ^ 1);
+                    inNumber = digit | (inNumber & (entry == Removed ? 1 : 0));
                     continue;
                 }
 
-                inNumber = false;
-                buffer[length++] = (char)kind;
+                // A surrogate, or a character that decomposes into more than one (Hangul) or lowercases out of
+                // the BMP: its rune through the reference steps. Only here can the output outgrow the input.
+                Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var consumed);
+                var stripped = AccentStripper.Strip(rune.ToString());
+                var needed = length + Slack + (2 * stripped.Length) + (text.Length - i - consumed);
+                if (needed > buffer.Length)
+                {
+                    var larger = ArrayPool<char>.Shared.Rent(needed);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<char>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                bool pending = pendingSpace != 0, number = inNumber != 0;
+                foreach (var part in stripped.EnumerateRunes())
+                {
+                    Append(part, buffer, ref length, ref pending, ref number);
+                }
+
+                pendingSpace = pending ? 1 : 0;
+                inNumber = number ? 1 : 0;
+
+                i += consumed - 1;
             }
 
-            return new string(buffer, 0, length);
+            // Only a space pending before the first character can begin the output (a written character is
+            // never whitespace).
+            var leading = length > 0 && buffer[0] == ' ' ? 1 : 0;
+            return new string(buffer, leading, length - leading);
         }
         finally
         {
@@ -88,59 +132,85 @@ public static class TextNormalizer
         }
     }
 
+    /// <summary>
+    /// The reference: the whole text accent-stripped, then rune by rune. <see cref="Normalize"/> gives the same
+    /// by a table of what these steps do with each BMP character on its own (they have no context but the
+    /// pending space and the number in progress), and through them for the rest.
+    /// </summary>
     internal static string NormalizeRunes(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var stripped = AccentStripper.Strip(text);
-        var builder = new StringBuilder(stripped.Length);
+        var buffer = new char[(2 * stripped.Length) + 1];
+        var length = 0;
         var pendingSpace = false;
         var inNumber = false;
-        foreach (var original in stripped.EnumerateRunes())
+        foreach (var rune in stripped.EnumerateRunes())
         {
-            var rune = Fold(original);
-            if (Rune.IsWhiteSpace(rune))
-            {
-                pendingSpace = builder.Length > 0;
-                inNumber = false;
-                continue;
-            }
-
-            var category = Rune.GetUnicodeCategory(rune);
-            if (IsRemoved(category))
-            {
-                continue;
-            }
-
-            if (pendingSpace)
-            {
-                builder.Append(' ');
-                pendingSpace = false;
-            }
-
-            if (category == UnicodeCategory.DecimalDigitNumber)
-            {
-                if (!inNumber)
-                {
-                    builder.Append('0');
-                    inNumber = true;
-                }
-
-                continue;
-            }
-
-            inNumber = false;
-            var lower = Rune.ToLowerInvariant(rune);
-            if (lower.IsBmp)
-            {
-                builder.Append((char)lower.Value);
-            }
-            else
-            {
-                builder.Append(lower.ToString());
-            }
+            Append(rune, buffer, ref length, ref pendingSpace, ref inNumber);
         }
 
-        return builder.ToString();
+        return new string(buffer, 0, length);
+    }
+
+    /// <summary>One rune of accent-stripped text: whitespace starts a pending space, removed ones vanish, a digit run writes one 0, the rest its lower case.</summary>
+    private static void Append(Rune stripped, char[] buffer, ref int length, ref bool pendingSpace, ref bool inNumber)
+    {
+        var kind = Classify(stripped, out var lower);
+        switch (kind)
+        {
+            case Space:
+                pendingSpace = length > 0;
+                inNumber = false;
+                return;
+            case Removed:
+                return;
+        }
+
+        if (pendingSpace)
+        {
+            buffer[length++] = ' ';
+            pendingSpace = false;
+        }
+
+        if (kind == Digit)
+        {
+            if (!inNumber)
+            {
+                buffer[length++] = '0';
+                inNumber = true;
+            }
+
+            return;
+        }
+
+        inNumber = false;
+        length += lower.EncodeToUtf16(buffer.AsSpan(length));
+    }
+
+    /// <summary>Space, Removed, Digit, or else <see cref="FirstChar"/> with <paramref name="lower"/> the rune to write.</summary>
+    private static ushort Classify(Rune stripped, out Rune lower)
+    {
+        var rune = Fold(stripped);
+        lower = default;
+        if (Rune.IsWhiteSpace(rune))
+        {
+            return Space;
+        }
+
+        var category = Rune.GetUnicodeCategory(rune);
+        if (IsRemoved(category))
+        {
+            return Removed;
+        }
+
+        if (category == UnicodeCategory.DecimalDigitNumber)
+        {
+            return Digit;
+        }
+
+        lower = Rune.ToLowerInvariant(rune);
+        return FirstChar;
     }
 
     /// <summary>
@@ -152,20 +222,43 @@ public static class TextNormalizer
 
     public static UInt128 HashNormalized(string normalized) => Utf8Hash.XxHash128Of(normalized);
 
-    private static byte[] BuildAsciiClass()
+    /// <summary>
+    /// What <see cref="Append"/> does with each BMP character after it is accent-stripped on its own — Removed,
+    /// Space, Digit, the character to write (≥ <see cref="FirstChar"/>), or Slow (surrogates, several runes after
+    /// stripping, a lower case that is not one BMP character ≥ FirstChar) — computed from the same steps, so the
+    /// fast path cannot differ. 128 KB, built on first use.
+    /// </summary>
+    private static class CharTable
     {
-        var table = new byte[128];
-        for (var c = 0; c < table.Length; c++)
-        {
-            var rune = new Rune(c);
-            var category = Rune.GetUnicodeCategory(rune);
-            table[c] = Rune.IsWhiteSpace(rune) ? Space
-                : IsRemoved(category) ? Removed
-                : category == UnicodeCategory.DecimalDigitNumber ? Digit
-                : (byte)Rune.ToLowerInvariant(rune).Value;
-        }
+        public static readonly ushort[] Entries = Build();
 
-        return table;
+        private static ushort[] Build()
+        {
+            var table = new ushort[char.MaxValue + 1];
+            for (var c = 0; c < table.Length; c++)
+            {
+                table[c] = Slow;
+                if (char.IsSurrogate((char)c))
+                {
+                    continue;
+                }
+
+                var stripped = AccentStripper.Strip(((char)c).ToString());
+                if (stripped.Length == 0)
+                {
+                    table[c] = Removed;
+                }
+                else if (stripped.Length == 1)
+                {
+                    var kind = Classify(new Rune(stripped[0]), out var lower);
+                    table[c] = kind != FirstChar ? kind
+                        : lower.IsBmp && lower.Value >= FirstChar ? (ushort)lower.Value
+                        : Slow;
+                }
+            }
+
+            return table;
+        }
     }
 
     private static Rune Fold(Rune rune) => rune.Value switch

@@ -9,11 +9,7 @@ internal static class Utf8Hash
 {
     private const int StackBytes = 512;
 
-    public static ulong XxHash3Of(ReadOnlySpan<char> text) => Hash(text, static bytes => XxHash3.HashToUInt64(bytes));
-
-    public static UInt128 XxHash128Of(ReadOnlySpan<char> text) => Hash(text, static bytes => XxHash128.HashToUInt128(bytes));
-
-    private static T Hash<T>(ReadOnlySpan<char> text, Func<ReadOnlySpan<byte>, T> hash)
+    public static UInt128 XxHash128Of(ReadOnlySpan<char> text)
     {
         var length = Encoding.UTF8.GetMaxByteCount(text.Length);
         var rented = length > StackBytes ? ArrayPool<byte>.Shared.Rent(length) : null;
@@ -21,7 +17,7 @@ internal static class Utf8Hash
         {
             Span<byte> buffer = rented ?? stackalloc byte[StackBytes];
             var written = Encoding.UTF8.GetBytes(text, buffer);
-            return hash(buffer[..written]);
+            return XxHash128.HashToUInt128(buffer[..written]);
         }
         finally
         {
