@@ -1,7 +1,9 @@
 using System.Buffers;
-using System.Collections.Frozen;
 using System.IO.Compression;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Json;
 using Lingua;
 
@@ -88,29 +90,44 @@ internal sealed class LanguageFirstStage
 
     private const int LongestNgram = 5;
 
+    /// <summary>A cleaned position that is not a letter (a space, a symbol): it ends the run of letters.</summary>
+    private const int NotLetter = int.MinValue;
+
+    /// <summary>Entries in <see cref="_chars"/>: U+0000–U+024F, then U+1E00–U+1EFF, then U+2000–U+206F.</summary>
+    private const int CharTableLength = 0x250 + 0x100 + 0x70;
+
+    private const ulong Golden = 0x9E3779B97F4A7C15UL;
+
     private readonly int _count;
+    private readonly int _stride;
     private readonly Tables _trigramTables;
     private readonly Lazy<Tables> _allTables;
-    private readonly uint[] _unigramPresence;
-    private readonly FrozenDictionary<char, int[]> _accents;
-    private readonly string _uniqueLetters;
+    private readonly CharInfo[] _chars;
+    private readonly uint[] _accentColumns;
 
-    private LanguageFirstStage(string[] codes, string directory, Tables trigramTables, uint[] unigramPresence, FrozenDictionary<char, int[]> accents, string uniqueLetters)
+    private LanguageFirstStage(string[] codes, string directory, Tables trigramTables, CharInfo[] chars, uint[] accentColumns)
     {
         Codes = codes;
         _count = codes.Length;
+        _stride = trigramTables.Stride;
         _trigramTables = trigramTables;
-        _allTables = new Lazy<Tables>(() => Build(codes, directory, trigramTables, out _));
-        _unigramPresence = unigramPresence;
-        _accents = accents;
-        _uniqueLetters = uniqueLetters;
+        _allTables = new Lazy<Tables>(() => Build(codes, directory, trigramTables));
+        _chars = chars;
+        _accentColumns = accentColumns;
+    }
+
+    private enum CharKind : byte
+    {
+        Space,
+        Dropped,
+        Kept,
     }
 
     /// <summary>The candidates it scores (the detector's Latin-script ones), in table column order.</summary>
     internal IReadOnlyList<string> Codes { get; }
 
     /// <summary>N-grams in the tables loaded so far, by size (1 to 3, or 1 to 5 once a short text has asked for them).</summary>
-    internal IReadOnlyList<int> Rows => [.. (_allTables.IsValueCreated ? _allTables.Value : _trigramTables).Keys.Select(k => k.Count)];
+    internal IReadOnlyList<int> Rows => (_allTables.IsValueCreated ? _allTables.Value : _trigramTables).Sizes;
 
     /// <summary>Where Lingua 2.0.0 reads its models when the builder is not given a directory.</summary>
     internal static string LinguaModelsDirectory => Path.Combine(AppContext.BaseDirectory, "Lingua", "LanguageModels");
@@ -131,39 +148,72 @@ internal sealed class LanguageFirstStage
 
         directory ??= LinguaModelsDirectory;
         var codes = languages.Select(Code).ToArray();
-        var trigramTables = Build(codes, directory, new Tables([], []), out var presence);
+        var trigramTables = Build(codes, directory, lower: null);
         var position = codes.Select((code, i) => (code, i)).ToDictionary(p => p.code, p => p.i, StringComparer.Ordinal);
-        var accents = new Dictionary<char, int[]>();
+        var accents = new Dictionary<char, uint>();
         foreach (var (characters, groupCodes) in TellingAccents)
         {
-            var columns = groupCodes.Where(position.ContainsKey).Select(g => position[g]).ToArray();
+            var columns = groupCodes.Where(position.ContainsKey).Aggregate(0u, (mask, g) => mask | (1u << position[g]));
             foreach (var ch in characters)
             {
-                accents[ch] = columns;
+                accents[ch] = columns; // a telling accent even when none of its languages is a candidate: it counts towards the 16
             }
         }
 
+        var accentIds = accents.Keys.Select((ch, i) => (ch, i)).ToDictionary(p => p.ch, p => (byte)(p.i + 1));
+        uint[] accentColumns = [0, .. accents.Values];
         var unique = string.Concat(languages.Select(l => l.UniqueCharacters() ?? ""));
-        return new LanguageFirstStage(codes, directory, trigramTables, presence, accents.ToFrozenDictionary(), unique);
+        var chars = new CharInfo[CharTableLength];
+        for (var i = 0; i < chars.Length; i++)
+        {
+            var c = (char)(i < 0x250 ? i : i < 0x350 ? 0x1E00 + (i - 0x250) : 0x2000 + (i - 0x350));
+            var lower = char.ToLowerInvariant(c);
+            if (char.IsWhiteSpace(c) || char.IsPunctuation(lower) || char.IsNumber(lower))
+            {
+                chars[i] = new CharInfo(NotLetter, char.IsWhiteSpace(c) ? CharKind.Space : CharKind.Dropped, 0, false, false, false);
+                continue;
+            }
+
+            var letter = char.IsLetter(lower);
+            chars[i] = new CharInfo(
+                letter ? CodeOf(lower) : NotLetter, // a letter whose lower case lies outside the ranges: −1, as the key always took it
+                CharKind.Kept,
+                lower >= '\u00E0' && accentIds.TryGetValue(lower, out var id) ? id : (byte)0,
+                letter,
+                letter && lower != '\u00B5', // µ is a letter of the Common script
+                unique.Contains(lower, StringComparison.Ordinal));
+        }
+
+        return new LanguageFirstStage(codes, directory, trigramTables, chars, accentColumns);
     }
 
     /// <summary>Loads the 4- and 5-gram tables now rather than at the first short text.</summary>
     internal void LoadShortTextTables() => _ = _allTables.Value;
 
     /// <summary>
-    /// <paramref name="lower"/>'s tables and the next sizes' (to 3 when it is empty, else to 5): each model read for
-    /// every candidate into one row per n-gram, the n-gram's key mapping to the row's offset.
+    /// <paramref name="lower"/>'s n-grams and the next sizes' (1 to 3 when it is null, else 4 and 5): each model read
+    /// for every candidate into one row per n-gram, one hash table from every n-gram's key to its row.
     /// </summary>
-    private static Tables Build(string[] codes, string directory, Tables lower, out uint[] unigramPresence)
+    private static Tables Build(string[] codes, string directory, Tables? lower)
     {
         var count = codes.Length;
-        var from = lower.Keys.Length + 1;
-        var to = from == 1 ? 3 : LongestNgram;
-        var keys = new FrozenDictionary<ulong, int>[to];
-        var logs = new double[to][];
-        lower.Keys.CopyTo(keys, 0);
-        lower.Logs.CopyTo(logs, 0);
-        unigramPresence = [];
+        var stride = (count + Vector256<double>.Count - 1) / Vector256<double>.Count * Vector256<double>.Count;
+        var from = lower is null ? 1 : lower.Sizes.Length + 1;
+        var to = lower is null ? 3 : LongestNgram;
+        var index = new Dictionary<ulong, int>();
+        var values = new List<double>();
+        var sizes = new List<int>(lower?.Sizes ?? []);
+        var unigramPresence = lower?.UnigramPresence ?? [];
+        if (lower is not null)
+        {
+            foreach (var (key, row) in lower.Entries())
+            {
+                index[key] = row;
+            }
+
+            values.AddRange(lower.Logs);
+        }
+
         for (var n = from; n <= to; n++)
         {
             var table = new Dictionary<ulong, double[]>();
@@ -191,35 +241,37 @@ internal sealed class LanguageFirstStage
             // Each row holds, per candidate, the log-probability Lingua adds for that n-gram: its own, else its
             // prefix's one size down, and so on, else zero (nothing added). The models hold conditional frequencies,
             // so some are 1: an n-gram of log-probability zero is there and stops the backing off, hence NaN for
-            // "absent" while building.
-            var index = new Dictionary<ulong, int>(table.Count);
-            var values = new double[table.Count * count];
+            // "absent" while building. Rows are padded with zeros to whole vectors.
             if (n == 1)
             {
                 unigramPresence = new uint[table.Count];
             }
 
-            var r = 0;
             foreach (var (key, row) in table)
             {
-                var backOff = n > 1 ? Lower(key, n, keys, logs, count) : default;
-                for (var c = 0; c < count; c++)
+                var backOff = -1;
+                for (var (m, prefix) = (n - 1, key >> CodeBits); m >= 1 && backOff < 0; m--, prefix >>= CodeBits)
                 {
-                    values[(r * count) + c] = !double.IsNaN(row[c]) ? row[c] : backOff.IsEmpty ? 0 : backOff[c];
-                    if (n == 1 && !double.IsNaN(row[c]))
+                    backOff = index.GetValueOrDefault(prefix, -1);
+                }
+
+                var r = index.Count;
+                for (var c = 0; c < stride; c++)
+                {
+                    values.Add(c >= count ? 0 : !double.IsNaN(row[c]) ? row[c] : backOff < 0 ? 0 : values[(backOff * stride) + c]);
+                    if (n == 1 && c < count && !double.IsNaN(row[c]))
                     {
                         unigramPresence[r] |= 1u << c;
                     }
                 }
 
-                index[key] = r++ * count;
+                index[key] = r;
             }
 
-            keys[n - 1] = index.ToFrozenDictionary();
-            logs[n - 1] = values;
+            sizes.Add(table.Count);
         }
 
-        return new Tables(keys, logs);
+        return new Tables(index, [.. values], stride, [.. sizes], unigramPresence);
     }
 
     /// <summary>Lingua's verdict on <paramref name="text"/> when this stage can tell it; false when Lingua must be asked.</summary>
@@ -236,37 +288,25 @@ internal sealed class LanguageFirstStage
         guess = default;
         margin = double.NaN;
         shortText = false;
-        var buffer = ArrayPool<char>.Shared.Rent(text.Length + 1);
+        var buffer = ArrayPool<int>.Shared.Rent(text.Length + 1);
         try
         {
-            var length = Clean(text, buffer);
+            var length = CleanWhereRulesLeaveItToNgrams(text, buffer);
             if (length < 1)
             {
                 return false;
             }
 
             var cleaned = buffer.AsSpan(0, length);
-            if (!RulesLeaveItToNgrams(cleaned))
-            {
-                return false;
-            }
-
             Span<double> scores = stackalloc double[_count];
-            Span<double> sums = stackalloc double[_count];
             Span<int> unigramCounts = stackalloc int[_count];
             scores.Clear();
             unigramCounts.Clear();
             shortText = length < MinimumCleanedLength;
-            var trigrams = 0;
-            var tables = shortText ? _allTables.Value : _trigramTables;
-            for (var n = shortText ? 1 : 3; n <= (shortText ? Math.Min(LongestNgram, length) : 3); n++)
+            var trigrams = shortText ? 0 : ScoreTrigrams(cleaned, scores);
+            if (shortText)
             {
-                var distinct = Score(tables, cleaned, n, sums, unigramCounts);
-                trigrams = n == 3 ? distinct : trigrams;
-                for (var c = 0; c < _count; c++)
-                {
-                    scores[c] += sums[c] < 0 ? sums[c] : 0; // Lingua keeps a size's sum only when it is below zero
-                }
+                ScoreAllSizes(cleaned, scores, unigramCounts);
             }
 
             if (!shortText && trigrams < MinimumTrigrams)
@@ -325,15 +365,20 @@ internal sealed class LanguageFirstStage
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(buffer);
+            ArrayPool<int>.Shared.Return(buffer);
         }
     }
 
     /// <summary>
-    /// Lingua 2.0.0's cleaning (trim, lower-case, drop punctuation and numbers, each whitespace run → one space), into
-    /// <paramref name="output"/>; −1 when the text has a character this stage does not read (see the class remarks).
+    /// Lingua 2.0.0's cleaning (trim, lower-case, drop punctuation and numbers, each whitespace run → one space) into
+    /// <paramref name="output"/> as letter codes (<see cref="NotLetter"/> for the rest), and in the same pass the test
+    /// that Lingua's two rules leave the verdict to the n-grams of all Latin-script candidates: the cleaned text's
+    /// words (split at spaces) include one of Latin letters only, so Latin is the text's alphabet; fewer than half of
+    /// them hold a candidate's unique letter; no candidate has half the word count in telling accents. Returns the
+    /// cleaned length, or −1 when the text has a character this stage does not read (see the class remarks) or the
+    /// rules could decide.
     /// </summary>
-    internal static int Clean(ReadOnlySpan<char> text, Span<char> output)
+    private int CleanWhereRulesLeaveItToNgrams(ReadOnlySpan<char> text, Span<int> output)
     {
         int start = 0, end = text.Length;
         while (start < end && char.IsWhiteSpace(text[start]))
@@ -346,183 +391,145 @@ internal sealed class LanguageFirstStage
             end--;
         }
 
-        var length = 0;
-        var space = false;
+        Span<int> accentCounts = stackalloc int[_count];
+        accentCounts.Clear();
+        Span<byte> seen = stackalloc byte[MaxAccentsPerWord];
+        var chars = _chars;
+        int length = 0, words = 0, latinWords = 0, uniqueWords = 0, accents = 0;
+        bool space = false, hasLetter = false, inWord = false, latin = true, unique = false;
         for (var i = start; i < end; i++)
         {
             var c = text[i];
-            if (char.IsWhiteSpace(c))
+            var at = c < '\u0250' ? c : c is >= '\u1E00' and <= '\u1EFF' ? c - 0x1E00 + 0x250 : c is >= '\u2000' and <= '\u206F' ? c - 0x2000 + 0x350 : -1;
+            if (at < 0)
             {
-                space = true;
-                continue;
-            }
+                if (char.IsWhiteSpace(c))
+                {
+                    space = true;
+                    continue;
+                }
 
-            if (!(c < '\u0250' || c is (>= '\u1E00' and <= '\u1EFF') or (>= '\u2000' and <= '\u206F')))
-            {
                 return -1; // other scripts (Lingua's rules decide them), surrogates, combining marks
             }
 
-            var lower = char.ToLowerInvariant(c);
-            if (char.IsPunctuation(lower) || char.IsNumber(lower))
+            ref readonly var info = ref chars[at];
+            if (info.Kind != CharKind.Kept)
             {
+                space |= info.Kind == CharKind.Space;
                 continue;
             }
 
             if (space)
             {
-                output[length++] = ' ';
+                output[length++] = NotLetter;
                 space = false;
+                if (inWord)
+                {
+                    CountWord(accentCounts, seen[..accents], ref words, ref latinWords, ref uniqueWords, latin, unique);
+                    (inWord, latin, unique, accents) = (false, true, false, 0);
+                }
             }
 
-            output[length++] = lower;
+            output[length++] = info.Code;
+            inWord = true;
+            hasLetter |= info.Letter;
+            latin &= info.LatinLetter;
+            unique |= info.Unique;
+            if (info.Accent != 0 && !seen[..accents].Contains(info.Accent))
+            {
+                if (accents == MaxAccentsPerWord)
+                {
+                    return -1;
+                }
+
+                seen[accents++] = info.Accent;
+            }
         }
 
         if (space)
         {
-            output[length++] = ' ';
+            output[length++] = NotLetter;
         }
 
-        return length;
-    }
-
-    /// <summary>
-    /// True when Lingua's two rules leave the verdict to the n-grams of all Latin-script candidates: its words (split
-    /// at spaces) include one of Latin letters only, so Latin is the text's alphabet; fewer than half of them hold a
-    /// candidate's unique letter; and no candidate has half the word count in telling accents.
-    /// </summary>
-    private bool RulesLeaveItToNgrams(ReadOnlySpan<char> cleaned)
-    {
-        Span<int> accentCounts = stackalloc int[_count];
-        accentCounts.Clear();
-        Span<char> seen = stackalloc char[MaxAccentsPerWord];
-        int words = 0, latinWords = 0, uniqueWords = 0;
-        var hasLetter = false;
-        foreach (var range in cleaned.Split(' '))
+        if (inWord)
         {
-            var word = cleaned[range];
-            if (word.IsEmpty)
-            {
-                continue;
-            }
-
-            words++;
-            var latin = true;
-            var unique = false;
-            var accents = 0;
-            foreach (var c in word)
-            {
-                var letter = char.IsLetter(c);
-                hasLetter |= letter;
-                latin &= letter && c != '\u00B5'; // µ is a letter of the Common script
-                unique |= _uniqueLetters.Contains(c);
-                if (c >= '\u00E0' && _accents.ContainsKey(c) && !seen[..accents].Contains(c))
-                {
-                    if (accents == MaxAccentsPerWord)
-                    {
-                        return false;
-                    }
-
-                    seen[accents++] = c;
-                }
-            }
-
-            latinWords += latin ? 1 : 0;
-            uniqueWords += unique ? 1 : 0;
-            foreach (var c in seen[..accents])
-            {
-                foreach (var column in _accents[c])
-                {
-                    accentCounts[column]++;
-                }
-            }
+            CountWord(accentCounts, seen[..accents], ref words, ref latinWords, ref uniqueWords, latin, unique);
         }
 
         if (!hasLetter || latinWords == 0 || 2 * uniqueWords >= words)
         {
-            return false;
+            return -1;
         }
 
         foreach (var count in accentCounts)
         {
             if (2 * count >= words)
             {
-                return false;
+                return -1;
             }
         }
 
-        return true;
+        return length;
+    }
+
+    private void CountWord(Span<int> accentCounts, ReadOnlySpan<byte> accents, ref int words, ref int latinWords, ref int uniqueWords, bool latin, bool unique)
+    {
+        words++;
+        latinWords += latin ? 1 : 0;
+        uniqueWords += unique ? 1 : 0;
+        foreach (var accent in accents)
+        {
+            for (var columns = _accentColumns[accent]; columns != 0; columns &= columns - 1)
+            {
+                accentCounts[BitOperations.TrailingZeroCount(columns)]++;
+            }
+        }
     }
 
     /// <summary>
-    /// Sets <paramref name="sums"/> to the sums of each distinct <paramref name="n"/>-gram's log-probabilities (backed
-    /// off), added in first-seen order; for unigrams also counts, per candidate, those in its model. Returns how many
-    /// distinct n-grams there were.
+    /// Adds to <paramref name="scores"/> Lingua's trigram sums (each below zero, else nothing): the log-probabilities
+    /// (backed off) of the distinct trigrams, added in first-seen order. Returns how many distinct trigrams there were.
     /// </summary>
-    private int Score(Tables tables, ReadOnlySpan<char> cleaned, int n, Span<double> sums, Span<int> unigramCounts)
+    private int ScoreTrigrams(ReadOnlySpan<int> cleaned, Span<double> scores)
     {
+        var tables = _trigramTables;
+        Span<double> sums = stackalloc double[_stride];
         sums.Clear();
         var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, cleaned.Length * 2));
         var slots = ArrayPool<ulong>.Shared.Rent(capacity);
         try
         {
             var seen = slots.AsSpan(0, capacity);
-            seen.Clear(); // 0 is free: an n-gram key has n non-zero letters
-            var mask = capacity - 1;
-            var keyMask = (1UL << (CodeBits * n)) - 1;
+            seen.Clear(); // 0 is free: an n-gram key is not zero
+            const ulong keyMask = (1UL << (CodeBits * 3)) - 1;
             var distinct = 0;
             var run = 0;
             ulong key = 0;
-            for (var i = 0; i < cleaned.Length; i++)
+            foreach (var code in cleaned)
             {
-                if (!char.IsLetter(cleaned[i]))
+                if (code == NotLetter)
                 {
                     run = 0;
                     continue;
                 }
 
-                key = ((key << CodeBits) | (uint)CodeOf(cleaned[i])) & keyMask;
-                if (++run < n)
+                key = ((key << CodeBits) | (uint)code) & keyMask;
+                if (++run < 3 || !AddNew(seen, key))
                 {
                     continue;
                 }
 
-                var slot = (int)((key * 0x9E3779B97F4A7C15UL) >> 40) & mask;
-                while (seen[slot] != 0 && seen[slot] != key)
-                {
-                    slot = (slot + 1) & mask;
-                }
-
-                if (seen[slot] == key)
-                {
-                    continue;
-                }
-
-                seen[slot] = key;
                 distinct++;
-                ReadOnlySpan<double> row = default;
-                var lower = key;
-                for (var m = n; m >= 1; m--, lower >>= CodeBits)
+                var row = tables.Find(key, 3);
+                if (row >= 0)
                 {
-                    if (tables.Keys[m - 1].TryGetValue(lower, out var at))
-                    {
-                        row = tables.Logs[m - 1].AsSpan(at, _count);
-                        if (n == 1)
-                        {
-                            var present = _unigramPresence[at / _count];
-                            for (var c = 0; c < _count; c++)
-                            {
-                                unigramCounts[c] += (int)((present >> c) & 1);
-                            }
-                        }
-
-                        break;
-                    }
+                    tables.AddRow(row, sums);
                 }
+            }
 
-                for (var c = 0; c < row.Length; c++)
-                {
-                    sums[c] += row[c];
-                }
+            for (var c = 0; c < _count; c++)
+            {
+                scores[c] += sums[c] < 0 ? sums[c] : 0; // Lingua keeps a size's sum only when it is below zero
             }
 
             return distinct;
@@ -533,18 +540,94 @@ internal sealed class LanguageFirstStage
         }
     }
 
-    private static ReadOnlySpan<double> Lower(ulong key, int n, FrozenDictionary<ulong, int>[] keys, double[][] logs, int count)
+    /// <summary>
+    /// Adds to <paramref name="scores"/> Lingua's sums for sizes 1 to 5 in that order (each below zero, else nothing),
+    /// each computed as <see cref="ScoreTrigrams"/> does, all in one pass; counts, per candidate, the distinct letters
+    /// in its unigram model.
+    /// </summary>
+    private void ScoreAllSizes(ReadOnlySpan<int> cleaned, Span<double> scores, Span<int> unigramCounts)
     {
-        for (var m = n - 1; m >= 1; m--)
+        var tables = _allTables.Value;
+        Span<double> sums = stackalloc double[LongestNgram * _stride];
+        sums.Clear();
+        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, cleaned.Length * 2 * LongestNgram));
+        var slots = ArrayPool<ulong>.Shared.Rent(capacity);
+        try
         {
-            key >>= CodeBits;
-            if (keys[m - 1].TryGetValue(key, out var at))
+            var seen = slots.AsSpan(0, capacity);
+            seen.Clear();
+            const ulong keyMask = (1UL << (CodeBits * LongestNgram)) - 1;
+            var run = 0;
+            ulong key = 0;
+            foreach (var code in cleaned)
             {
-                return logs[m - 1].AsSpan(at, count);
+                if (code == NotLetter)
+                {
+                    run = 0;
+                    continue;
+                }
+
+                // Each size's key is the low bits of the longest one's, as its own rolling key would be.
+                key = ((key << CodeBits) | (uint)code) & keyMask;
+                run++;
+                for (var n = 1; n <= run && n <= LongestNgram; n++)
+                {
+                    var sized = key & ((1UL << (CodeBits * n)) - 1);
+                    if (!AddNew(seen, sized | ((ulong)n << 58)))
+                    {
+                        continue; // the size in the high bits keeps the sizes apart in the one set
+                    }
+
+                    var row = tables.Find(sized, n);
+                    if (row < 0)
+                    {
+                        continue;
+                    }
+
+                    if (n == 1)
+                    {
+                        for (var present = tables.UnigramPresence[row]; present != 0; present &= present - 1)
+                        {
+                            unigramCounts[BitOperations.TrailingZeroCount(present)]++;
+                        }
+                    }
+
+                    tables.AddRow(row, sums.Slice((n - 1) * _stride, _stride));
+                }
+            }
+
+            for (var n = 0; n < LongestNgram; n++)
+            {
+                for (var c = 0; c < _count; c++)
+                {
+                    var sum = sums[(n * _stride) + c];
+                    scores[c] += sum < 0 ? sum : 0;
+                }
             }
         }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(slots);
+        }
+    }
 
-        return default;
+    /// <summary>Adds <paramref name="key"/> to the open-addressing set <paramref name="seen"/>; false when it was there.</summary>
+    private static bool AddNew(Span<ulong> seen, ulong key)
+    {
+        var mask = seen.Length - 1;
+        var slot = (int)((key * Golden) >> 40) & mask;
+        while (seen[slot] != 0)
+        {
+            if (seen[slot] == key)
+            {
+                return false;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+
+        seen[slot] = key;
+        return true;
     }
 
     /// <summary>An n-gram's letters as <see cref="CodeBits"/>-bit codes, the first one highest, so a prefix is a shift.</summary>
@@ -619,6 +702,95 @@ internal sealed class LanguageFirstStage
 
     private static string Code(Language language) => language.IsoCode6391().ToString().ToLowerInvariant();
 
-    /// <summary>One table per n-gram size from 1: key → offset of its row in the same size's log-probabilities.</summary>
-    private sealed record Tables(FrozenDictionary<ulong, int>[] Keys, double[][] Logs);
+
+    /// <summary>What a character of the text becomes in the cleaned text, and what Lingua's rules read of it.</summary>
+    /// <param name="Code">Its lower case's letter code (<see cref="CodeOf"/>), or <see cref="NotLetter"/>.</param>
+    /// <param name="Accent">Its lower case's place in <see cref="TellingAccents"/>, from 1; 0 when none.</param>
+    private readonly record struct CharInfo(int Code, CharKind Kind, byte Accent, bool Letter, bool LatinLetter, bool Unique);
+
+    /// <summary>
+    /// The n-grams of sizes 1 to <see cref="Sizes"/>.Length: one open-addressing table from key to row (a key's size
+    /// is where its highest letter lies, so the sizes share it), the rows' log-probabilities contiguous,
+    /// <see cref="Stride"/> apart, the unigrams' rows first.
+    /// </summary>
+    private sealed class Tables
+    {
+        private readonly Entry[] _entries;
+        private readonly int _shift;
+
+        public Tables(Dictionary<ulong, int> rows, double[] logs, int stride, int[] sizes, uint[] unigramPresence)
+        {
+            var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)(rows.Count + (rows.Count / 2) + 1));
+            _entries = new Entry[capacity];
+            _shift = 64 - BitOperations.Log2((uint)capacity);
+            foreach (var (key, row) in rows)
+            {
+                var slot = (int)((key * Golden) >> _shift);
+                while (_entries[slot].Key != 0)
+                {
+                    slot = (slot + 1) & (capacity - 1);
+                }
+
+                _entries[slot] = new Entry(key, row);
+            }
+
+            Logs = logs;
+            Stride = stride;
+            Sizes = sizes;
+            UnigramPresence = unigramPresence;
+        }
+
+        public double[] Logs { get; }
+
+        public int Stride { get; }
+
+        /// <summary>N-grams per size, from 1.</summary>
+        public int[] Sizes { get; }
+
+        /// <summary>Per unigram row, a bit for each candidate whose unigram model holds it.</summary>
+        public uint[] UnigramPresence { get; }
+
+        public IEnumerable<(ulong Key, int Row)> Entries() => _entries.Where(e => e.Key != 0).Select(e => (e.Key, e.Row));
+
+        /// <summary>The row Lingua adds for the <paramref name="n"/>-gram <paramref name="key"/>: its own, else its longest prefix's; −1 when none.</summary>
+        public int Find(ulong key, int n)
+        {
+            for (; n >= 1; n--, key >>= CodeBits)
+            {
+                var mask = _entries.Length - 1;
+                ref var entries = ref MemoryMarshal.GetArrayDataReference(_entries);
+                var slot = (int)((key * Golden) >> _shift);
+                while (true)
+                {
+                    var entry = Unsafe.Add(ref entries, slot);
+                    if (entry.Key == key)
+                    {
+                        return entry.Row;
+                    }
+
+                    if (entry.Key == 0)
+                    {
+                        break;
+                    }
+
+                    slot = (slot + 1) & mask;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>Adds row <paramref name="row"/> to <paramref name="sums"/> (<see cref="Stride"/> long), lane by lane.</summary>
+        public void AddRow(int row, Span<double> sums)
+        {
+            ref var from = ref Logs[row * Stride];
+            ref var to = ref MemoryMarshal.GetReference(sums);
+            for (var c = 0; c < Stride; c += Vector256<double>.Count)
+            {
+                (Vector256.LoadUnsafe(ref from, (nuint)c) + Vector256.LoadUnsafe(ref to, (nuint)c)).StoreUnsafe(ref to, (nuint)c);
+            }
+        }
+
+        private readonly record struct Entry(ulong Key, int Row);
+    }
 }
