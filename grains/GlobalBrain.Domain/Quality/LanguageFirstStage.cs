@@ -203,15 +203,15 @@ internal sealed class LanguageFirstStage
         var index = new Dictionary<ulong, int>();
         var values = new List<double>();
         var sizes = new List<int>(lower?.Sizes ?? []);
-        var unigramPresence = lower?.UnigramPresence ?? [];
+        var unigramPresence = lower?.UnigramPresence ?? new uint[1 << CodeBits];
         if (lower is not null)
         {
-            foreach (var (key, row) in lower.Entries())
+            foreach (var (key, logs) in lower.Entries())
             {
-                index[key] = row;
+                index[key] = index.Count;
+                values.AddRange(logs);
+                values.AddRange(Enumerable.Repeat(0.0, stride - count));
             }
-
-            values.AddRange(lower.Logs);
         }
 
         for (var n = from; n <= to; n++)
@@ -242,11 +242,6 @@ internal sealed class LanguageFirstStage
             // prefix's one size down, and so on, else zero (nothing added). The models hold conditional frequencies,
             // so some are 1: an n-gram of log-probability zero is there and stops the backing off, hence NaN for
             // "absent" while building. Rows are padded with zeros to whole vectors.
-            if (n == 1)
-            {
-                unigramPresence = new uint[table.Count];
-            }
-
             foreach (var (key, row) in table)
             {
                 var backOff = -1;
@@ -261,7 +256,7 @@ internal sealed class LanguageFirstStage
                     values.Add(c >= count ? 0 : !double.IsNaN(row[c]) ? row[c] : backOff < 0 ? 0 : values[(backOff * stride) + c]);
                     if (n == 1 && c < count && !double.IsNaN(row[c]))
                     {
-                        unigramPresence[r] |= 1u << c;
+                        unigramPresence[key] |= 1u << c;
                     }
                 }
 
@@ -271,7 +266,8 @@ internal sealed class LanguageFirstStage
             sizes.Add(table.Count);
         }
 
-        return new Tables(index, [.. values], stride, [.. sizes], unigramPresence);
+        // The table the long texts read is kept sparse; the one with the 4- and 5-grams, 30 times larger, denser.
+        return new Tables(index, values, count, stride, [.. sizes], unigramPresence, lower is null ? 0.5 : 0.75);
     }
 
     /// <summary>Lingua's verdict on <paramref name="text"/> when this stage can tell it; false when Lingua must be asked.</summary>
@@ -586,7 +582,7 @@ internal sealed class LanguageFirstStage
 
                     if (n == 1)
                     {
-                        for (var present = tables.UnigramPresence[row]; present != 0; present &= present - 1)
+                        for (var present = tables.UnigramPresence[sized]; present != 0; present &= present - 1)
                         {
                             unigramCounts[BitOperations.TrailingZeroCount(present)]++;
                         }
@@ -709,81 +705,98 @@ internal sealed class LanguageFirstStage
     private readonly record struct CharInfo(int Code, CharKind Kind, byte Accent, bool Letter, bool LatinLetter, bool Unique);
 
     /// <summary>
-    /// The n-grams of sizes 1 to <see cref="Sizes"/>.Length: one open-addressing table from key to row (a key's size
-    /// is where its highest letter lies, so the sizes share it), the rows' log-probabilities contiguous,
-    /// <see cref="Stride"/> apart, the unigrams' rows first.
+    /// The n-grams of sizes 1 to <see cref="Sizes"/>.Length in one open-addressing table (a key's size is where its
+    /// highest letter lies, so the sizes share it), each slot an n-gram's log-probabilities per candidate with its key
+    /// in the last lane: a lookup that finds its n-gram at home reads one cache line (64 bytes for 7 candidates).
     /// </summary>
     private sealed class Tables
     {
-        private readonly Entry[] _entries;
-        private readonly int _shift;
+        private readonly double[] _slots;
+        private readonly int _width;
+        private readonly ulong _capacity;
+        private readonly int _count;
 
-        public Tables(Dictionary<ulong, int> rows, double[] logs, int stride, int[] sizes, uint[] unigramPresence)
+        public Tables(Dictionary<ulong, int> rows, List<double> logs, int count, int stride, int[] sizes, uint[] unigramPresence, double load)
         {
-            var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)(rows.Count + (rows.Count / 2) + 1));
-            _entries = new Entry[capacity];
-            _shift = 64 - BitOperations.Log2((uint)capacity);
+            _count = count;
+            _width = stride > count ? stride : stride + Vector256<double>.Count;
+            _capacity = (ulong)(rows.Count / load) + 1;
+            _slots = new double[(int)_capacity * _width];
             foreach (var (key, row) in rows)
             {
-                var slot = (int)((key * Golden) >> _shift);
-                while (_entries[slot].Key != 0)
+                var slot = Home(key);
+                while (KeyAt(slot) != 0)
                 {
-                    slot = (slot + 1) & (capacity - 1);
+                    slot = slot + _width == _slots.Length ? 0 : slot + _width;
                 }
 
-                _entries[slot] = new Entry(key, row);
+                for (var c = 0; c < count; c++)
+                {
+                    _slots[slot + c] = logs[(row * stride) + c];
+                }
+
+                _slots[slot + _width - 1] = BitConverter.UInt64BitsToDouble(key);
             }
 
-            Logs = logs;
             Stride = stride;
             Sizes = sizes;
             UnigramPresence = unigramPresence;
         }
 
-        public double[] Logs { get; }
-
+        /// <summary>Log-probabilities a row adds (the candidates', then padding) in whole vectors.</summary>
         public int Stride { get; }
 
         /// <summary>N-grams per size, from 1.</summary>
         public int[] Sizes { get; }
 
-        /// <summary>Per unigram row, a bit for each candidate whose unigram model holds it.</summary>
+        /// <summary>Per unigram key, a bit for each candidate whose unigram model holds it.</summary>
         public uint[] UnigramPresence { get; }
 
-        public IEnumerable<(ulong Key, int Row)> Entries() => _entries.Where(e => e.Key != 0).Select(e => (e.Key, e.Row));
+        /// <summary>Each n-gram's key and its log-probabilities per candidate.</summary>
+        public IEnumerable<(ulong Key, double[] Logs)> Entries()
+        {
+            for (var slot = 0; slot < _slots.Length; slot += _width)
+            {
+                if (KeyAt(slot) != 0)
+                {
+                    yield return (KeyAt(slot), _slots.AsSpan(slot, _count).ToArray());
+                }
+            }
+        }
 
-        /// <summary>The row Lingua adds for the <paramref name="n"/>-gram <paramref name="key"/>: its own, else its longest prefix's; −1 when none.</summary>
+        /// <summary>The slot of what Lingua adds for the <paramref name="n"/>-gram <paramref name="key"/>: its own, else its longest prefix's; −1 when none.</summary>
         public int Find(ulong key, int n)
         {
+            ref var slots = ref MemoryMarshal.GetArrayDataReference(_slots);
+            var end = _slots.Length;
             for (; n >= 1; n--, key >>= CodeBits)
             {
-                var mask = _entries.Length - 1;
-                ref var entries = ref MemoryMarshal.GetArrayDataReference(_entries);
-                var slot = (int)((key * Golden) >> _shift);
+                var slot = Home(key);
                 while (true)
                 {
-                    var entry = Unsafe.Add(ref entries, slot);
-                    if (entry.Key == key)
+                    var found = BitConverter.DoubleToUInt64Bits(Unsafe.Add(ref slots, slot + _width - 1));
+                    if (found == key)
                     {
-                        return entry.Row;
+                        return slot;
                     }
 
-                    if (entry.Key == 0)
+                    if (found == 0)
                     {
                         break;
                     }
 
-                    slot = (slot + 1) & mask;
+                    slot += _width;
+                    slot = slot == end ? 0 : slot;
                 }
             }
 
             return -1;
         }
 
-        /// <summary>Adds row <paramref name="row"/> to <paramref name="sums"/> (<see cref="Stride"/> long), lane by lane.</summary>
-        public void AddRow(int row, Span<double> sums)
+        /// <summary>Adds the slot's log-probabilities to <paramref name="sums"/> (<see cref="Stride"/> long), lane by lane.</summary>
+        public void AddRow(int slot, Span<double> sums)
         {
-            ref var from = ref Logs[row * Stride];
+            ref var from = ref _slots[slot];
             ref var to = ref MemoryMarshal.GetReference(sums);
             for (var c = 0; c < Stride; c += Vector256<double>.Count)
             {
@@ -791,6 +804,8 @@ internal sealed class LanguageFirstStage
             }
         }
 
-        private readonly record struct Entry(ulong Key, int Row);
+        private int Home(ulong key) => (int)Math.BigMul(key * Golden, _capacity, out _) * _width;
+
+        private ulong KeyAt(int slot) => BitConverter.DoubleToUInt64Bits(_slots[slot + _width - 1]);
     }
 }
