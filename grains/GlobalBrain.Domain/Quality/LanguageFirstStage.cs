@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
 using Lingua;
 
@@ -116,13 +117,6 @@ internal sealed class LanguageFirstStage
         _accentColumns = accentColumns;
     }
 
-    private enum CharKind : byte
-    {
-        Space,
-        Dropped,
-        Kept,
-    }
-
     /// <summary>The candidates it scores (the detector's Latin-script ones), in table column order.</summary>
     internal IReadOnlyList<string> Codes { get; }
 
@@ -160,7 +154,7 @@ internal sealed class LanguageFirstStage
             }
         }
 
-        var accentIds = accents.Keys.Select((ch, i) => (ch, i)).ToDictionary(p => p.ch, p => (byte)(p.i + 1));
+        var accentIds = accents.Keys.Select((ch, i) => (ch, i)).ToDictionary(p => p.ch, p => p.i + 1); // 1 to 51: a bit each in a ulong
         uint[] accentColumns = [0, .. accents.Values];
         var unique = string.Concat(languages.Select(l => l.UniqueCharacters() ?? ""));
         var chars = new CharInfo[CharTableLength];
@@ -170,18 +164,16 @@ internal sealed class LanguageFirstStage
             var lower = char.ToLowerInvariant(c);
             if (char.IsWhiteSpace(c) || char.IsPunctuation(lower) || char.IsNumber(lower))
             {
-                chars[i] = new CharInfo(NotLetter, char.IsWhiteSpace(c) ? CharKind.Space : CharKind.Dropped, 0, false, false, false);
+                chars[i] = new CharInfo(NotLetter, char.IsWhiteSpace(c) ? CharInfo.Space : 0);
                 continue;
             }
 
             var letter = char.IsLetter(lower);
+            var accent = lower >= '\u00E0' && accentIds.TryGetValue(lower, out var id) ? id : 0;
             chars[i] = new CharInfo(
                 letter ? CodeOf(lower) : NotLetter, // a letter whose lower case lies outside the ranges: −1, as the key always took it
-                CharKind.Kept,
-                lower >= '\u00E0' && accentIds.TryGetValue(lower, out var id) ? id : (byte)0,
-                letter,
-                letter && lower != '\u00B5', // µ is a letter of the Common script
-                unique.Contains(lower, StringComparison.Ordinal));
+                CharInfo.Kept | (letter ? CharInfo.Letter : 0) | (letter && lower != '\u00B5' ? 0 : CharInfo.NotLatin) // µ is a letter of the Common script
+                    | (unique.Contains(lower, StringComparison.Ordinal) ? CharInfo.Unique : 0) | (accent << CharInfo.AccentShift));
         }
 
         return new LanguageFirstStage(codes, directory, trigramTables, chars, accentColumns);
@@ -299,11 +291,7 @@ internal sealed class LanguageFirstStage
             scores.Clear();
             unigramCounts.Clear();
             shortText = length < MinimumCleanedLength;
-            var trigrams = shortText ? 0 : ScoreTrigrams(cleaned, scores);
-            if (shortText)
-            {
-                ScoreAllSizes(cleaned, scores, unigramCounts);
-            }
+            var trigrams = Score(cleaned, shortText, scores, unigramCounts);
 
             if (!shortText && trigrams < MinimumTrigrams)
             {
@@ -387,72 +375,86 @@ internal sealed class LanguageFirstStage
             end--;
         }
 
+        if (output.Length <= end - start)
+        {
+            throw new ArgumentException("The output must hold the text and one space more.", nameof(output));
+        }
+
         Span<int> accentCounts = stackalloc int[_count];
         accentCounts.Clear();
-        Span<byte> seen = stackalloc byte[MaxAccentsPerWord];
-        var chars = _chars;
-        int length = 0, words = 0, latinWords = 0, uniqueWords = 0, accents = 0;
-        bool space = false, hasLetter = false, inWord = false, latin = true, unique = false;
+        ref var chars = ref MemoryMarshal.GetArrayDataReference(_chars);
+        ref var cleaned = ref MemoryMarshal.GetReference(output);
+        int length = 0, words = 0, latinWords = 0, uniqueWords = 0;
+        var word = 0; // the current word's flags, ORed
+        var all = 0; // every word's
+        var accents = 0UL; // the current word's telling accents, a bit each
+        var space = false; // the cleaned text ends with a space: a whitespace run has been seen after the last kept character
         for (var i = start; i < end; i++)
         {
-            var c = text[i];
-            var at = c < '\u0250' ? c : c is >= '\u1E00' and <= '\u1EFF' ? c - 0x1E00 + 0x250 : c is >= '\u2000' and <= '\u206F' ? c - 0x2000 + 0x350 : -1;
-            if (at < 0)
+            int c = text[i];
+            var at = c < 0x250 ? c : c is >= 0x1E00 and <= 0x1EFF ? c - 0x1E00 + 0x250 : c is >= 0x2000 and <= 0x206F ? c - 0x2000 + 0x350 : -1;
+            var info = at >= 0 ? Unsafe.Add(ref chars, at) : char.IsWhiteSpace((char)c) ? new CharInfo(NotLetter, CharInfo.Space) : default;
+            if ((info.Flags & CharInfo.Kept) != 0)
             {
-                if (char.IsWhiteSpace(c))
+                Unsafe.Add(ref cleaned, length++) = info.Code;
+                space = false;
+                word |= info.Flags;
+                if (info.Flags >= 1 << CharInfo.AccentShift)
                 {
+                    accents |= 1UL << (info.Flags >> CharInfo.AccentShift);
+                    if (BitOperations.PopCount(accents) > MaxAccentsPerWord)
+                    {
+                        return -1;
+                    }
+                }
+            }
+            else if (info.Flags == CharInfo.Space)
+            {
+                // Lingua writes one space for the run when a kept character follows or the text ends, so always.
+                if (!space)
+                {
+                    Unsafe.Add(ref cleaned, length++) = NotLetter;
                     space = true;
-                    continue;
                 }
 
+                if (word != 0)
+                {
+                    words++;
+                    latinWords += (word & CharInfo.NotLatin) == 0 ? 1 : 0;
+                    uniqueWords += (word & CharInfo.Unique) != 0 ? 1 : 0;
+                    all |= word;
+                    word = 0;
+                    for (; accents != 0; accents &= accents - 1)
+                    {
+                        for (var columns = _accentColumns[BitOperations.TrailingZeroCount(accents)]; columns != 0; columns &= columns - 1)
+                        {
+                            accentCounts[BitOperations.TrailingZeroCount(columns)]++;
+                        }
+                    }
+                }
+            }
+            else if (at < 0)
+            {
                 return -1; // other scripts (Lingua's rules decide them), surrogates, combining marks
             }
+        }
 
-            ref readonly var info = ref chars[at];
-            if (info.Kind != CharKind.Kept)
+        if (word != 0)
+        {
+            words++;
+            latinWords += (word & CharInfo.NotLatin) == 0 ? 1 : 0;
+            uniqueWords += (word & CharInfo.Unique) != 0 ? 1 : 0;
+            all |= word;
+            for (; accents != 0; accents &= accents - 1)
             {
-                space |= info.Kind == CharKind.Space;
-                continue;
-            }
-
-            if (space)
-            {
-                output[length++] = NotLetter;
-                space = false;
-                if (inWord)
+                for (var columns = _accentColumns[BitOperations.TrailingZeroCount(accents)]; columns != 0; columns &= columns - 1)
                 {
-                    CountWord(accentCounts, seen[..accents], ref words, ref latinWords, ref uniqueWords, latin, unique);
-                    (inWord, latin, unique, accents) = (false, true, false, 0);
+                    accentCounts[BitOperations.TrailingZeroCount(columns)]++;
                 }
             }
-
-            output[length++] = info.Code;
-            inWord = true;
-            hasLetter |= info.Letter;
-            latin &= info.LatinLetter;
-            unique |= info.Unique;
-            if (info.Accent != 0 && !seen[..accents].Contains(info.Accent))
-            {
-                if (accents == MaxAccentsPerWord)
-                {
-                    return -1;
-                }
-
-                seen[accents++] = info.Accent;
-            }
         }
 
-        if (space)
-        {
-            output[length++] = NotLetter;
-        }
-
-        if (inWord)
-        {
-            CountWord(accentCounts, seen[..accents], ref words, ref latinWords, ref uniqueWords, latin, unique);
-        }
-
-        if (!hasLetter || latinWords == 0 || 2 * uniqueWords >= words)
+        if ((all & CharInfo.Letter) == 0 || latinWords == 0 || 2 * uniqueWords >= words)
         {
             return -1;
         }
@@ -468,38 +470,29 @@ internal sealed class LanguageFirstStage
         return length;
     }
 
-    private void CountWord(Span<int> accentCounts, ReadOnlySpan<byte> accents, ref int words, ref int latinWords, ref int uniqueWords, bool latin, bool unique)
-    {
-        words++;
-        latinWords += latin ? 1 : 0;
-        uniqueWords += unique ? 1 : 0;
-        foreach (var accent in accents)
-        {
-            for (var columns = _accentColumns[accent]; columns != 0; columns &= columns - 1)
-            {
-                accentCounts[BitOperations.TrailingZeroCount(columns)]++;
-            }
-        }
-    }
-
     /// <summary>
-    /// Adds to <paramref name="scores"/> Lingua's trigram sums (each below zero, else nothing): the log-probabilities
-    /// (backed off) of the distinct trigrams, added in first-seen order. Returns how many distinct trigrams there were.
+    /// Adds to <paramref name="scores"/> Lingua's sums for sizes 1 to 5 (<paramref name="shortText"/>) or 3 alone, in
+    /// that order, each only when below zero: per size, the log-probabilities (backed off) of the distinct n-grams,
+    /// added in first-seen order; for unigrams also counts, per candidate, those in its model. One pass lists the
+    /// distinct n-grams, a second looks them up, fetching the next ones' slots ahead (the lookups are what cost).
+    /// Returns how many distinct trigrams there were.
     /// </summary>
-    private int ScoreTrigrams(ReadOnlySpan<int> cleaned, Span<double> scores)
+    private int Score(ReadOnlySpan<int> cleaned, bool shortText, Span<double> scores, Span<int> unigramCounts)
     {
-        var tables = _trigramTables;
-        Span<double> sums = stackalloc double[_stride];
-        sums.Clear();
-        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, cleaned.Length * 2));
-        var slots = ArrayPool<ulong>.Shared.Rent(capacity);
+        const int Ahead = 8;
+        const int SizeShift = 58;
+        var tables = shortText ? _allTables.Value : _trigramTables;
+        var (smallest, largest) = shortText ? (1, LongestNgram) : (3, 3);
+        var windows = cleaned.Length * (largest - smallest + 1);
+        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, windows * 2));
+        var buffer = ArrayPool<ulong>.Shared.Rent(capacity + windows);
         try
         {
-            var seen = slots.AsSpan(0, capacity);
+            var seen = buffer.AsSpan(0, capacity);
             seen.Clear(); // 0 is free: an n-gram key is not zero
-            const ulong keyMask = (1UL << (CodeBits * 3)) - 1;
-            var distinct = 0;
-            var run = 0;
+            var keys = buffer.AsSpan(capacity, windows);
+            var keyMask = (1UL << (CodeBits * largest)) - 1;
+            int distinct = 0, trigrams = 0, run = 0;
             ulong key = 0;
             foreach (var code in cleaned)
             {
@@ -509,87 +502,46 @@ internal sealed class LanguageFirstStage
                     continue;
                 }
 
-                key = ((key << CodeBits) | (uint)code) & keyMask;
-                if (++run < 3 || !AddNew(seen, key))
-                {
-                    continue;
-                }
-
-                distinct++;
-                var row = tables.Find(key, 3);
-                if (row >= 0)
-                {
-                    tables.AddRow(row, sums);
-                }
-            }
-
-            for (var c = 0; c < _count; c++)
-            {
-                scores[c] += sums[c] < 0 ? sums[c] : 0; // Lingua keeps a size's sum only when it is below zero
-            }
-
-            return distinct;
-        }
-        finally
-        {
-            ArrayPool<ulong>.Shared.Return(slots);
-        }
-    }
-
-    /// <summary>
-    /// Adds to <paramref name="scores"/> Lingua's sums for sizes 1 to 5 in that order (each below zero, else nothing),
-    /// each computed as <see cref="ScoreTrigrams"/> does, all in one pass; counts, per candidate, the distinct letters
-    /// in its unigram model.
-    /// </summary>
-    private void ScoreAllSizes(ReadOnlySpan<int> cleaned, Span<double> scores, Span<int> unigramCounts)
-    {
-        var tables = _allTables.Value;
-        Span<double> sums = stackalloc double[LongestNgram * _stride];
-        sums.Clear();
-        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, cleaned.Length * 2 * LongestNgram));
-        var slots = ArrayPool<ulong>.Shared.Rent(capacity);
-        try
-        {
-            var seen = slots.AsSpan(0, capacity);
-            seen.Clear();
-            const ulong keyMask = (1UL << (CodeBits * LongestNgram)) - 1;
-            var run = 0;
-            ulong key = 0;
-            foreach (var code in cleaned)
-            {
-                if (code == NotLetter)
-                {
-                    run = 0;
-                    continue;
-                }
-
-                // Each size's key is the low bits of the longest one's, as its own rolling key would be.
+                // Each size's key is the low bits of the longest one's, as its own rolling key would be; the size in
+                // the high bits keeps the sizes apart in the one set.
                 key = ((key << CodeBits) | (uint)code) & keyMask;
                 run++;
-                for (var n = 1; n <= run && n <= LongestNgram; n++)
+                for (var n = smallest; n <= largest && n <= run; n++)
                 {
-                    var sized = key & ((1UL << (CodeBits * n)) - 1);
-                    if (!AddNew(seen, sized | ((ulong)n << 58)))
+                    var sized = (key & ((1UL << (CodeBits * n)) - 1)) | ((ulong)n << SizeShift);
+                    if (AddNew(seen, sized))
                     {
-                        continue; // the size in the high bits keeps the sizes apart in the one set
+                        keys[distinct++] = sized;
+                        trigrams += n == 3 ? 1 : 0;
                     }
-
-                    var row = tables.Find(sized, n);
-                    if (row < 0)
-                    {
-                        continue;
-                    }
-
-                    if (n == 1)
-                    {
-                        for (var present = tables.UnigramPresence[sized]; present != 0; present &= present - 1)
-                        {
-                            unigramCounts[BitOperations.TrailingZeroCount(present)]++;
-                        }
-                    }
-
-                    tables.AddRow(row, sums.Slice((n - 1) * _stride, _stride));
                 }
+            }
+
+            Span<double> sums = stackalloc double[LongestNgram * _stride];
+            sums.Clear();
+            for (var j = 0; j < distinct; j++)
+            {
+                if (j + Ahead < distinct)
+                {
+                    tables.Prefetch(keys[j + Ahead] & ((1UL << SizeShift) - 1));
+                }
+
+                var n = (int)(keys[j] >> SizeShift);
+                var slot = tables.Find(keys[j] & ((1UL << SizeShift) - 1), n);
+                if (slot < 0)
+                {
+                    continue;
+                }
+
+                if (n == 1)
+                {
+                    for (var present = tables.UnigramPresence[keys[j] & ((1UL << SizeShift) - 1)]; present != 0; present &= present - 1)
+                    {
+                        unigramCounts[BitOperations.TrailingZeroCount(present)]++;
+                    }
+                }
+
+                tables.AddRow(slot, sums.Slice((n - 1) * _stride, _stride));
             }
 
             for (var n = 0; n < LongestNgram; n++)
@@ -597,13 +549,15 @@ internal sealed class LanguageFirstStage
                 for (var c = 0; c < _count; c++)
                 {
                     var sum = sums[(n * _stride) + c];
-                    scores[c] += sum < 0 ? sum : 0;
+                    scores[c] += sum < 0 ? sum : 0; // Lingua keeps a size's sum only when it is below zero
                 }
             }
+
+            return trigrams;
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(slots);
+            ArrayPool<ulong>.Shared.Return(buffer);
         }
     }
 
@@ -701,17 +655,33 @@ internal sealed class LanguageFirstStage
 
     /// <summary>What a character of the text becomes in the cleaned text, and what Lingua's rules read of it.</summary>
     /// <param name="Code">Its lower case's letter code (<see cref="CodeOf"/>), or <see cref="NotLetter"/>.</param>
-    /// <param name="Accent">Its lower case's place in <see cref="TellingAccents"/>, from 1; 0 when none.</param>
-    private readonly record struct CharInfo(int Code, CharKind Kind, byte Accent, bool Letter, bool LatinLetter, bool Unique);
+    /// <param name="Flags">
+    /// <see cref="Kept"/> or <see cref="Space"/> or neither (dropped); for a kept one, what its lower case is, and
+    /// from <see cref="AccentShift"/> its place in <see cref="TellingAccents"/> from 1 (0: none).
+    /// </param>
+    private readonly record struct CharInfo(int Code, int Flags)
+    {
+        public const int Kept = 1;
+        public const int Space = 2;
+        public const int Letter = 4;
+        public const int NotLatin = 8;
+        public const int Unique = 16;
+        public const int AccentShift = 8;
+    }
+
 
     /// <summary>
     /// The n-grams of sizes 1 to <see cref="Sizes"/>.Length in one open-addressing table (a key's size is where its
     /// highest letter lies, so the sizes share it), each slot an n-gram's log-probabilities per candidate with its key
     /// in the last lane: a lookup that finds its n-gram at home reads one cache line (64 bytes for 7 candidates).
     /// </summary>
-    private sealed class Tables
+    private sealed unsafe class Tables
     {
-        private readonly double[] _slots;
+        private const int CacheLine = 64;
+
+        private readonly double[] _array; // pinned, so _slots stays where it is
+        private readonly double* _slots;
+        private readonly int _length;
         private readonly int _width;
         private readonly ulong _capacity;
         private readonly int _count;
@@ -721,13 +691,16 @@ internal sealed class LanguageFirstStage
             _count = count;
             _width = stride > count ? stride : stride + Vector256<double>.Count;
             _capacity = (ulong)(rows.Count / load) + 1;
-            _slots = new double[(int)_capacity * _width];
+            _length = (int)_capacity * _width;
+            _array = GC.AllocateArray<double>(_length + (CacheLine / sizeof(double)), pinned: true);
+            var address = (nuint)Unsafe.AsPointer(ref _array[0]);
+            _slots = (double*)(address + ((CacheLine - (address % CacheLine)) % CacheLine)); // slots start on a cache line
             foreach (var (key, row) in rows)
             {
                 var slot = Home(key);
                 while (KeyAt(slot) != 0)
                 {
-                    slot = slot + _width == _slots.Length ? 0 : slot + _width;
+                    slot = slot + _width == _length ? 0 : slot + _width;
                 }
 
                 for (var c = 0; c < count; c++)
@@ -753,28 +726,29 @@ internal sealed class LanguageFirstStage
         public uint[] UnigramPresence { get; }
 
         /// <summary>Each n-gram's key and its log-probabilities per candidate.</summary>
-        public IEnumerable<(ulong Key, double[] Logs)> Entries()
+        public List<(ulong Key, double[] Logs)> Entries()
         {
-            for (var slot = 0; slot < _slots.Length; slot += _width)
+            var entries = new List<(ulong, double[])>();
+            for (var slot = 0; slot < _length; slot += _width)
             {
                 if (KeyAt(slot) != 0)
                 {
-                    yield return (KeyAt(slot), _slots.AsSpan(slot, _count).ToArray());
+                    entries.Add((KeyAt(slot), new ReadOnlySpan<double>(_slots + slot, _count).ToArray()));
                 }
             }
+
+            return entries;
         }
 
         /// <summary>The slot of what Lingua adds for the <paramref name="n"/>-gram <paramref name="key"/>: its own, else its longest prefix's; −1 when none.</summary>
         public int Find(ulong key, int n)
         {
-            ref var slots = ref MemoryMarshal.GetArrayDataReference(_slots);
-            var end = _slots.Length;
             for (; n >= 1; n--, key >>= CodeBits)
             {
                 var slot = Home(key);
                 while (true)
                 {
-                    var found = BitConverter.DoubleToUInt64Bits(Unsafe.Add(ref slots, slot + _width - 1));
+                    var found = KeyAt(slot);
                     if (found == key)
                     {
                         return slot;
@@ -786,21 +760,30 @@ internal sealed class LanguageFirstStage
                     }
 
                     slot += _width;
-                    slot = slot == end ? 0 : slot;
+                    slot = slot == _length ? 0 : slot;
                 }
             }
 
             return -1;
         }
 
+        /// <summary>Asks the processor for the cache line where <paramref name="key"/>'s slot should be.</summary>
+        public void Prefetch(ulong key)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(_slots + Home(key));
+            }
+        }
+
         /// <summary>Adds the slot's log-probabilities to <paramref name="sums"/> (<see cref="Stride"/> long), lane by lane.</summary>
         public void AddRow(int slot, Span<double> sums)
         {
-            ref var from = ref _slots[slot];
+            var from = _slots + slot;
             ref var to = ref MemoryMarshal.GetReference(sums);
             for (var c = 0; c < Stride; c += Vector256<double>.Count)
             {
-                (Vector256.LoadUnsafe(ref from, (nuint)c) + Vector256.LoadUnsafe(ref to, (nuint)c)).StoreUnsafe(ref to, (nuint)c);
+                (Vector256.Load(from + c) + Vector256.LoadUnsafe(ref to, (nuint)c)).StoreUnsafe(ref to, (nuint)c);
             }
         }
 
