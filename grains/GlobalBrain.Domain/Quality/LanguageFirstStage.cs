@@ -99,6 +99,9 @@ internal sealed class LanguageFirstStage
 
     private const ulong Golden = 0x9E3779B97F4A7C15UL;
 
+    /// <summary>Where a listed n-gram's size is kept, above its key (50 bits at most).</summary>
+    private const int SizeShift = 58;
+
     private readonly int _count;
     private readonly int _stride;
     private readonly Tables _trigramTables;
@@ -480,43 +483,12 @@ internal sealed class LanguageFirstStage
     private int Score(ReadOnlySpan<int> cleaned, bool shortText, Span<double> scores, Span<int> unigramCounts)
     {
         const int Ahead = 8;
-        const int SizeShift = 58;
         var tables = shortText ? _allTables.Value : _trigramTables;
-        var (smallest, largest) = shortText ? (1, LongestNgram) : (3, 3);
-        var windows = cleaned.Length * (largest - smallest + 1);
-        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, windows * 2));
-        var buffer = ArrayPool<ulong>.Shared.Rent(capacity + windows);
+        var buffer = ArrayPool<ulong>.Shared.Rent(cleaned.Length * (shortText ? LongestNgram : 1));
         try
         {
-            var seen = buffer.AsSpan(0, capacity);
-            seen.Clear(); // 0 is free: an n-gram key is not zero
-            var keys = buffer.AsSpan(capacity, windows);
-            var keyMask = (1UL << (CodeBits * largest)) - 1;
-            int distinct = 0, trigrams = 0, run = 0;
-            ulong key = 0;
-            foreach (var code in cleaned)
-            {
-                if (code == NotLetter)
-                {
-                    run = 0;
-                    continue;
-                }
-
-                // Each size's key is the low bits of the longest one's, as its own rolling key would be; the size in
-                // the high bits keeps the sizes apart in the one set.
-                key = ((key << CodeBits) | (uint)code) & keyMask;
-                run++;
-                for (var n = smallest; n <= largest && n <= run; n++)
-                {
-                    var sized = (key & ((1UL << (CodeBits * n)) - 1)) | ((ulong)n << SizeShift);
-                    if (AddNew(seen, sized))
-                    {
-                        keys[distinct++] = sized;
-                        trigrams += n == 3 ? 1 : 0;
-                    }
-                }
-            }
-
+            var keys = buffer.AsSpan();
+            var (distinct, trigrams) = shortText ? ListAllSizes(cleaned, keys) : ListTrigrams(cleaned, keys);
             Span<double> sums = stackalloc double[LongestNgram * _stride];
             sums.Clear();
             for (var j = 0; j < distinct; j++)
@@ -554,6 +526,109 @@ internal sealed class LanguageFirstStage
             }
 
             return trigrams;
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The distinct trigrams of <paramref name="cleaned"/> into <paramref name="keys"/>, in first-seen order and with
+    /// their size in the high bits; returns how many (twice). The first probe of the set settles almost every window
+    /// (it is kept an eighth full at most), so that path has no branch to mispredict: whether a window is a trigram
+    /// and whether it is new are masks.
+    /// </summary>
+    private static unsafe (int Distinct, int Trigrams) ListTrigrams(ReadOnlySpan<int> cleaned, Span<ulong> keys)
+    {
+        const uint KeyMask = (1u << (CodeBits * 3)) - 1;
+        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(256, cleaned.Length * 8));
+        var shift = 32 - BitOperations.Log2((uint)capacity);
+        var buffer = ArrayPool<uint>.Shared.Rent(capacity);
+        try
+        {
+            var distinct = 0;
+            fixed (int* codes = cleaned)
+            fixed (uint* seen = buffer)
+            fixed (ulong* list = keys)
+            {
+                new Span<uint>(seen, capacity).Clear(); // 0 is free: a trigram's key is not zero
+                uint key = 0;
+                var run = 0;
+                for (var i = 0; i < cleaned.Length; i++)
+                {
+                    // Masks, not branches: all ones for a letter, for a new trigram.
+                    var code = codes[i];
+                    var notLetter = (uint)code ^ unchecked((uint)NotLetter); // 0 for no letter
+                    var letter = -(int)((notLetter | (0u - notLetter)) >> 31);
+                    key = (key & ~(uint)letter) | ((((key << CodeBits) | (uint)code) & KeyMask) & (uint)letter);
+                    run = (run + 1) & letter;
+                    var slot = (int)((key * 0x9E3779B1u) >> shift);
+                    var found = seen[slot];
+                    if (((found != key) & (found != 0) & (run >= 3)) != false)
+                    {
+                        do
+                        {
+                            slot = (slot + 1) & (capacity - 1);
+                            found = seen[slot];
+                        }
+                        while (found != key && found != 0);
+                    }
+
+                    var added = (int)(((uint)-(int)found >> 31) ^ 1) & (int)((uint)(2 - run) >> 31);
+                    seen[slot] = found | (key & (uint)-added);
+                    list[distinct] = key | (3UL << SizeShift);
+                    distinct += added;
+                }
+            }
+
+            return (distinct, distinct);
+        }
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The distinct n-grams of sizes 1 to 5 of <paramref name="cleaned"/> into <paramref name="keys"/>, in first-seen
+    /// order and with their size in the high bits (which keeps the sizes apart in the one set); returns how many, and
+    /// how many of them are trigrams.
+    /// </summary>
+    private static (int Distinct, int Trigrams) ListAllSizes(ReadOnlySpan<int> cleaned, Span<ulong> keys)
+    {
+        const ulong KeyMask = (1UL << (CodeBits * LongestNgram)) - 1;
+        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, cleaned.Length * 2 * LongestNgram));
+        var buffer = ArrayPool<ulong>.Shared.Rent(capacity);
+        try
+        {
+            var seen = buffer.AsSpan(0, capacity);
+            seen.Clear(); // 0 is free: an n-gram key is not zero
+            int distinct = 0, trigrams = 0, run = 0;
+            ulong key = 0;
+            foreach (var code in cleaned)
+            {
+                if (code == NotLetter)
+                {
+                    run = 0;
+                    continue;
+                }
+
+                // Each size's key is the low bits of the longest one's, as its own rolling key would be.
+                key = ((key << CodeBits) | (uint)code) & KeyMask;
+                run++;
+                for (var n = 1; n <= LongestNgram && n <= run; n++)
+                {
+                    var sized = (key & ((1UL << (CodeBits * n)) - 1)) | ((ulong)n << SizeShift);
+                    if (AddNew(seen, sized))
+                    {
+                        keys[distinct++] = sized;
+                        trigrams += n == 3 ? 1 : 0;
+                    }
+                }
+            }
+
+            return (distinct, trigrams);
         }
         finally
         {
