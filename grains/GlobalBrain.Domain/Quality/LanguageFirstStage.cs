@@ -491,6 +491,12 @@ internal sealed class LanguageFirstStage
             var (distinct, trigrams) = shortText ? ListAllSizes(cleaned, keys) : ListTrigrams(cleaned, keys);
             Span<double> sums = stackalloc double[LongestNgram * _stride];
             sums.Clear();
+            if (!shortText && _stride <= 2 * Vector256<double>.Count)
+            {
+                tables.AddTrigrams(keys[..distinct], sums.Slice(2 * _stride, _stride));
+                distinct = 0; // added
+            }
+
             for (var j = 0; j < distinct; j++)
             {
                 if (j + Ahead < distinct)
@@ -840,6 +846,43 @@ internal sealed class LanguageFirstStage
             }
 
             return -1;
+        }
+
+        /// <summary>
+        /// Adds to <paramref name="sums"/> (<see cref="Stride"/> long, two vectors at most) the rows of the listed
+        /// trigrams, in their order, lane by lane as <see cref="AddRow"/> does, the sums held in registers.
+        /// </summary>
+        public void AddTrigrams(ReadOnlySpan<ulong> trigrams, Span<double> sums)
+        {
+            const ulong KeyMask = (1UL << SizeShift) - 1;
+            ref var to = ref MemoryMarshal.GetReference(sums);
+            var low = Vector256.LoadUnsafe(ref to);
+            var high = Stride > Vector256<double>.Count ? Vector256.LoadUnsafe(ref to, (nuint)Vector256<double>.Count) : default;
+            foreach (var listed in trigrams)
+            {
+                var key = listed & KeyMask;
+                var slot = Home(key);
+                if (KeyAt(slot) != key)
+                {
+                    slot = Find(key, 3);
+                    if (slot < 0)
+                    {
+                        continue;
+                    }
+                }
+
+                low += Vector256.Load(_slots + slot);
+                if (Stride > Vector256<double>.Count)
+                {
+                    high += Vector256.Load(_slots + slot + Vector256<double>.Count);
+                }
+            }
+
+            low.StoreUnsafe(ref to);
+            if (Stride > Vector256<double>.Count)
+            {
+                high.StoreUnsafe(ref to, (nuint)Vector256<double>.Count);
+            }
         }
 
         /// <summary>Asks the processor for the cache line where <paramref name="key"/>'s slot should be.</summary>
