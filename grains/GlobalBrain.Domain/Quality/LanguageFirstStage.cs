@@ -545,7 +545,7 @@ internal sealed class LanguageFirstStage
     /// (it is kept an eighth full at most), so that path has no branch to mispredict: whether a window is a trigram
     /// and whether it is new are masks.
     /// </summary>
-    private static unsafe (int Distinct, int Trigrams) ListTrigrams(ReadOnlySpan<int> cleaned, Span<ulong> keys)
+    private static (int Distinct, int Trigrams) ListTrigrams(ReadOnlySpan<int> cleaned, Span<ulong> keys)
     {
         const uint KeyMask = (1u << (CodeBits * 3)) - 1;
         var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(256, cleaned.Length * 8));
@@ -554,38 +554,37 @@ internal sealed class LanguageFirstStage
         try
         {
             var distinct = 0;
-            fixed (int* codes = cleaned)
-            fixed (uint* seen = buffer)
-            fixed (ulong* list = keys)
+            // References, not fixed pointers: a pinned local lives in memory, and so would be read and written there.
+            ref var codes = ref MemoryMarshal.GetReference(cleaned);
+            ref var seen = ref MemoryMarshal.GetArrayDataReference(buffer);
+            ref var list = ref MemoryMarshal.GetReference(keys);
+            buffer.AsSpan(0, capacity).Clear(); // 0 is free: a trigram's key is not zero
+            uint key = 0;
+            var run = 0;
+            for (var i = 0; i < cleaned.Length; i++)
             {
-                new Span<uint>(seen, capacity).Clear(); // 0 is free: a trigram's key is not zero
-                uint key = 0;
-                var run = 0;
-                for (var i = 0; i < cleaned.Length; i++)
+                // Masks, not branches: all ones for a letter, for a new trigram.
+                var code = Unsafe.Add(ref codes, i);
+                var notLetter = (uint)code ^ unchecked((uint)NotLetter); // 0 for no letter
+                var letter = -(int)((notLetter | (0u - notLetter)) >> 31);
+                key = (key & ~(uint)letter) | ((((key << CodeBits) | (uint)code) & KeyMask) & (uint)letter);
+                run = (run + 1) & letter;
+                var slot = (int)((key * 0x9E3779B1u) >> shift);
+                var found = Unsafe.Add(ref seen, slot);
+                if (((found != key) & (found != 0) & (run >= 3)) != false)
                 {
-                    // Masks, not branches: all ones for a letter, for a new trigram.
-                    var code = codes[i];
-                    var notLetter = (uint)code ^ unchecked((uint)NotLetter); // 0 for no letter
-                    var letter = -(int)((notLetter | (0u - notLetter)) >> 31);
-                    key = (key & ~(uint)letter) | ((((key << CodeBits) | (uint)code) & KeyMask) & (uint)letter);
-                    run = (run + 1) & letter;
-                    var slot = (int)((key * 0x9E3779B1u) >> shift);
-                    var found = seen[slot];
-                    if (((found != key) & (found != 0) & (run >= 3)) != false)
+                    do
                     {
-                        do
-                        {
-                            slot = (slot + 1) & (capacity - 1);
-                            found = seen[slot];
-                        }
-                        while (found != key && found != 0);
+                        slot = (slot + 1) & (capacity - 1);
+                        found = Unsafe.Add(ref seen, slot);
                     }
-
-                    var added = (int)(((uint)-(int)found >> 31) ^ 1) & (int)((uint)(2 - run) >> 31);
-                    seen[slot] = found | (key & (uint)-added);
-                    list[distinct] = key | (3UL << SizeShift);
-                    distinct += added;
+                    while (found != key && found != 0);
                 }
+
+                var added = (int)(((uint)-(int)found >> 31) ^ 1) & (int)((uint)(2 - run) >> 31);
+                Unsafe.Add(ref seen, slot) = found | (key & (uint)-added);
+                Unsafe.Add(ref list, distinct) = key | (3UL << SizeShift);
+                distinct += added;
             }
 
             return (distinct, distinct);
