@@ -14,8 +14,8 @@ namespace GlobalBrain.Domain.Quality;
 /// A first stage in front of Lingua: for a text of Latin letters it computes what Lingua 2.0.0 computes — per
 /// Latin-script candidate, the sum over the text's distinct letter n-grams of the log-probability of the n-gram (else
 /// of its prefix one letter shorter, and so on) in that candidate's model; trigrams only from 120 cleaned characters
-/// on, else sizes 1 to 5 added and divided by the text's distinct letters found in the candidate's unigram model — in
-/// one pass per size with one table per size (n-gram → the log-probabilities of all those candidates), and answers
+/// on, else sizes 1 to 5 added and divided by the text's distinct letters found in the candidate's unigram model — from
+/// one table (n-gram → the log-probabilities of all those candidates), and answers
 /// when the best candidate leads the second by <see cref="MinimumMargin"/> per trigram (long texts) or
 /// <see cref="MinimumShortMargin"/> (shorter). Otherwise (other scripts, texts Lingua's rules could decide, close
 /// calls) it does not answer and the caller asks Lingua.
@@ -31,6 +31,13 @@ namespace GlobalBrain.Domain.Quality;
 /// U+1E00–U+1EFF), general punctuation (U+2000–U+206F) or whitespace, no word all of Latin letters, half the words or
 /// more with a candidate's unique letter (ß), or a candidate counting half the words or more in Lingua's table of
 /// telling accents (then Lingua keeps only those languages).</para>
+/// <para>How it stays cheap (each step checked bit for bit against the former straightforward scoring,
+/// LanguageFirstStageEquivalenceTests): one pass over the text cleans it into letter codes and counts the words the
+/// rules read, from a table per character (so no char.ToLowerInvariant, IsPunctuation, IsLetter or dictionary per
+/// character); a second lists the distinct n-grams in first-seen order (for long texts without a branch the processor
+/// could mispredict); a third looks each up once in an open-addressing table of ulong keys shared by all sizes, whose
+/// slot is the n-gram's row of log-probabilities with the key in its last lane (one cache line for 7 candidates), and
+/// adds the rows as vectors, lane by lane — per candidate the same additions in the same order.</para>
 /// <para>Compared with Lingua alone (LanguageFirstStageTests; candidates en, es, zh + <see cref="LanguageScreen.DefaultOthers"/>,
 /// so tables for de, en, es, fr, it, nl, pt): the same code wherever it answers, and the same confidence to 1e-9 — of
 /// the 9,085 corpus paragraphs and 6 document samples (as <see cref="LanguageScreen.Sample"/> cuts them) it answered
