@@ -42,10 +42,12 @@ namespace GlobalBrain.Domain.Quality;
 /// so tables for de, en, es, fr, it, nl, pt): the same code wherever it answers, and the same confidence to 1e-9 — of
 /// the 9,085 corpus paragraphs and 6 document samples (as <see cref="LanguageScreen.Sample"/> cuts them) it answered
 /// 8,329 (91.7 % of the characters; 2,924 under 120 cleaned characters) with 0 disagreements; of the test's 168-text
-/// multilingual set 119 with 0. Tables: sizes 1–3 38,618 n-grams, +4.1 MB managed heap, 0.14 s; sizes 4–5 (loaded at
-/// the first short text) 1,106,894 n-grams, +104 MB, 2.8 s. Throughput on the corpus paragraphs (benchmark
-/// <c>quality</c>, one thread, MB per CPU second): Lingua alone 0.6–0.8, first stage + Lingua 21.7–23.1, the stage
-/// alone 25.2. Details and the margins tried: <c>grains/GlobalBrain.Domain/Quality/README.md</c>, section Language.</para>
+/// multilingual set 119 with 0. Tables: sizes 1–3 38,618 n-grams, +5.0 MB managed heap, 0.2 s; sizes 4–5 (loaded at
+/// the first short text) 1,106,894 n-grams, +98 MB, 3.7 s. Throughput on the corpus paragraphs (benchmark
+/// <c>quality</c>, one thread, MB per CPU second, on a shared machine whose CPU seconds vary by a third): Lingua alone
+/// 0.6–0.8; first stage + Lingua 29–33 (the former scoring 16–17 in the run after it); the stage alone 46 (former:
+/// 34); the stage alone, the former and this one alternating in one process, 1.6–1.9 times less CPU. Details and the
+/// margins tried: <c>grains/GlobalBrain.Domain/Quality/README.md</c>, section Language.</para>
 /// </remarks>
 internal sealed class LanguageFirstStage
 {
