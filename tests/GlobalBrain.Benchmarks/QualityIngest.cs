@@ -14,7 +14,7 @@ namespace GlobalBrain.Benchmarks;
 /// <summary>
 /// The cost of the data-quality filters on ingestion, and the memory of the duplicate state.
 /// <para>
-/// <c>quality-ingest CORPUS_DIR [--rounds 3] [--languages en,es,zh] [--only NAME]</c>: end-to-end ingest (the dispatcher through an
+/// <c>quality-ingest CORPUS_DIR [--rounds 3] [--warm-rounds 3] [--languages en,es,zh] [--only NAME]</c>: end-to-end ingest (the dispatcher through an
 /// embedded silo, N = 16, v = 1, cl100k_base) of the corpus paragraphs with the filters off, at the CLI's defaults
 /// (dedup exact, pii redact), the defaults plus each other filter alone, and all on (dedup near, pii redact,
 /// --languages, quality default), in the same process, all interleaved in every round. Each run gets a fresh embedded cluster, so the duplicate memory of one run
@@ -32,11 +32,15 @@ internal static class QualityIngest
     {
         if (args.Length < 1 || !Directory.Exists(args[0]))
         {
-            Console.Error.WriteLine("usage: GlobalBrain.Benchmarks quality-ingest CORPUS_DIR [--rounds 3] [--languages en,es,zh] [--only NAME]");
+            Console.Error.WriteLine("usage: GlobalBrain.Benchmarks quality-ingest CORPUS_DIR [--rounds 3] [--warm-rounds 3] [--languages en,es,zh] [--only NAME]");
             return 2;
         }
 
         var rounds = int.Parse(Option(args, "--rounds", "3"), CultureInfo.InvariantCulture);
+
+        // Whole rounds run first and not counted: each run starts a cluster of its own, whose start-up compiles code
+        // again and delays the JIT's tiering, so the filters' hot loops need several rounds to run fully optimised.
+        var warmRounds = int.Parse(Option(args, "--warm-rounds", "3"), CultureInfo.InvariantCulture);
         var languages = Option(args, "--languages", "en,es,zh").Split(',');
         var source = new DocumentSource([args[0]], TextSplit.Paragraphs, StdinFormat.Auto, () => Stream.Null);
         var documents = source.ReadDocuments().ToList();
@@ -60,11 +64,11 @@ internal static class QualityIngest
             $"corpus {args[0]}: {documents.Count} paragraphs, {megabytes:F2} MB; {rounds} rounds; {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load {File.ReadAllText("/proc/loadavg").Trim()}"));
 
         var results = configurations.Select(_ => new List<(double Seconds, double Cpu, IngestSummary Summary)>()).ToArray();
-        for (var round = 0; round < rounds; round++)
+        for (var round = -warmRounds; round < rounds; round++)
         {
             // Interleaved, the order turned every round, so a machine that slows down or speeds up weighs on all alike.
             var order = Enumerable.Range(0, configurations.Length).ToArray();
-            if (round % 2 == 1)
+            if ((round & 1) == 1)
             {
                 Array.Reverse(order);
             }
@@ -82,6 +86,12 @@ internal static class QualityIngest
                 var clock = Stopwatch.StartNew();
                 var summary = await dispatcher.IngestAsync(documents, TokenizerSpec.Default, filters: configurations[c].Filters);
                 var seconds = clock.Elapsed.TotalSeconds;
+                if (round < 0)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warm-up round {round + warmRounds + 1} {configurations[c].Name,-40} {megabytes / seconds,6:F2} MB/s (not counted)"));
+                    continue;
+                }
+
                 results[c].Add((seconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, summary));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  round {round + 1} {configurations[c].Name,-48} {megabytes / seconds,6:F2} MB/s  {seconds,6:F2} s  CPU {results[c][^1].Cpu:F2} s  kept {summary.Accepted}, filtered {summary.FilteredTotal}"));
@@ -96,8 +106,12 @@ internal static class QualityIngest
             var median = Median(runs);
             var cpu = runs.Select(r => r.Cpu).Order().ElementAt(runs.Count / 2);
             var filtered = string.Join(", ", median.Summary.Filtered.GroupBy(f => f.Filter).Select(g => $"{g.Key} {g.Sum(f => f.Count)}"));
+
+            // Paired: each round's CPU against the same round's run with the filters off (minutes apart at most), so a
+            // machine whose speed drifts between rounds weighs on both sides of each ratio.
+            var paired = runs.Zip(results[0], (r, off) => (r.Cpu / off.Cpu) - 1).Order().ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{configuration.Name,-50} median {megabytes / median.Seconds,6:F2} MB/s ({string.Join(" ", runs.Select(r => (megabytes / r.Seconds).ToString("F2", CultureInfo.InvariantCulture)))}), wall cost {(median.Seconds / baseline) - 1:P0}; median CPU {cpu:F2} s, CPU cost {(cpu / baselineCpu) - 1:P0} vs off; kept {median.Summary.Accepted}{(filtered.Length > 0 ? $"; filtered {filtered}" : string.Empty)}"));
+                $"{configuration.Name,-50} median {megabytes / median.Seconds,6:F2} MB/s ({string.Join(" ", runs.Select(r => (megabytes / r.Seconds).ToString("F2", CultureInfo.InvariantCulture)))}), wall cost {(median.Seconds / baseline) - 1:P0}; median CPU {cpu:F2} s, CPU cost {(cpu / baselineCpu) - 1:P0} vs off, paired by round {paired[paired.Count / 2]:P0} ({paired[0]:P0} … {paired[^1]:P0}); kept {median.Summary.Accepted}{(filtered.Length > 0 ? $"; filtered {filtered}" : string.Empty)}"));
         }
 
         return 0;
