@@ -691,7 +691,7 @@ internal sealed class LanguageFirstStage
     private static int CodeOf(char c) => c < '\u0250' ? c : c is >= '\u1E00' and <= '\u1EFF' ? 0x250 + (c - '\u1E00') : -1;
 
     /// <summary>A model file as Lingua reads it: {"language": …, "ngrams": {"numerator/denominator": "ngram ngram …"}}.</summary>
-    private static List<(string Ngram, double Probability)> ReadModel(string path)
+    internal static List<(string Ngram, double Probability)> ReadModel(string path)
     {
         var entries = new List<(string, double)>();
         if (!File.Exists(path))
@@ -740,7 +740,6 @@ internal sealed class LanguageFirstStage
     }
 
     private static string Code(Language language) => language.IsoCode6391().ToString().ToLowerInvariant();
-
 
     /// <summary>What a character of the text becomes in the cleaned text, and what Lingua's rules read of it.</summary>
     /// <param name="Code">Its lower case's letter code (<see cref="CodeOf"/>), or <see cref="NotLetter"/>.</param>

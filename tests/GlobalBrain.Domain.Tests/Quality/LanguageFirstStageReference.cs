@@ -145,7 +145,7 @@ internal sealed class LanguageFirstStageReference
             var table = new Dictionary<ulong, double[]>();
             for (var c = 0; c < count; c++)
             {
-                foreach (var (ngram, probability) in ReadModel(Path.Combine(directory, codes[c], ModelNames[n - 1] + "s.json.br")))
+                foreach (var (ngram, probability) in LanguageFirstStage.ReadModel(Path.Combine(directory, codes[c], ModelNames[n - 1] + "s.json.br")))
                 {
                     // Lingua picks the model by the n-gram's UTF-16 length, so an entry of another length is never
                     // read; one with a letter outside the ranges this stage reads can never match a text it reads.
@@ -543,55 +543,6 @@ internal sealed class LanguageFirstStageReference
 
     /// <summary>U+0001–U+024F as themselves, U+1E00–U+1EFF after them, else −1: every letter of a text the stage reads.</summary>
     private static int CodeOf(char c) => c < '\u0250' ? c : c is >= '\u1E00' and <= '\u1EFF' ? 0x250 + (c - '\u1E00') : -1;
-
-    /// <summary>A model file as Lingua reads it: {"language": …, "ngrams": {"numerator/denominator": "ngram ngram …"}}.</summary>
-    private static List<(string Ngram, double Probability)> ReadModel(string path)
-    {
-        var entries = new List<(string, double)>();
-        if (!File.Exists(path))
-        {
-            return entries; // Lingua treats a missing model as empty
-        }
-
-        using var file = File.OpenRead(path);
-        using var brotli = new BrotliStream(file, CompressionMode.Decompress);
-        using var json = new MemoryStream();
-        brotli.CopyTo(json);
-        var reader = new Utf8JsonReader(json.GetBuffer().AsSpan(0, (int)json.Length));
-        var inNgrams = false;
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.PropertyName && !inNgrams)
-            {
-                inNgrams = reader.ValueTextEquals("ngrams"u8);
-                if (!inNgrams)
-                {
-                    reader.Read();
-                }
-
-                continue;
-            }
-
-            if (inNgrams && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var fraction = reader.GetString()!;
-                var slash = fraction.IndexOf('/', StringComparison.Ordinal);
-                var probability = double.Parse(fraction.AsSpan(0, slash), System.Globalization.CultureInfo.InvariantCulture)
-                    / int.Parse(fraction.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture);
-                reader.Read();
-                foreach (var ngram in reader.GetString()!.Split(' '))
-                {
-                    entries.Add((ngram, probability));
-                }
-            }
-            else if (inNgrams && reader.TokenType == JsonTokenType.EndObject)
-            {
-                inNgrams = false;
-            }
-        }
-
-        return entries;
-    }
 
     private static string Code(Language language) => language.IsoCode6391().ToString().ToLowerInvariant();
 
