@@ -40,6 +40,9 @@ public sealed record ReachSummary(
             sum += reach[i];
         }
 
+        // Each term is at most I, so C is at most N·I; their rounded sum can pass the rounded N·I by an ulp, and C ≤ N·I is
+        // what a dashboard dividing by N·I relies on.
+        c = Math.Min(c, n * Math.Max(union, 0));
         var mean = sum / n;
         double squares = 0;
         foreach (var r in reach)

@@ -74,6 +74,16 @@ public sealed class CollectiveMetricsTests
     }
 
     [Fact]
+    public void CollectiveIntelligence_StaysWithinExpertsTimesDistinctItems_WhenRoundingWouldPassIt()
+    {
+        // Found by the property below (seed d4EH7hHUE6F7): four experts clamped to I and two near it summed to an ulp over N·I.
+        double union = 893015027d / 75;
+        var summary = ReachSummary.Compute([21957431.77212725, 22055760.350688577, 23127607, 14806307.108603396, 17297472.670430392, 12193841], union);
+
+        Assert.InRange(summary.CollectiveIntelligence, 0, summary.Experts * union);
+    }
+
+    [Fact]
     public void CollectiveIntelligence_EqualsExpertsTimesMeanReachTimesDistinctItems()
     {
         var gen = Gen.Double[1, 1e9].SelectMany(union => Gen.Select(Gen.Double[0, 2 * union].Array[1, 50], Gen.Const(union)));
