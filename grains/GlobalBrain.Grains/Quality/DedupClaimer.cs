@@ -6,9 +6,8 @@ namespace GlobalBrain.Grains.Quality;
 
 /// <summary>
 /// Claims the duplicate keys of screened documents at the partitions that own them (<see cref="IDedupPartitionGrain"/>,
-/// by key hash), as if stage by stage (the exact key, then each LSH band), and tells which documents were duplicates.
-/// A batch claims all its keys in one round of calls (one per partition involved, in parallel) and plays the stages on
-/// the answers; only when another run holds one of its keys tentatively does it claim stage by stage, one round each. The claims are tentative: the caller
+/// by key hash), stage by stage (the exact key, then each LSH band), each stage one call per partition that has keys
+/// of the batch, in parallel, and tells which documents were duplicates. The claims are tentative: the caller
 /// confirms them once the batch was learned (<see cref="DedupClaim.ConfirmAsync"/>) or releases them when it gives the
 /// batch up (<see cref="DedupClaim.ReleaseAsync"/>). Calls are idempotent (a claimant is its run and its document's
 /// position in the run), so a failed call is simply made again.
@@ -22,13 +21,6 @@ public sealed class DedupClaimer(IGrainFactory grains, TimeProvider? time = null
     public TimeSpan FirstDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// Claim stage by stage, one round of calls per stage, always. Otherwise (the default) a batch claims all its keys in
-    /// one round and works the stages' outcome out from the answers — the same verdicts and claims in two or three rounds —
-    /// and falls back to the stages only when another run holds one of its keys tentatively. For tests that compare the two.
-    /// </summary>
-    public bool Staged { get; init; }
 
     /// <summary>The claimant id of the document at <paramref name="ordinal"/> of run <paramref name="run"/>: the same on every retry.</summary>
     public static ulong Claimant(ulong run, long ordinal)
@@ -57,12 +49,8 @@ public sealed class DedupClaimer(IGrainFactory grains, TimeProvider? time = null
     /// they claimed; so has the whole batch when this throws or is cancelled (best effort: the rest runs out with its lease).
     /// </summary>
     /// <remarks>
-    /// The keys are decided in stages — the exact key, then band 0, band 1, … — and a document found to be a duplicate
-    /// claims nothing further. Played from one round: every key is asked for at once; a partition's answer tells, per key,
-    /// whether it was someone else's before the batch (a duplicate, for whoever asks) or free (the first of the batch to
-    /// ask took it); the stages then run here in document order, and the claims are put right — released where the first
-    /// asker is not the document the stages leave holding the key, claimed for that document (a third round, only then).
-    /// The result is the stages' (<c>DedupClaimRoundsTests</c> compares the two on shared keys, chains and overlapping batches). With a single key per stage and
+    /// The keys are claimed in stages — the exact key, then band 0, band 1, … — each stage one parallel call per
+    /// partition, and a document found to be a duplicate claims nothing further. With a single key per stage and
     /// the same stage order for every document, two near duplicates claimed at once by different runs can never
     /// each find the other first (the first stage where either met the other decides for both), so one of them
     /// is always kept; claiming all bands at once could drop both.
@@ -105,12 +93,6 @@ public sealed class DedupClaimer(IGrainFactory grains, TimeProvider? time = null
         var decided = false;
         try
         {
-            if (!Staged && await AllAtOnceAsync())
-            {
-                decided = true;
-                return new DedupClaim(verdicts, held);
-            }
-
             var delay = FirstDelay;
             while (!await StagesAsync())
             {
@@ -136,189 +118,6 @@ public sealed class DedupClaimer(IGrainFactory grains, TimeProvider? time = null
         // The duplicates will not be learned: the keys they claimed before they met their original are others' to take.
         await held.ReleaseAsync(d => verdicts[d] is not null);
         return new DedupClaim(verdicts, held);
-
-        // The stages' outcome in two or three rounds instead of one per stage: every key of the batch is claimed at once,
-        // the stages are played here on the answers, and the claims are put right. False — everything it took given
-        // back, the verdicts clear — when another run holds one of the keys tentatively: the stages do the waiting.
-        async Task<bool> AllAtOnceAsync()
-        {
-            var stages = 1 + (mode == DedupMode.Near ? passed.Max(p => p.Bands?.Length ?? 0) : 0);
-
-            // Per document and stage: the key was someone else's before this batch (a duplicate, whoever asks).
-            var duplicate = new bool[passed.Count * stages];
-            var requests = new Dictionary<string, PartitionClaims>(StringComparer.Ordinal);
-            var stageOf = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-            for (var d = 0; d < passed.Count; d++)
-            {
-                for (var s = 0; s < stages; s++)
-                {
-                    if (KeyOf(s, d) is not { } key)
-                    {
-                        continue;
-                    }
-
-                    if (runClaims is not null && runClaims.Holds(key.Key, key.High))
-                    {
-                        duplicate[(d * stages) + s] = true;
-                        continue;
-                    }
-
-                    var partition = PartitionOf(s, key.Key);
-                    if (!requests.TryGetValue(partition, out var request))
-                    {
-                        requests[partition] = request = new PartitionClaims(partition);
-                        stageOf[partition] = [];
-                    }
-
-                    request.Add(d, claimants[d], key.Key, key.High);
-                    stageOf[partition].Add(s);
-                }
-            }
-
-            try
-            {
-                return await PlayAsync();
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // Failed or cancelled part of the way: whatever any document of the batch took is given back (a release by
-                // a claimant that does not hold the key changes nothing).
-                await ReleaseAllAsync(requests.Values.SelectMany(r => r.Entries.Select(c => (r.Partition, c))));
-                throw;
-            }
-
-            async Task<bool> PlayAsync()
-            {
-                var answers = (await Task.WhenAll(requests.Values.Select(async r => (r.Partition, Answers: await ClaimAtAsync(r.Partition, r.ToClaims(run))))))
-                    .ToDictionary(a => a.Partition, a => a.Answers, StringComparer.Ordinal);
-
-                // Which document of the batch each partition now holds a key for: the first to ask, when nobody held it.
-                var holders = new Dictionary<ClaimKey, (string Partition, HeldClaim Claim)>();
-                var contended = false;
-                foreach (var (partition, request) in requests)
-                {
-                    var answered = answers[partition];
-                    for (var i = 0; i < answered.Length; i++)
-                    {
-                        var claim = request.Entries[i];
-                        var at = (claim.Document * stages) + stageOf[partition][i];
-                        var ofBatch = holders.ContainsKey(ClaimKey.Of(claim));
-                        switch (answered[i])
-                        {
-                            case DedupAnswer.Claimed:
-                                holders.TryAdd(ClaimKey.Of(claim), (partition, claim));
-                                break;
-                            case DedupAnswer.Duplicate:
-                                // Held by a document asked for before in this call: free before the batch; else someone else's.
-                                duplicate[at] = !ofBatch;
-                                break;
-                            default:
-                                contended = true;
-                                break;
-                        }
-                    }
-                }
-
-                if (contended)
-                {
-                    await ReleaseAllAsync(holders.Values);
-                    return false;
-                }
-
-                // The stages, played: stage by stage, in document order, the first document to reach a free key takes it.
-                var owner = new Dictionary<ClaimKey, int>();
-                for (var s = 0; s < stages; s++)
-                {
-                    for (var d = 0; d < passed.Count; d++)
-                    {
-                        if (verdicts[d] is not null || KeyOf(s, d) is not { } key)
-                        {
-                            continue;
-                        }
-
-                        var k = ClaimKey.Of(key.Key, key.High);
-                        if (duplicate[(d * stages) + s] || (owner.TryGetValue(k, out var first) && first != d))
-                        {
-                            verdicts[d] = s == 0 ? "exact" : "near";
-                            continue;
-                        }
-
-                        owner[k] = d;
-                    }
-                }
-
-                // The claims as the stages leave them: each kept document holds its keys, nobody else holds one of the batch's.
-                var wrong = new List<(string Partition, HeldClaim Claim)>();
-                foreach (var (key, (partition, claim)) in holders)
-                {
-                    if (!owner.TryGetValue(key, out var d) || d != claim.Document || verdicts[d] is not null)
-                    {
-                        wrong.Add((partition, claim));
-                    }
-                }
-
-                var missing = new List<(string Partition, HeldClaim Claim)>();
-                var kept = new List<(string Partition, HeldClaim Claim)>();
-                foreach (var (key, d) in owner)
-                {
-                    if (verdicts[d] is not null)
-                    {
-                        continue;
-                    }
-
-                    var claim = new HeldClaim(d, claimants[d], key.Key, key.Exact ? key.High : null);
-                    var partition = PartitionOf(key.Exact ? 0 : 1, key.Key);
-                    kept.Add((partition, claim));
-                    if (!holders.TryGetValue(key, out var holder) || holder.Claim.Document != d)
-                    {
-                        missing.Add((partition, claim));
-                    }
-                }
-
-                await ReleaseAllAsync(wrong);
-                if (missing.Count > 0)
-                {
-                    // A key the first asker took, whose document the stages drop before they reach it: the next asker's.
-                    var calls = missing.GroupBy(m => m.Partition).Select(async g =>
-                    {
-                        var entries = g.Select(m => m.Claim).ToList();
-                        return (await ClaimAtAsync(g.Key, PartitionClaims.ToClaims(run, entries))).All(a => a == DedupAnswer.Claimed);
-                    });
-                    if (!(await Task.WhenAll(calls)).All(ok => ok))
-                    {
-                        // Another run came in between: give everything back, the stages decide.
-                        await ReleaseAllAsync(kept);
-                        Array.Clear(verdicts);
-                        return false;
-                    }
-                }
-
-                foreach (var (partition, claim) in kept)
-                {
-                    held.Add(partition, claim);
-                }
-
-                return true;
-            }
-
-            (ulong Key, ulong? High)? KeyOf(int stage, int d) =>
-                stage == 0 ? (passed[d].ExactLow, passed[d].ExactHigh)
-                : passed[d].Bands is { } keys && stage - 1 < keys.Length ? (keys[stage - 1], null)
-                : null;
-
-            static string PartitionOf(int stage, ulong key) =>
-                stage == 0 ? DedupPartitions.ExactKey(DedupPartitions.OfExact(key)) : DedupPartitions.NearKey(DedupPartitions.OfNear(key));
-
-            Task ReleaseAllAsync(IEnumerable<(string Partition, HeldClaim Claim)> claims) =>
-                Task.WhenAll(claims.GroupBy(c => c.Partition).Select(g =>
-                    HeldClaims.ReleaseQuietlyAsync(grains.GetGrain<IDedupPartitionGrain>(g.Key), PartitionClaims.ToClaims(run, [.. g.Select(c => c.Claim)]))));
-        }
-
-        async Task<DedupAnswer[]> ClaimAtAsync(string partition, DedupClaims request)
-        {
-            var grain = grains.GetGrain<IDedupPartitionGrain>(partition);
-            return retry is null ? await grain.ClaimAsync(request) : await retry.RunAsync(() => grain.ClaimAsync(request), cancellationToken: cancellationToken);
-        }
 
         async Task<bool> StagesAsync()
         {
@@ -430,7 +229,9 @@ public sealed class DedupClaimer(IGrainFactory grains, TimeProvider? time = null
 
         async Task SendAsync(PartitionClaims claims, DedupAnswer[] answers)
         {
-            var answered = await ClaimAtAsync(claims.Partition, claims.ToClaims(run));
+            var grain = grains.GetGrain<IDedupPartitionGrain>(claims.Partition);
+            var request = claims.ToClaims(run);
+            var answered = retry is null ? await grain.ClaimAsync(request) : await retry.RunAsync(() => grain.ClaimAsync(request), cancellationToken: cancellationToken);
             for (var i = 0; i < answered.Length; i++)
             {
                 // Each document is in one partition per stage: no two calls write the same answer.
@@ -472,7 +273,10 @@ public sealed class DedupClaim
 /// <summary>One claim: the document (its index among those that passed screening), its claimant and its key (and the key's high half when exact).</summary>
 internal readonly record struct HeldClaim(int Document, ulong Claimant, ulong Key, ulong? High);
 
-/// <summary>A duplicate key as claims compare them: an exact key has both halves, a band key one; the two kinds never meet.</summary>
+/// <summary>
+/// A duplicate key as a run's claims compare them: an exact key has both halves, a band key one; the two kinds never
+/// meet. (A tuple with a nullable half hashed through the generic comparers; this showed in a profile of ingestion.)
+/// </summary>
 internal readonly record struct ClaimKey(ulong Key, ulong High, bool Exact)
 {
     public static ClaimKey Of(ulong key, ulong? high) => new(key, high ?? 0, high is not null);
@@ -520,7 +324,6 @@ internal sealed class PartitionClaims(string partition)
 public sealed class RunClaims
 {
     private readonly Lock _gate = new();
-
     private readonly HashSet<ClaimKey> _held = [];
 
     /// <summary>Keys held now.</summary>
@@ -624,7 +427,7 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
         await Task.WhenAll(calls);
     }
 
-    public static async Task ReleaseQuietlyAsync(IDedupPartitionGrain partition, DedupClaims claims)
+    private static async Task ReleaseQuietlyAsync(IDedupPartitionGrain partition, DedupClaims claims)
     {
         try
         {
