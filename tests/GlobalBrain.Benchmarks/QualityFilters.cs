@@ -54,6 +54,14 @@ internal static class QualityFilters
         Measure("MinHash signature + 14 band keys", p => sink += dedup.Signature(p.Text) is { } s ? dedup.BandKeys(s)[0].Band : 0);
         Measure("PII redaction", p => sink += PiiRedactor.Redact(p.Text).Counts.Total);
         Measure("quality rules", p => sink += quality.Evaluate(p.Text, p.Language).Keep ? 1 : 0);
+
+        // Screening as a silo runs it with every filter on (the benchmark quality-ingest's "all on": dedup near, pii
+        // redact, languages en,es,zh, quality default), and the tokenizer the same text meets after it, for scale.
+        var allOn = new GlobalBrain.Grains.IngestFilters(GlobalBrain.Grains.DedupMode.Near, GlobalBrain.Grains.PiiMode.Redact, ["en", "es", "zh"], GlobalBrain.Grains.QualityMode.Default);
+        var screener = new GlobalBrain.Grains.Quality.DocumentScreener(allOn, new GlobalBrain.Grains.Quality.LanguageDetectors());
+        Measure("screening, all filters on", p => sink += screener.Screen(p.Text, keys: true).Passed ? 1 : 0);
+        var cl100k = GlobalBrain.Domain.Tokenization.TextEncoders.Get("cl100k_base");
+        Measure("cl100k_base encoding (no filters)", p => sink += cl100k.Encode(p.Text).Length);
         if ("language (Lingua alone, 12 candidates) language (first stage + Lingua) language (first stage alone)".Contains(only, StringComparison.Ordinal))
         {
             var candidates = LanguageScreen.Candidates(["en", "es", "zh"]);

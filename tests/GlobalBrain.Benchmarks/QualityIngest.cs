@@ -14,7 +14,7 @@ namespace GlobalBrain.Benchmarks;
 /// <summary>
 /// The cost of the data-quality filters on ingestion, and the memory of the duplicate state.
 /// <para>
-/// <c>quality-ingest CORPUS_DIR [--rounds 3] [--warm-rounds 3] [--languages en,es,zh] [--only NAME]</c>: end-to-end ingest (the dispatcher through an
+/// <c>quality-ingest CORPUS_DIR [--rounds 3] [--warm-rounds 3] [--languages en,es,zh] [--only NAME] [--confirm-linger MS]</c>: end-to-end ingest (the dispatcher through an
 /// embedded silo, N = 16, v = 1, cl100k_base) of the corpus paragraphs with the filters off, at the CLI's defaults
 /// (dedup exact, pii redact), the defaults plus each other filter alone, and all on (dedup near, pii redact,
 /// --languages, quality default), in the same process, all interleaved in every round. Each run gets a fresh embedded cluster, so the duplicate memory of one run
@@ -32,7 +32,7 @@ internal static class QualityIngest
     {
         if (args.Length < 1 || !Directory.Exists(args[0]))
         {
-            Console.Error.WriteLine("usage: GlobalBrain.Benchmarks quality-ingest CORPUS_DIR [--rounds 3] [--warm-rounds 3] [--languages en,es,zh] [--only NAME]");
+            Console.Error.WriteLine("usage: GlobalBrain.Benchmarks quality-ingest CORPUS_DIR [--rounds 3] [--warm-rounds 3] [--languages en,es,zh] [--only NAME] [--confirm-linger MS]");
             return 2;
         }
 
@@ -42,6 +42,9 @@ internal static class QualityIngest
         // again and delays the JIT's tiering, so the filters' hot loops need several rounds to run fully optimised.
         var warmRounds = int.Parse(Option(args, "--warm-rounds", "3"), CultureInfo.InvariantCulture);
         var languages = Option(args, "--languages", "en,es,zh").Split(',');
+        var linger = args.Contains("--confirm-linger")
+            ? TimeSpan.FromMilliseconds(double.Parse(Option(args, "--confirm-linger", "0"), CultureInfo.InvariantCulture))
+            : new IngestDispatcherOptions().ConfirmLinger;
         var source = new DocumentSource([args[0]], TextSplit.Paragraphs, StdinFormat.Auto, () => Stream.Null);
         var documents = source.ReadDocuments().ToList();
 
@@ -61,9 +64,9 @@ internal static class QualityIngest
         var only = Option(args, "--only", string.Empty);
         configurations = [.. configurations.Where((c, i) => i == 0 || c.Name.StartsWith(only, StringComparison.Ordinal))];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"corpus {args[0]}: {documents.Count} paragraphs, {megabytes:F2} MB; {rounds} rounds; {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load {File.ReadAllText("/proc/loadavg").Trim()}"));
+            $"corpus {args[0]}: {documents.Count} paragraphs, {megabytes:F2} MB; {rounds} rounds; {Environment.ProcessorCount} cores; confirm linger {linger.TotalMilliseconds} ms; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load {File.ReadAllText("/proc/loadavg").Trim()}"));
 
-        var results = configurations.Select(_ => new List<(double Seconds, double Cpu, IngestSummary Summary)>()).ToArray();
+        var results = configurations.Select(_ => new List<(double Seconds, double Cpu, double Allocated, IngestSummary Summary)>()).ToArray();
         for (var round = -warmRounds; round < rounds; round++)
         {
             // Interleaved, the order turned every round, so a machine that slows down or speeds up weighs on all alike.
@@ -76,13 +79,15 @@ internal static class QualityIngest
             foreach (var c in order)
             {
                 await using var cluster = await ClusterConnection.StartEmbeddedAsync(16, 1, CancellationToken.None);
-                var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client);
+                var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client, new IngestDispatcherOptions { ConfirmLinger = linger });
                 await dispatcher.IngestAsync(warmUp, TokenizerSpec.Default, filters: configurations[c].Filters);
 
                 // The garbage of the runs before (a stopped cluster, the warm-up) is collected now, not on this run's bill.
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
                 GC.WaitForPendingFinalizers();
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                var gcPaused = GC.GetTotalPauseDuration();
                 var clock = Stopwatch.StartNew();
                 var summary = await dispatcher.IngestAsync(documents, TokenizerSpec.Default, filters: configurations[c].Filters);
                 var seconds = clock.Elapsed.TotalSeconds;
@@ -92,9 +97,10 @@ internal static class QualityIngest
                     continue;
                 }
 
-                results[c].Add((seconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, summary));
+                // Allocated: every thread of the process (the client, the embedded silo); GC paused: what the collector stopped.
+                results[c].Add((seconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6, summary));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  round {round + 1} {configurations[c].Name,-48} {megabytes / seconds,6:F2} MB/s  {seconds,6:F2} s  CPU {results[c][^1].Cpu:F2} s  kept {summary.Accepted}, filtered {summary.FilteredTotal}"));
+                    $"  round {round + 1} {configurations[c].Name,-48} {megabytes / seconds,6:F2} MB/s  {seconds,6:F2} s  CPU {results[c][^1].Cpu:F2} s  allocated {results[c][^1].Allocated,6:F0} MB  GC paused {(GC.GetTotalPauseDuration() - gcPaused).TotalMilliseconds,4:F0} ms  kept {summary.Accepted}, filtered {summary.FilteredTotal}"));
             }
         }
 
@@ -105,13 +111,14 @@ internal static class QualityIngest
         {
             var median = Median(runs);
             var cpu = runs.Select(r => r.Cpu).Order().ElementAt(runs.Count / 2);
+            var allocated = runs.Select(r => r.Allocated).Order().ElementAt(runs.Count / 2);
             var filtered = string.Join(", ", median.Summary.Filtered.GroupBy(f => f.Filter).Select(g => $"{g.Key} {g.Sum(f => f.Count)}"));
 
             // Paired: each round's CPU against the same round's run with the filters off (minutes apart at most), so a
             // machine whose speed drifts between rounds weighs on both sides of each ratio.
             var paired = runs.Zip(results[0], (r, off) => (r.Cpu / off.Cpu) - 1).Order().ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{configuration.Name,-50} median {megabytes / median.Seconds,6:F2} MB/s ({string.Join(" ", runs.Select(r => (megabytes / r.Seconds).ToString("F2", CultureInfo.InvariantCulture)))}), wall cost {(median.Seconds / baseline) - 1:P0}; median CPU {cpu:F2} s, CPU cost {(cpu / baselineCpu) - 1:P0} vs off, paired by round {paired[paired.Count / 2]:P0} ({paired[0]:P0} … {paired[^1]:P0}); kept {median.Summary.Accepted}{(filtered.Length > 0 ? $"; filtered {filtered}" : string.Empty)}"));
+                $"{configuration.Name,-50} median {megabytes / median.Seconds,6:F2} MB/s ({string.Join(" ", runs.Select(r => (megabytes / r.Seconds).ToString("F2", CultureInfo.InvariantCulture)))}), wall cost {(median.Seconds / baseline) - 1:P0}; median CPU {cpu:F2} s, CPU cost {(cpu / baselineCpu) - 1:P0} vs off, paired by round {paired[paired.Count / 2]:P0} ({paired[0]:P0} … {paired[^1]:P0}); allocated {allocated:F0} MB; kept {median.Summary.Accepted}{(filtered.Length > 0 ? $"; filtered {filtered}" : string.Empty)}"));
         }
 
         return 0;
@@ -155,7 +162,7 @@ internal static class QualityIngest
             $"{name,-42} {bytes / 1e6,8:F1} MB for {entries:N0} entries: {(double)bytes / entries,5:F1} B per entry, {(double)bytes / documents,6:F1} B per document, {bytes / 1e6 * 1e6 / documents,7:F1} MB per million documents"));
     }
 
-    private static (double Seconds, double Cpu, IngestSummary Summary) Median(List<(double Seconds, double Cpu, IngestSummary Summary)> runs) =>
+    private static (double Seconds, double Cpu, double Allocated, IngestSummary Summary) Median(List<(double Seconds, double Cpu, double Allocated, IngestSummary Summary)> runs) =>
         runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
 
     private static string Option(string[] args, string name, string fallback)

@@ -72,7 +72,8 @@ public sealed class IngestDispatcher
     /// first of two duplicates in the input is the one kept however the batches race — and then what is new is
     /// tokenized and learned. Claimants are the run (the idempotency key when given) and the document's position,
     /// so a batch sent again is not its own duplicate. The claims are tentative until the batch is acknowledged (then
-    /// confirmed); a batch given up after its retries, or cancelled, releases them, so that what never went in is
+    /// confirmed — together with those of the batches learned within <see cref="IngestDispatcherOptions.ConfirmLinger"/> after
+    /// it, one call per partition, and all before the run returns); a batch given up after its retries, or cancelled, releases them, so that what never went in is
     /// never taken for a duplicate later (a client that dies leaves them to run out with their lease). A partition keeps
     /// tentative claims in memory only; the run also remembers its own until they are confirmed, so a partition reloaded
     /// in between (its silo died) cannot let a later copy in the same run in.
@@ -96,6 +97,9 @@ public sealed class IngestDispatcher
 
         // The keys this run's batches hold tentatively: a partition reloaded in between has forgotten them, the run has not.
         var runClaims = new Quality.RunClaims();
+
+        // Learned batches' claims are confirmed in groups, all of them before the run returns.
+        var confirmations = new Quality.DedupConfirmations(_options.ConfirmLinger, _retry, _options.Time, cancellationToken);
         await _fronts.ConnectAsync(_retry, cancellationToken);
         var capacity = _fronts.Capacity(_options.BatchesInFlightPerCore);
         using var slots = new SemaphoreSlim(capacity, capacity);
@@ -142,10 +146,14 @@ public sealed class IngestDispatcher
         }
         finally
         {
-            // Also when reading the documents failed or the caller cancelled: nothing keeps looking.
+            // Also when reading the documents failed or the caller cancelled: nothing keeps looking. What was learned
+            // is confirmed all the same (a cancelled run's confirmations meet its cancellation and are let be).
             await stopLooking.CancelAsync();
             await looking;
+            await confirmations.CompleteAsync();
         }
+
+        confirmations.ThrowIfFailed();
 
         return IngestSummary.Of(outcomes) with { Filters = filters };
 
@@ -210,7 +218,7 @@ public sealed class IngestDispatcher
 
                 if (result is not null)
                 {
-                    await ConfirmAsync(claim);
+                    confirmations.Add(claim);
                 }
 
                 await CompleteAsync(result, result is null
@@ -221,20 +229,6 @@ public sealed class IngestDispatcher
             {
                 claimed.TrySetResult();
                 slots.Release();
-            }
-        }
-
-        // The batch is learned and stored, so it is acknowledged whatever happens here: claims the partitions could not
-        // store within the budget stay tentative and run out with their lease (a later copy may then be kept too).
-        async Task ConfirmAsync(Quality.DedupClaim claim)
-        {
-            try
-            {
-                await claim.ConfirmAsync(_retry, cancellationToken);
-            }
-            catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))
-            {
-                // As above: acknowledged, with claims that run out.
             }
         }
 

@@ -23,6 +23,13 @@ public sealed class IngestDispatcherOptions
 
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a learned batch's duplicate claims wait for those of the batches learned after it, to be confirmed with
+    /// them in one call per partition (zero: each batch's alone, as soon as it is learned). The run confirms what is
+    /// pending when it ends, so this only groups; meanwhile other runs find the keys held (they wait or ask again).
+    /// </summary>
+    public TimeSpan ConfirmLinger { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How often a running ingestion looks at membership again, so that silos that join get batches.</summary>
     public TimeSpan RediscoverEvery { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -260,6 +260,8 @@ public sealed class DedupClaim
     /// <summary>Per document of the batch that passed screening: null when it is kept, else "exact" or "near".</summary>
     public IReadOnlyList<string?> Verdicts { get; }
 
+    internal HeldClaims Held => _held;
+
     /// <summary>
     /// The batch was learned and stored: its documents' keys become theirs for good, one call per partition involved,
     /// in parallel. Idempotent; throws when a partition could not store them (within <paramref name="retry"/>'s budget).
@@ -371,6 +373,12 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
 {
     private readonly Dictionary<string, List<HeldClaim>> _byPartition = new(StringComparer.Ordinal);
 
+    private IGrainFactory Grains => grains;
+
+    private ulong Run => run;
+
+    private RunClaims? OfRun => runClaims;
+
     public void Add(string partition, HeldClaim claim)
     {
         if (!_byPartition.TryGetValue(partition, out var claims))
@@ -387,25 +395,51 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
     /// once it stored them (from then on the partition answers for them, reloaded or not); those of a partition that
     /// failed stay there for the rest of the run.
     /// </summary>
-    public async Task ConfirmAsync(ClusterRetry? retry, CancellationToken cancellationToken)
+    public Task ConfirmAsync(ClusterRetry? retry, CancellationToken cancellationToken) => ConfirmAllAsync([this], retry, cancellationToken);
+
+    /// <summary>
+    /// Confirms the claims of several batches of one run (the same grain factory, run and <see cref="RunClaims"/>) as
+    /// <see cref="ConfirmAsync"/> does one's: one call per partition for all of them, so a partition stores them in one write.
+    /// </summary>
+    public static async Task ConfirmAllAsync(IReadOnlyList<HeldClaims> batches, ClusterRetry? retry, CancellationToken cancellationToken)
     {
-        var calls = new List<Task>();
-        foreach (var (partition, claims) in _byPartition)
+        if (batches.Count == 0)
         {
-            if (claims.Count > 0)
+            return;
+        }
+
+        var byPartition = new Dictionary<string, List<HeldClaim>>(StringComparer.Ordinal);
+        foreach (var batch in batches)
+        {
+            foreach (var (partition, claims) in batch._byPartition)
             {
-                calls.Add(ConfirmAtAsync(partition, claims));
+                if (claims.Count > 0)
+                {
+                    if (!byPartition.TryGetValue(partition, out var all))
+                    {
+                        byPartition[partition] = all = [];
+                    }
+
+                    all.AddRange(claims);
+                }
             }
+        }
+
+        var first = batches[0];
+        var calls = new List<Task>(byPartition.Count);
+        foreach (var (partition, claims) in byPartition)
+        {
+            calls.Add(ConfirmAtAsync(partition, claims));
         }
 
         await Task.WhenAll(calls);
 
         async Task ConfirmAtAsync(string partition, List<HeldClaim> claims)
         {
-            var grain = grains.GetGrain<IDedupPartitionGrain>(partition);
-            var request = PartitionClaims.ToClaims(run, claims);
+            var grain = first.Grains.GetGrain<IDedupPartitionGrain>(partition);
+            var request = PartitionClaims.ToClaims(first.Run, claims);
             await (retry is null ? grain.ConfirmAsync(request) : retry.RunAsync(() => grain.ConfirmAsync(request), cancellationToken: cancellationToken));
-            runClaims?.Remove(claims);
+            first.OfRun?.Remove(claims);
         }
     }
 

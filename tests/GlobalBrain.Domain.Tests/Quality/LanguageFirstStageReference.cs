@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Collections.Frozen;
-using System.IO.Compression;
 using System.Numerics;
-using System.Text.Json;
 using GlobalBrain.Domain.Quality;
 using Lingua;
 
