@@ -21,7 +21,13 @@ public sealed class MetricsSeriesTests
         var onApiPort = await http.GetAsync(new Uri($"http://127.0.0.1:{api}/metrics"));
 
         Assert.Equal(HttpStatusCode.OK, onMetricsPort.StatusCode);
-        Assert.Contains("orleans_", await onMetricsPort.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var body = await onMetricsPort.Content.ReadAsStringAsync();
+        Assert.Contains("orleans_", body, StringComparison.Ordinal);
+
+        // Orleans' gauges whose callbacks visit every activation or directory-cache entry at each collection (a
+        // scrape's cost then grows with N: about a second at 10^6 experts for the cache's) are dropped.
+        Assert.DoesNotContain("orleans_messaging_processing_activation_data", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("orleans_directory_cache_size", body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, onApiPort.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri($"http://127.0.0.1:{api}/healthz/live"))).StatusCode);
     }
@@ -78,7 +84,6 @@ public sealed class MetricsSeriesTests
     }
 
     private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
 
     private sealed class RunningSilo(WebApplication app) : IAsyncDisposable
     {
