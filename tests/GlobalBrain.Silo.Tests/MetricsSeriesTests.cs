@@ -25,7 +25,7 @@ public sealed class MetricsSeriesTests
         Assert.Contains("orleans_", body, StringComparison.Ordinal);
 
         // Orleans' gauges whose callbacks visit every activation or directory-cache entry at each collection (a
-        // scrape's cost then grows with N: about a second at 10^6 experts for the cache's) are dropped.
+        // scrape's cost then grows with N: the cache's made a scrape's p50 224–296 ms at 10^6 experts, 4 ms without it) are dropped.
         Assert.DoesNotContain("orleans_messaging_processing_activation_data", body, StringComparison.Ordinal);
         Assert.DoesNotContain("orleans_directory_cache_size", body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, onApiPort.StatusCode);

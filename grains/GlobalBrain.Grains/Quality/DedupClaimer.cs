@@ -373,12 +373,6 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
 {
     private readonly Dictionary<string, List<HeldClaim>> _byPartition = new(StringComparer.Ordinal);
 
-    private IGrainFactory Grains => grains;
-
-    private ulong Run => run;
-
-    private RunClaims? OfRun => runClaims;
-
     public void Add(string partition, HeldClaim claim)
     {
         if (!_byPartition.TryGetValue(partition, out var claims))
@@ -398,16 +392,12 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
     public Task ConfirmAsync(ClusterRetry? retry, CancellationToken cancellationToken) => ConfirmAllAsync([this], retry, cancellationToken);
 
     /// <summary>
-    /// Confirms the claims of several batches of one run (the same grain factory, run and <see cref="RunClaims"/>) as
-    /// <see cref="ConfirmAsync"/> does one's: one call per partition for all of them, so a partition stores them in one write.
+    /// Confirms the claims of <paramref name="batches"/> — batches of this one's run, held in the same
+    /// <see cref="RunClaims"/> — as <see cref="ConfirmAsync"/> does one's: one call per partition for all of them, so a
+    /// partition stores them in one write.
     /// </summary>
-    public static async Task ConfirmAllAsync(IReadOnlyList<HeldClaims> batches, ClusterRetry? retry, CancellationToken cancellationToken)
+    public async Task ConfirmAllAsync(IReadOnlyList<HeldClaims> batches, ClusterRetry? retry, CancellationToken cancellationToken)
     {
-        if (batches.Count == 0)
-        {
-            return;
-        }
-
         var byPartition = new Dictionary<string, List<HeldClaim>>(StringComparer.Ordinal);
         foreach (var batch in batches)
         {
@@ -425,7 +415,6 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
             }
         }
 
-        var first = batches[0];
         var calls = new List<Task>(byPartition.Count);
         foreach (var (partition, claims) in byPartition)
         {
@@ -436,10 +425,10 @@ internal sealed class HeldClaims(IGrainFactory grains, ulong run, RunClaims? run
 
         async Task ConfirmAtAsync(string partition, List<HeldClaim> claims)
         {
-            var grain = first.Grains.GetGrain<IDedupPartitionGrain>(partition);
-            var request = PartitionClaims.ToClaims(first.Run, claims);
+            var grain = grains.GetGrain<IDedupPartitionGrain>(partition);
+            var request = PartitionClaims.ToClaims(run, claims);
             await (retry is null ? grain.ConfirmAsync(request) : retry.RunAsync(() => grain.ConfirmAsync(request), cancellationToken: cancellationToken));
-            first.OfRun?.Remove(claims);
+            runClaims?.Remove(claims);
         }
     }
 

@@ -25,7 +25,7 @@ internal sealed class DedupConfirmations(TimeSpan linger, ClusterRetry retry, Ti
     private bool _lingering;
     private Exception? _failure;
 
-    /// <summary>Confirms <paramref name="claim"/>'s claims with the next group; a batch with none adds nothing.</summary>
+    /// <summary>Confirms <paramref name="claim"/>'s claims with the next group (a batch that holds no key adds no call).</summary>
     public void Add(DedupClaim claim)
     {
         ArgumentNullException.ThrowIfNull(claim);
@@ -94,7 +94,7 @@ internal sealed class DedupConfirmations(TimeSpan linger, ClusterRetry retry, Ti
         await before;
         try
         {
-            await HeldClaims.ConfirmAllAsync(group, retry, cancellationToken);
+            await group[0].ConfirmAllAsync(group, retry, cancellationToken);
         }
         catch (Exception e) when (ClusterRetry.IsTransient(e, cancellationToken))
         {
