@@ -5,6 +5,7 @@
 #
 #   tests/GlobalBrain.Benchmarks/live-scale.sh CORPUS_DIR [--experts "10000 100000 1000000"]
 #       [--flow-rates "0.1 1"] [--silos "1 3"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20]
+#       [--scrape-log FILE]
 #
 # For each silo count, N and v (one fresh cluster each): the silos start and report ready; the first
 # metrics pass activates every expert (its time is printed); DOCUMENTS paragraphs of the corpus's
@@ -26,15 +27,17 @@
 #                  scrapes; served by its own thread) while spreading and in the --settle s after
 #   log KB         bytes the silos wrote to stdout/stderr
 #   gc_pause_s     seconds the silos' GC paused them from the POST to t100 (dotnet_gc_pause_time_seconds_total);
-#                  a scrape that meets a pause waits for it (slow ones are logged with their pause share)
+#                  a scrape that meets a pause waits for it (the silo logs a scrape over 1 s with the GC's share of it)
+# --scrape-log FILE appends one line per scrape from the POST on: UTC time, seconds since the POST, phase
+# (spreading/after), latency in ms — to line slow scrapes up with the silo's log or a trace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
 
-usage="usage: $0 CORPUS_DIR [--experts \"10000 100000\"] [--flow-rates \"0.1 1\"] [--silos \"1 3\"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20]"
+usage="usage: $0 CORPUS_DIR [--experts \"10000 100000\"] [--flow-rates \"0.1 1\"] [--silos \"1 3\"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20] [--scrape-log FILE]"
 [ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
 corpus=$1; shift
-experts_list="10000 100000 1000000" rates="0.1 1" silo_counts="1 3" documents=5 timeout=1200 interval=00:00:02 settle=20
+experts_list="10000 100000 1000000" rates="0.1 1" silo_counts="1 3" documents=5 timeout=1200 interval=00:00:02 settle=20 scrape_log=
 while [ $# -gt 0 ]; do
   case "$1" in
     --experts) experts_list=$2; shift 2 ;;
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout=$2; shift 2 ;;
     --interval) interval=$2; shift 2 ;;
     --settle) settle=$2; shift 2 ;;
+    --scrape-log) scrape_log=$2; shift 2 ;;
     *) echo "unknown option $1; $usage" >&2; exit 2 ;;
   esac
 done
@@ -107,10 +111,12 @@ for count in $silo_counts; do
       for http in "${http_ports[@]}"; do
         until curl -sf "http://127.0.0.1:$http/healthz/ready" > /dev/null; do sleep 0.25; done
       done
-      python3 - "$n" "$v" "$timeout" "$work/sample.json" "$count" "${http_ports[*]}" "${silo_pids[*]}" "${logs[*]}" "${metrics_ports[*]}" "$settle" <<'EOF'
+      python3 - "$n" "$v" "$timeout" "$work/sample.json" "$count" "${http_ports[*]}" "${silo_pids[*]}" "${logs[*]}" "${metrics_ports[*]}" "$settle" "$scrape_log" <<'EOF'
 import json, math, os, re, statistics, subprocess, sys, time, urllib.request
 n, v, timeout = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 settle = float(sys.argv[10])
+# --scrape-log FILE: every scrape from the POST on, as UTC time, seconds since the POST, phase, latency ms
+scrape_log = open(sys.argv[11], "a") if sys.argv[11] else None
 sample, silos = sys.argv[4], int(sys.argv[5])
 api_ports, pids, logs = sys.argv[6].split(), [int(p) for p in sys.argv[7].split()], sys.argv[8].split()
 ports = sys.argv[9].split()  # GlobalBrain:Metrics:Port of each silo, where Prometheus scrapes
@@ -184,6 +190,8 @@ while time.monotonic() - posted < timeout:
     i += 1
     peak = max(peak, rss_mb())
     (after if t100 is not None else spreading).append(elapsed)
+    if scrape_log:
+        print(f"{time.strftime('%H:%M:%S', time.gmtime())} {time.monotonic() - posted:.1f} {'after' if t100 is not None else 'spreading'} {elapsed:.1f}", file=scrape_log, flush=True)
     mean, low = gauge(values, "globalbrain_reach_mean"), gauge(values, "globalbrain_reach_min")
     now = time.monotonic() - posted
     if t99 is None and mean is not None and mean >= 0.99 and gauge(values, "globalbrain_items_distinct"):
