@@ -11,15 +11,16 @@ namespace GlobalBrain.Silo.Hosting;
 /// not from the thread pool. Under load the silo's thread pool is a long queue of grain work; a request
 /// Kestrel accepts waits its turn in that queue (seconds at 10^5 spreading experts), so a scrape timed how
 /// busy the silo was rather than what it costs. Here the socket work and the request run from this thread,
-/// which the OS schedules beside the pool's threads (see the remarks for the collection's own hop).
+/// which the OS schedules beside the pool's threads, and so does the collection (<see cref="PrometheusTextExposition"/>).
 /// </summary>
 /// <remarks>
 /// HTTP/1.1 GET and HEAD with keep-alive (anything else: 404 off the three paths, 405 on them; a request with a body is answered and its connection closed), headers up to 16 KB, at most 64 connections,
 /// idle ones closed after a minute. Each request runs the ASP.NET pipeline <see cref="SiloApp"/> builds for
-/// this port (the OpenTelemetry Prometheus middleware, the health checks) on a <see cref="DefaultHttpContext"/>,
-/// and waits for it here; the exporter's collection was seen (perf) running the gauges' callbacks on a thread-pool
-/// thread, so a scrape can still wait for the pool, though not behind Kestrel's queue. Health checks still hop to the thread pool
-/// (the health service runs checks as tasks) — probes belong on the API port anyway (see the manifests).
+/// this port (<see cref="PrometheusTextExposition"/>, which collects synchronously on this thread, and the health checks) on a
+/// <see cref="DefaultHttpContext"/>, and waits for it here. OpenTelemetry's own Prometheus middleware is not used on this port:
+/// it hands each collection to the thread pool with <c>Task.Run</c>, and at 10^6 spreading experts perf showed this thread
+/// waiting 0.3–4 s for it. Health checks still hop to the thread pool (the health service runs checks as tasks) — probes
+/// belong on the API port anyway (see the manifests).
 /// </remarks>
 internal sealed partial class MetricsPortServer : IDisposable
 {

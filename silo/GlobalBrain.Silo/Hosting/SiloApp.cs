@@ -28,7 +28,8 @@ public static class SiloApp
             var operational = ((IApplicationBuilder)app).New();
             operational.UseHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
             operational.UseHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-            operational.UseOpenTelemetryPrometheusScrapingEndpoint();
+            var exposition = app.Services.GetRequiredService<PrometheusTextExposition>();
+            operational.Map("/metrics", metrics => metrics.Run(exposition.ServeAsync));
             operational.Run(context =>
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;

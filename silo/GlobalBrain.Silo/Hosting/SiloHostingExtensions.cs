@@ -60,6 +60,8 @@ public static class SiloHostingExtensions
             // by a thread of their own (not Kestrel, whose requests wait in the thread pool behind the grains).
             builder.Services.AddSingleton<MetricsPortHost>();
             builder.Services.AddHostedService(services => services.GetRequiredService<MetricsPortHost>());
+            // There /metrics is collected on that thread too (OpenTelemetry's exporter hands each collection to the pool).
+            builder.Services.AddSingleton<PrometheusTextExposition>();
         }
 
         builder.WebHost.UseUrls(urls);
@@ -92,7 +94,13 @@ public static class SiloHostingExtensions
             .AddMeter(GlobalBrain.Grains.Telemetry.GlobalBrainInstruments.MeterName)
             // The runtime's own: GC pauses and collections, thread-pool queue length, CPU — what a silo that cannot keep up shows first.
             .AddMeter("System.Runtime")
-            .AddPrometheusExporter());
+            .AddMetricsExposition(metricsPort));
         return builder;
     }
+
+    /// <summary>The metrics port's own exposition when it is set (<see cref="PrometheusTextExposition"/>), else OpenTelemetry's exporter on the API port.</summary>
+    private static MeterProviderBuilder AddMetricsExposition(this MeterProviderBuilder metrics, int metricsPort) =>
+        metricsPort > 0
+            ? metrics.AddReader(services => services.GetRequiredService<PrometheusTextExposition>().Reader)
+            : metrics.AddPrometheusExporter();
 }

@@ -4,7 +4,8 @@ using System.Text;
 namespace GlobalBrain.Silo.Tests.Observability;
 
 /// <summary>
-/// A real silo in its own process on free loopback ports, gauges refreshed every second, shared by the observability tests.
+/// A real silo in its own process on free loopback ports, gauges refreshed every second, shared by the observability tests;
+/// <c>/metrics</c> on its own port, as the manifests deploy it (the exposition Prometheus and promtool read is that port's).
 /// </summary>
 /// <remarks>
 /// Out of process on purpose: silos hosted side by side in the test process share the process-wide meter listeners,
@@ -17,11 +18,15 @@ public sealed class ObservedSiloFixture : IAsyncLifetime
 
     public int HttpPort { get; private set; }
 
+    /// <summary>The port that serves <c>/metrics</c> (<c>GlobalBrain:Metrics:Port</c>).</summary>
+    public int MetricsPort { get; private set; }
+
     public HttpClient Http { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         HttpPort = FreePorts.Next();
+        MetricsPort = FreePorts.Next();
         _process = ServerProcess.Start(
             "the silo",
             "dotnet",
@@ -31,6 +36,7 @@ public sealed class ObservedSiloFixture : IAsyncLifetime
                 "--GlobalBrain:Experts:Count", "8",
                 "--GlobalBrain:Experts:FlowRate", "5",
                 "--GlobalBrain:Metrics:Interval", "00:00:01",
+                "--GlobalBrain:Metrics:Port", MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--Logging:LogLevel:Default", "Warning",
             ],
             AppContext.BaseDirectory);
@@ -57,7 +63,7 @@ public sealed class ObservedSiloFixture : IAsyncLifetime
 
     public async Task<string> ScrapeAsync()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{MetricsPort}/metrics"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
         using var response = await Http.SendAsync(request);
         response.EnsureSuccessStatusCode();

@@ -146,7 +146,7 @@ public sealed partial class PrometheusScrapeTests(ObservedSiloFixture silo) : ID
             .AppendLine("scrape_configs:")
             .AppendLine("  - job_name: globalbrain")
             .AppendLine("    static_configs:")
-            .AppendLine(CultureInfo.InvariantCulture, $"      - targets: ['127.0.0.1:{silo.HttpPort}']");
+            .AppendLine(CultureInfo.InvariantCulture, $"      - targets: ['127.0.0.1:{silo.MetricsPort}']");
         var configPath = Path.Combine(_tempDir, "prometheus.yml");
         File.WriteAllText(configPath, config.ToString());
 
