@@ -26,7 +26,19 @@ public sealed class IngestGrain(
 
     public void Dispose() => _places.Dispose();
 
-    public Task<IngestFrontInfo> GetInfoAsync() => Task.FromResult(new IngestFrontInfo(_silo, Environment.ProcessorCount));
+    public Task<IngestFrontInfo> GetInfoAsync()
+    {
+        if (!string.Equals(this.GetPrimaryKeyString(), _silo, StringComparison.Ordinal))
+        {
+            // Placed away from the silo its key names: that silo was gone, or had joined but was not yet known to the
+            // silo that placed this front. Discovery leaves a front like this out; it leaves once idle, so that the
+            // next discovery places it again — on its silo once that silo is known (else a silo that joined during
+            // an ingestion could get no batch until Orleans collected this activation, minutes later).
+            DeactivateOnIdle();
+        }
+
+        return Task.FromResult(new IngestFrontInfo(_silo, Environment.ProcessorCount));
+    }
 
     public async Task<IngestBatchResult> IngestAsync(IngestBatch batch)
     {
