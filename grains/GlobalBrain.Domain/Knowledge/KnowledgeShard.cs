@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.IO.Hashing;
@@ -107,17 +108,24 @@ public sealed partial class KnowledgeShard
         {
             if (!_hasDigest)
             {
-                var hash = new XxHash3((long)Items.Digest);
-                Span<byte> entry = stackalloc byte[20];
-                foreach (var o in _origins)
+                // One-shot over the origins' bytes (what a streaming XxHash3 of the same bytes gives), so that a
+                // new shard's digest allocates nothing but, past 50 origins, a pooled buffer.
+                var length = 20 * _origins.Length;
+                var rented = length > 1024 ? ArrayPool<byte>.Shared.Rent(length) : null;
+                var bytes = rented is null ? stackalloc byte[length] : rented.AsSpan(0, length);
+                for (var i = 0; i < _origins.Length; i++)
                 {
-                    BinaryPrimitives.WriteInt32LittleEndian(entry, o.Origin);
-                    BinaryPrimitives.WriteInt64LittleEndian(entry[4..], o.Totals.Documents);
-                    BinaryPrimitives.WriteInt64LittleEndian(entry[12..], o.Totals.Tokens);
-                    hash.Append(entry);
+                    var entry = bytes.Slice(20 * i, 20);
+                    BinaryPrimitives.WriteInt32LittleEndian(entry, _origins[i].Origin);
+                    BinaryPrimitives.WriteInt64LittleEndian(entry[4..], _origins[i].Totals.Documents);
+                    BinaryPrimitives.WriteInt64LittleEndian(entry[12..], _origins[i].Totals.Tokens);
                 }
 
-                _digest = hash.GetCurrentHashAsUInt64();
+                _digest = XxHash3.HashToUInt64(bytes, (long)Items.Digest);
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
                 _hasDigest = true;
             }
 

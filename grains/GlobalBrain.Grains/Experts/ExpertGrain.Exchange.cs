@@ -25,9 +25,28 @@ public sealed partial class ExpertGrain
         try
         {
             var peer = _topology.Peer(_self, (ulong)random.NextInt64(long.MinValue, long.MaxValue));
-            if (peer >= 0)
+            if (peer >= 0 && (faults.Active || _delivery is not null))
             {
-                await ExchangeWithAsync(peer);
+                await ExchangeUnderFaultsAsync(peer);
+            }
+            else if (peer >= 0)
+            {
+                // The common path, without faults: fetch and deliver in this method's own awaits. It is
+                // the silo's hottest path (N·v a second), and every async layer and closure it does not
+                // make is garbage the GC does not collect while a scrape waits.
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    var expert = GrainFactory.Expert(peer);
+                    var fetched = await FetchAsync(expert, _mode);
+                    Carried(await DeliverAsync(expert, _mode, fetched));
+                    Exchanged(started);
+                }
+                catch (Exception e) when (ExchangeDelivery.IsLost(e))
+                {
+                    // Gossip tolerates a lost exchange: the next tick tries another peer.
+                    LogExchangeFailed(logger, _self, peer, e);
+                }
             }
 
             // Due, and (when there is something to store) within the silo's writes per second; else at a later tick.
@@ -43,32 +62,22 @@ public sealed partial class ExpertGrain
         }
     }
 
-    private async Task ExchangeWithAsync(int peer)
+    /// <summary>The same exchange as the fault-free path, its message delivered as this tick's fault draw says.</summary>
+    private async Task ExchangeUnderFaultsAsync(int peer)
     {
         var fault = faults.Active ? faults.Draw(_self, state.State.FaultDraws++) : FaultDraw.None;
         var heldBack = _delivery?.TakeHeldBack();
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var message = await PrepareAsync(GrainFactory.Expert(peer), peer, _mode);
-            if (fault == FaultDraw.None && _delivery is null)
-            {
-                Carried(await message.DeliverAsync());
-            }
-            else
-            {
-                await Delivery.SendAsync(message, fault);
-            }
-
-            state.State.ExchangesStarted++;
-            board.ExchangeStarted();
-            Publish();
-            instruments.Exchanges.Add(1, new KeyValuePair<string, object?>("mode", experts.Value.Mode));
-            instruments.ExchangeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            var expert = GrainFactory.Expert(peer);
+            var mode = _mode;
+            var fetched = await FetchAsync(expert, mode);
+            await Delivery.SendAsync(new ExchangeMessage(peer, async () => await DeliverAsync(expert, mode, fetched)), fault);
+            Exchanged(started);
         }
         catch (Exception e) when (ExchangeDelivery.IsLost(e))
         {
-            // Gossip tolerates a lost exchange: the next tick tries another peer.
             LogExchangeFailed(logger, _self, peer, e);
         }
 
@@ -84,56 +93,61 @@ public sealed partial class ExpertGrain
         }
     }
 
-    /// <summary>
-    /// What the exchange carries to the side that merges it. Push: this shard to the peer. Pull: the
-    /// peer's shard, fetched now unless its digest equals this one's, merged here. Push-pull: the same
-    /// fetch, then what the peer lacks (<see cref="KnowledgeShard.Missing"/>) sent back to it — once
-    /// both know the same, an exchange carries the 8-byte digest and nothing else.
-    /// </summary>
-    private async Task<ExchangeMessage> PrepareAsync(IExpertGrain expert, int peer, Domain.Simulation.ExchangeMode mode)
+    /// <summary>Counts an exchange this expert started (its message sent, or handed to the fault schedule).</summary>
+    private void Exchanged(long started)
     {
-        switch (mode)
+        state.State.ExchangesStarted++;
+        board.ExchangeStarted();
+        Publish();
+        instruments.Exchanges.Add(1, new KeyValuePair<string, object?>("mode", experts.Value.Mode));
+        instruments.ExchangeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>
+    /// The exchange's first half, which no fault touches: what the side that merges will merge. Push: this
+    /// shard, for the peer. Pull and push-pull: the peer's shard, fetched now unless its digest equals
+    /// this one's (then null: both know the same).
+    /// </summary>
+    private Task<ShardSnapshot?> FetchAsync(IExpertGrain expert, Domain.Simulation.ExchangeMode mode) => mode switch
+    {
+        Domain.Simulation.ExchangeMode.Push => Task.FromResult<ShardSnapshot?>(Snapshot()),
+        Domain.Simulation.ExchangeMode.Pull or Domain.Simulation.ExchangeMode.PushPull => expert.OfferAsync(_ledger.GossipShard().Digest),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown exchange mode"),
+    };
+
+    /// <summary>
+    /// The exchange's message (what a fault may drop, delay, duplicate or reorder), returning the bytes it
+    /// carried. Push: <paramref name="fetched"/> (this shard) to the peer. Pull: the peer's shard merged
+    /// here. Push-pull: the same merge, then what the peer lacks (<see cref="KnowledgeShard.Missing"/>) sent
+    /// back to it — once both know the same, an exchange carries the 8-byte digest and nothing else.
+    /// </summary>
+    private async ValueTask<long> DeliverAsync(IExpertGrain expert, Domain.Simulation.ExchangeMode mode, ShardSnapshot? fetched)
+    {
+        if (mode == Domain.Simulation.ExchangeMode.Push)
         {
-            case Domain.Simulation.ExchangeMode.Push:
-                var pushed = Snapshot();
-                return new ExchangeMessage(peer, async () =>
-                {
-                    await expert.ReceiveAsync(pushed);
-                    return pushed.WireSize;
-                });
-            case Domain.Simulation.ExchangeMode.Pull:
-                var pulled = await expert.OfferAsync(_ledger.GossipShard().Digest);
-                return new ExchangeMessage(peer, () =>
-                {
-                    if (pulled is not null)
-                    {
-                        Merge(pulled);
-                    }
-
-                    return Task.FromResult(DigestSize + (long)(pulled?.WireSize ?? 0));
-                });
-            case Domain.Simulation.ExchangeMode.PushPull:
-                var offered = await expert.OfferAsync(_ledger.GossipShard().Digest);
-                return new ExchangeMessage(peer, async () =>
-                {
-                    if (offered is null)
-                    {
-                        return DigestSize;
-                    }
-
-                    Merge(offered);
-                    var missing = _ledger.GossipShard().Missing(offered.Shard);
-                    if (missing.IsEmpty)
-                    {
-                        return DigestSize + (long)offered.WireSize;
-                    }
-
-                    await expert.ReceiveAsync(new ShardSnapshot(missing));
-                    return DigestSize + (long)offered.WireSize + missing.WireSize;
-                });
-            default:
-                throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown exchange mode");
+            await expert.ReceiveAsync(fetched!);
+            return fetched!.WireSize;
         }
+
+        if (fetched is null)
+        {
+            return DigestSize;
+        }
+
+        Merge(fetched);
+        if (mode == Domain.Simulation.ExchangeMode.Pull)
+        {
+            return DigestSize + (long)fetched.WireSize;
+        }
+
+        var missing = _ledger.GossipShard().Missing(fetched.Shard);
+        if (missing.IsEmpty)
+        {
+            return DigestSize + (long)fetched.WireSize;
+        }
+
+        await expert.ReceiveAsync(new ShardSnapshot(missing));
+        return DigestSize + (long)fetched.WireSize + missing.WireSize;
     }
 
     /// <summary>What delivers messages under fault injection; made at the first fault (most clusters never need one).</summary>
