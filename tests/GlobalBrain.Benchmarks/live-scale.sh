@@ -28,7 +28,9 @@
 #   log KB         bytes the silos wrote to stdout/stderr
 #   gc_pause_s     seconds the silos' GC paused them from the POST to t100 (dotnet_gc_pause_time_seconds_total);
 #                  a scrape that meets a pause waits for it (the silo logs a scrape over 1 s with the GC's share of it)
-# --scrape-log FILE appends one line per scrape from the POST on: UTC time, seconds since the POST, phase
+#   alloc_KB/exch  bytes the silos allocated from the POST to t100 (dotnet_gc_heap_total_allocated_bytes_total)
+#                  over the exchanges started meanwhile: what drives the GC's pace while spreading
+# --scrape-log FILE appends one line per scrape from the POST on: UTC time it started (ms), seconds since the POST, phase
 # (spreading/after), latency in ms — to line slow scrapes up with the silo's log or a trace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -88,8 +90,8 @@ pids+=("$redis_pid")
 until redis-cli -p "$redis_port" ping > /dev/null 2>&1; do sleep 0.1; done
 
 echo "live-scale: $documents documents ($sample_bytes bytes of $first_text), memory storage, Redis membership, metrics interval $interval, $(nproc) cores, $(date -u '+%F %H:%M UTC')"
-printf '%-5s %-8s %-5s %-10s %-8s %-8s %-10s %-19s %-9s %-10s %-14s %-14s %-7s %s\n' \
-  silos N v activate_s t99_s t100_s theory_s "exch/s (of N·v)" peak_MB "KB/expert" "p50/p99 spread" "p50/p99 after" log_KB gc_pause_s
+printf '%-5s %-8s %-5s %-10s %-8s %-8s %-10s %-19s %-9s %-10s %-14s %-14s %-7s %-10s %s\n' \
+  silos N v activate_s t99_s t100_s theory_s "exch/s (of N·v)" peak_MB "KB/expert" "p50/p99 spread" "p50/p99 after" log_KB gc_pause_s alloc_KB/exch
 
 for count in $silo_counts; do
   for n in $experts_list; do
@@ -146,7 +148,7 @@ def scrape(port):
     elapsed = (time.monotonic() - start) * 1000
     values = {}
     for line in body.splitlines():
-        m = re.match(r'^(globalbrain_[a-z_]+|dotnet_gc_pause_time_seconds_total)(\{[^}]*\})? ([0-9.eE+-]+|NaN)', line)
+        m = re.match(r'^(globalbrain_[a-z_]+|dotnet_gc_pause_time_seconds_total|dotnet_gc_heap_total_allocated_bytes_total)(\{[^}]*\})? ([0-9.eE+-]+|NaN)', line)
         if m:
             name = m.group(1)
             if name.startswith("globalbrain_exchanges_total"):
@@ -178,7 +180,10 @@ def exchanges():
 def gc_pause():
     return sum(scrape(p)[1].get("dotnet_gc_pause_time_seconds_total", 0) for p in ports)
 
-ex0, tx0, pause0 = exchanges(), time.monotonic(), gc_pause()
+def allocated():
+    return sum(scrape(p)[1].get("dotnet_gc_heap_total_allocated_bytes_total", 0) for p in ports)
+
+ex0, tx0, pause0, alloc0 = exchanges(), time.monotonic(), gc_pause(), allocated()
 request = urllib.request.Request(f"http://127.0.0.1:{api_ports[0]}/v1/documents", data=open(sample, "rb").read(), headers={"Content-Type": "application/json"})
 urllib.request.urlopen(request, timeout=300).read()
 posted = time.monotonic()
@@ -186,25 +191,26 @@ t99 = t100 = None
 spreading, after = [], []
 i = 0
 while time.monotonic() - posted < timeout:
+    started = time.time()
     elapsed, values = scrape(ports[i % len(ports)])
     i += 1
     peak = max(peak, rss_mb())
     (after if t100 is not None else spreading).append(elapsed)
     if scrape_log:
-        print(f"{time.strftime('%H:%M:%S', time.gmtime())} {time.monotonic() - posted:.1f} {'after' if t100 is not None else 'spreading'} {elapsed:.1f}", file=scrape_log, flush=True)
+        print(f"{time.strftime('%H:%M:%S', time.gmtime(started))}.{int(started % 1 * 1000):03d} {time.monotonic() - posted:.1f} {'after' if t100 is not None else 'spreading'} {elapsed:.1f}", file=scrape_log, flush=True)
     mean, low = gauge(values, "globalbrain_reach_mean"), gauge(values, "globalbrain_reach_min")
     now = time.monotonic() - posted
     if t99 is None and mean is not None and mean >= 0.99 and gauge(values, "globalbrain_items_distinct"):
         t99 = now
     if t100 is None and low is not None and low >= 1.0 - 1e-12 and gauge(values, "globalbrain_items_distinct"):
         t100 = now
-        ex1, tx1, pause1 = exchanges(), time.monotonic(), gc_pause()
+        ex1, tx1, pause1, alloc1 = exchanges(), time.monotonic(), gc_pause(), allocated()
     if t100 is not None and now - t100 >= settle:
         break
     time.sleep(max(0, 1 - elapsed / 1000))
 end_rss = rss_mb()
 if t100 is None:
-    ex1, tx1, pause1 = exchanges(), time.monotonic(), gc_pause()
+    ex1, tx1, pause1, alloc1 = exchanges(), time.monotonic(), gc_pause(), allocated()
 rate = (ex1 - ex0) / (tx1 - tx0)
 theory = (math.log(n) + 0.5772156649) / v
 def pct(xs, q):
@@ -216,7 +222,7 @@ log_kb = sum(os.path.getsize(l) for l in logs) / 1024
 fmt = lambda x: "-" if x is None else f"{x:.1f}"
 print(f"{silos:<5} {n:<8} {v:<5} {activation:<10.1f} {fmt(t99):<8} {fmt(t100):<8} {theory:<10.1f} "
       f"{rate:>8.0f} ({rate / (n * v):.2f}) {'':<3} {peak:<9.0f} {(end_rss - idle) * 1024 / n:<10.2f} "
-      f"{pct(spreading, .5):.0f}/{pct(spreading, .99):.0f}{'':<8} {pct(after, .5):.0f}/{pct(after, .99):.0f}{'':<8} {log_kb:<7.0f} {pause1 - pause0:.1f}", flush=True)
+      f"{pct(spreading, .5):.0f}/{pct(spreading, .99):.0f}{'':<8} {pct(after, .5):.0f}/{pct(after, .99):.0f}{'':<8} {log_kb:<7.0f} {pause1 - pause0:<10.1f} {(alloc1 - alloc0) / 1024 / max(1, ex1 - ex0):.2f}", flush=True)
 EOF
       for pid in "${silo_pids[@]}"; do kill -TERM "$pid" 2> /dev/null || true; done
       for pid in "${silo_pids[@]}"; do wait "$pid" 2> /dev/null || true; done
