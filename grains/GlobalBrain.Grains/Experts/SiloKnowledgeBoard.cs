@@ -9,11 +9,16 @@ namespace GlobalBrain.Grains.Experts;
 /// <see cref="Slot"/> and writes its shard (a reference: shards are immutable and shared) and counters
 /// into it after every change, so the silo's partial aggregator reads N experts without a single call.
 /// </summary>
-/// <remarks>Thread-safe: experts write their own slots from their own turns; readers see each field atomically.</remarks>
+/// <remarks>
+/// Thread-safe without a lock: experts write their own slots from their own turns, join and leave with one
+/// atomic exchange each, and readers see each field atomically. (A lock here, taken by every activation and held
+/// by each snapshot's copy of N references, convoyed while three silo processes of 10^6 experts activated on two
+/// cores: dotnet-stack showed 38 of a silo's 63 threads blocked on it, and the thread pool kept adding threads.)
+/// </remarks>
 public sealed class SiloKnowledgeBoard(IOptions<ExpertsOptions> experts, TimeProvider time)
 {
-    private readonly object _gate = new();
     private Slot?[]? _slots;
+    private int _active;
     private long _lastLearnedTicks = long.MinValue;
     private long _exchanges;
 
@@ -31,17 +36,15 @@ public sealed class SiloKnowledgeBoard(IOptions<ExpertsOptions> experts, TimePro
     }
 
     /// <summary>Experts active on this silo.</summary>
-    public int Active { get; private set; }
+    public int Active => Volatile.Read(ref _active);
 
     /// <summary>An activation of expert <paramref name="expert"/> starts reporting here.</summary>
     public Slot Join(int expert)
     {
         var slot = new Slot(expert);
-        lock (_gate)
+        if (Interlocked.Exchange(ref Slots[expert], slot) is null)
         {
-            var slots = _slots ??= new Slot?[experts.Value.Count];
-            Active += slots[expert] is null ? 1 : 0;
-            slots[expert] = slot;
+            Interlocked.Increment(ref _active);
         }
 
         return slot;
@@ -51,13 +54,24 @@ public sealed class SiloKnowledgeBoard(IOptions<ExpertsOptions> experts, TimePro
     public void Leave(Slot slot)
     {
         ArgumentNullException.ThrowIfNull(slot);
-        lock (_gate)
+        if (Interlocked.CompareExchange(ref Slots[slot.Expert], null, slot) == slot)
         {
-            if (_slots is { } slots && ReferenceEquals(slots[slot.Expert], slot))
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>One place per expert, 0..N-1 (made at the first join).</summary>
+    private Slot?[] Slots
+    {
+        get
+        {
+            if (Volatile.Read(ref _slots) is { } slots)
             {
-                slots[slot.Expert] = null;
-                Active--;
+                return slots;
             }
+
+            Interlocked.CompareExchange(ref _slots, new Slot?[experts.Value.Count], null);
+            return _slots!;
         }
     }
 
@@ -77,10 +91,21 @@ public sealed class SiloKnowledgeBoard(IOptions<ExpertsOptions> experts, TimePro
     /// <summary>The slots as they are now, in expert order (a copy of the references).</summary>
     public Slot[] Snapshot()
     {
-        lock (_gate)
+        if (Volatile.Read(ref _slots) is not { } slots)
         {
-            return _slots is null ? [] : [.. _slots.Where(s => s is not null).Select(s => s!)];
+            return [];
         }
+
+        var taken = new List<Slot>(Active);
+        foreach (var slot in slots)
+        {
+            if (slot is not null)
+            {
+                taken.Add(slot);
+            }
+        }
+
+        return [.. taken];
     }
 
     /// <summary>One activation's latest report.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GlobalBrain.Grains.Experts;
 using Microsoft.Extensions.Time.Testing;
 
@@ -17,7 +18,7 @@ public sealed class ExchangeClockTests
         {
             ticks.Add((e, time.GetElapsedTime(start)));
             clock!.Done(e);
-        });
+        }, experts: 100);
         for (var e = 0; e < 100; e++)
         {
             clock.Join(e, e / 100.0);
@@ -51,7 +52,7 @@ public sealed class ExchangeClockTests
         {
             ticks[e] = ticks.GetValueOrDefault(e) + 1;
             clock!.Done(e);
-        });
+        }, experts: 3);
         clock.Join(1, 0.5);
         clock.Join(2, 0.1);
         clock.Leave(2);
@@ -69,7 +70,7 @@ public sealed class ExchangeClockTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var ticks = 0;
-        using var clock = new ExchangeClock(TimeSpan.FromMilliseconds(100), time, _ => ticks++);
+        using var clock = new ExchangeClock(TimeSpan.FromMilliseconds(100), time, _ => ticks++, experts: 8);
         clock.Join(7, 0);
 
         for (var step = 0; step < 100; step++)
@@ -101,7 +102,7 @@ public sealed class ExchangeClockTests
         {
             ticks[e] = ticks.GetValueOrDefault(e) + 1;
             underWay.Enqueue(e);
-        }, maxInFlight: 8);
+        }, experts: 100, maxInFlight: 8);
 
         // 100 experts in the same slot, all due at once; the silo finishes 8 ticks per period (a silo that does not keep up).
         for (var e = 0; e < 100; e++)
@@ -141,7 +142,7 @@ public sealed class ExchangeClockTests
         {
             ticks++;
             clock!.Done(e);
-        });
+        }, experts: 3);
         clock.Join(1, 0);
         time.Advance(TimeSpan.FromMilliseconds(200));
         var before = ticks;
@@ -154,5 +155,64 @@ public sealed class ExchangeClockTests
         clock.Fire();
 
         Assert.Equal(before, ticks);
+    }
+    [Fact]
+    public async Task TicksEndingOnManyThreadsAtOnce_KeepTheCountUnderWayExact_AndEveryDueTickIsSentOrCounted()
+    {
+        // The wheel fires on this thread while four others end ticks as fast as they come (Done takes no lock).
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var underWay = new ConcurrentQueue<int>();
+        var sent = 0;
+        using var clock = new ExchangeClock(TimeSpan.FromMilliseconds(100), time, e =>
+        {
+            Interlocked.Increment(ref sent);
+            underWay.Enqueue(e);
+        }, experts: 1000, maxInFlight: 300);
+        for (var e = 0; e < 1000; e++)
+        {
+            clock.Join(e, e / 1000.0);
+        }
+
+        var stop = false;
+        var enders = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                if (underWay.TryDequeue(out var e))
+                {
+                    clock.Done(e);
+                }
+            }
+        })).ToArray();
+        var most = 0;
+        for (var step = 0; step < 1000; step++)
+        {
+            time.Advance(ExchangeClock.Resolution);
+            most = Math.Max(most, clock.InFlight);
+        }
+
+        Volatile.Write(ref stop, true);
+        await Task.WhenAll(enders).WaitAsync(TimeSpan.FromSeconds(30));
+        while (underWay.TryDequeue(out var e))
+        {
+            clock.Done(e);
+        }
+
+        // 100 periods of 1,000 experts: each due tick sent or skipped (the first period is partly before the joins),
+        // never more than the bound under way, and nothing left counted once every tick has ended.
+        Assert.InRange(sent + clock.Skipped, 99_000, 100_000);
+        Assert.InRange(sent, 1, 100_000);
+        Assert.InRange(most, 1, 300);
+        Assert.Equal(0, clock.InFlight);
+    }
+
+    [Fact]
+    public void AnExpertOutsideZeroToN_CannotJoin()
+    {
+        using var clock = new ExchangeClock(TimeSpan.FromMilliseconds(100), TimeProvider.System, _ => { }, experts: 10);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => clock.Join(10, 0));
+        Assert.Equal("expert", error.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => clock.Join(-1, 0));
+        Assert.Equal(0, clock.Count);
     }
 }
