@@ -31,6 +31,21 @@ public sealed partial class HyperLogLog
         }
 
         var sparse = _sparse!;
+        if (peer._sparse is { } theirSparse)
+        {
+            // Both sorted by index: one walk counts what the peer lacks, and a second (only when there is
+            // some) copies it into an array of its size — no lookup per entry, no array when nothing is missing.
+            var count = MissingFromSparse(sparse, theirSparse, null);
+            if (count == 0)
+            {
+                return Empty(Precision);
+            }
+
+            var exact = new uint[count];
+            MissingFromSparse(sparse, theirSparse, exact);
+            return FromSortedUnique(Precision, exact, count);
+        }
+
         var missing = new uint[sparse.Length];
         var n = 0;
         foreach (var e in sparse)
@@ -42,6 +57,37 @@ public sealed partial class HyperLogLog
         }
 
         return n == 0 ? Empty(Precision) : FromSortedUnique(Precision, missing, n);
+    }
+
+    /// <summary>
+    /// The entries of <paramref name="mine"/> whose rank is above the peer's at the same index (an index the
+    /// peer lacks counts as rank 0), both sorted by index: counted, and written to <paramref name="into"/> when given.
+    /// </summary>
+    private static int MissingFromSparse(uint[] mine, uint[] theirs, uint[]? into)
+    {
+        var n = 0;
+        var j = 0;
+        foreach (var e in mine)
+        {
+            var index = e >> RankBits;
+            while (j < theirs.Length && (theirs[j] >> RankBits) < index)
+            {
+                j++;
+            }
+
+            var theirRank = j < theirs.Length && (theirs[j] >> RankBits) == index ? theirs[j] & RankMask : 0;
+            if ((e & RankMask) > theirRank)
+            {
+                if (into is not null)
+                {
+                    into[n] = e;
+                }
+
+                n++;
+            }
+        }
+
+        return n;
     }
 
     /// <summary>Estimated number of distinct items added.</summary>

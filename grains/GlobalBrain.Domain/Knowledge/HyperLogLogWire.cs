@@ -62,7 +62,11 @@ public static class HyperLogLogWire
     {
         HyperLogLog.ValidatePrecision(precision);
         var m = 1L << precision;
-        var entries = new List<uint>(packed.Length / 2);
+
+        // Each varint ends in the one byte of it below 0x80, so those bytes count the entries: the array is
+        // made at its size once (a received shard is unpacked at every exchange between silos that differ).
+        var entries = new uint[packed.Length - CountContinuations(packed)];
+        var count = 0;
         var previous = -1L;
         var at = 0;
         while (at < packed.Length)
@@ -86,15 +90,27 @@ public static class HyperLogLogWire
             var index = previous + 1 + (long)(code >> HyperLogLog.RankBits);
             if (index >= m)
             {
-                throw new ArgumentException($"Packed sparse entry {entries.Count} names register {index}, beyond the {m} of precision {precision}.", nameof(packed));
+                throw new ArgumentException($"Packed sparse entry {count} names register {index}, beyond the {m} of precision {precision}.", nameof(packed));
             }
 
-            entries.Add(((uint)index << HyperLogLog.RankBits) | (uint)(code & ((1u << HyperLogLog.RankBits) - 1)));
+            entries[count++] = ((uint)index << HyperLogLog.RankBits) | (uint)(code & ((1u << HyperLogLog.RankBits) - 1));
             previous = index;
         }
 
         // FromEntries checks every rank and keeps the canonical form.
-        return HyperLogLog.FromEntries(precision, ImmutableCollectionsMarshal.AsImmutableArray(entries.ToArray()));
+        return HyperLogLog.FromEntries(precision, ImmutableCollectionsMarshal.AsImmutableArray(entries));
+    }
+
+    /// <summary>Bytes of <paramref name="packed"/> that a varint continues after (0x80 and above).</summary>
+    private static int CountContinuations(ReadOnlySpan<byte> packed)
+    {
+        var count = 0;
+        foreach (var b in packed)
+        {
+            count += b >> 7;
+        }
+
+        return count;
     }
 
     /// <summary>The dense registers, 6 bits each (the sketch must be dense).</summary>

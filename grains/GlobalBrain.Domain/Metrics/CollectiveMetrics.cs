@@ -30,7 +30,23 @@ public sealed record ReachSummary(
         }
 
         var n = knowledge.Length;
-        var reach = new double[n];
+
+        // The reaches are sorted for the median in an array from the pool: the aggregator computes this for all
+        // N experts every metrics interval, and at 10^6 a new one would be 8 MB on the large-object heap each time.
+        var rented = System.Buffers.ArrayPool<double>.Shared.Rent(n);
+        try
+        {
+            return Compute(knowledge, union, rented.AsSpan(0, n));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    private static ReachSummary Compute(ReadOnlySpan<double> knowledge, double union, Span<double> reach)
+    {
+        var n = knowledge.Length;
         double sum = 0, c = 0;
         for (var i = 0; i < n; i++)
         {
@@ -50,7 +66,7 @@ public sealed record ReachSummary(
             squares += (r - mean) * (r - mean);
         }
 
-        Array.Sort(reach);
+        reach.Sort();
         var median = n % 2 == 1 ? reach[n / 2] : (reach[(n / 2) - 1] + reach[n / 2]) / 2;
         return new ReachSummary(n, Math.Max(union, 0), mean, reach[0], median, Math.Sqrt(squares / n), c);
     }

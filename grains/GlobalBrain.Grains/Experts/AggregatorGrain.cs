@@ -1,3 +1,4 @@
+using System.Buffers;
 using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Domain.Metrics;
 using GlobalBrain.Grains.Hosting;
@@ -34,8 +35,27 @@ public sealed class AggregatorGrain(
         var partials = await Task.WhenAll(silos.Select(s => GrainFactory.GetGrain<ISiloAggregatorGrain>(s.ToParsableString()).GetPartialAsync()));
 
         var union = new byte[1 << knowledge.Value.Precision];
-        var held = new double[n];
-        var seen = new bool[n];
+
+        // Two arrays of N for this pass, from the pool: at 10^6 they are 9 MB on the large-object heap per
+        // pass (every silo's metrics refresh asks for one), whose allocations start full collections.
+        // Only the first n entries of each are used (the pool may give longer ones).
+        var held = ArrayPool<double>.Shared.Rent(n);
+        var seen = ArrayPool<bool>.Shared.Rent(n);
+        try
+        {
+            return await MetricsAsync(n, silos, partials, union, held, seen);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(held);
+            ArrayPool<bool>.Shared.Return(seen);
+        }
+    }
+
+    private async Task<ClusterMetrics> MetricsAsync(int n, List<SiloAddress> silos, PartialMetrics[] partials, byte[] union, double[] held, bool[] seen)
+    {
+        Array.Clear(held, 0, n);
+        Array.Clear(seen, 0, n);
         long exchanges = 0, bytes = 0;
         DateTimeOffset? lastLearned = null;
         foreach (var partial in partials)
@@ -59,8 +79,8 @@ public sealed class AggregatorGrain(
 
         // Own totals from one board each: an expert on two boards for a moment counts once.
         var (documents, tokens) = OwnTotals(partials, n);
-        var woken = await AskMissingAsync(seen, held, union);
-        var reach = ReachSummary.Compute(held, HyperLogLog.Estimate(union));
+        var woken = await AskMissingAsync(n, seen, held, union);
+        var reach = ReachSummary.Compute(held.AsSpan(0, n), HyperLogLog.Estimate(union));
         return new ClusterMetrics(
             n,
             experts.Value.FlowRate,
@@ -99,9 +119,9 @@ public sealed class AggregatorGrain(
     }
 
     /// <summary>Asks every expert no partial held, in waves, and adds what they answer.</summary>
-    private async Task<(int Count, long Documents, long Tokens, long Exchanges, long Bytes)> AskMissingAsync(bool[] seen, double[] held, byte[] union)
+    private async Task<(int Count, long Documents, long Tokens, long Exchanges, long Bytes)> AskMissingAsync(int n, bool[] seen, double[] held, byte[] union)
     {
-        var missing = Enumerable.Range(0, seen.Length).Where(i => !seen[i]).ToArray();
+        var missing = Enumerable.Range(0, n).Where(i => !seen[i]).ToArray();
         long documents = 0, tokens = 0, exchanges = 0, bytes = 0;
         for (var start = 0; start < missing.Length; start += ReportsPerWave)
         {

@@ -38,6 +38,23 @@ public sealed class CollectiveMetricsTests
     }
 
     [Fact]
+    public void Compute_AfterALargerComputation_IsNotTouchedByItsLeftovers()
+    {
+        // The reaches are sorted in a pooled array (at least 16 long), which the next computation gets back with
+        // the last one's values beyond its own length: a smaller summary after a larger one sees only its own experts.
+        _ = ReachSummary.Compute([.. Enumerable.Repeat(0.0, 16)], union: 10);
+        var summary = ReachSummary.Compute([9, 1, 5], union: 10);
+
+        // Reaches 0.9, 0.1, 0.5: mean 0.5, deviations ±0.4 and 0.
+        Assert.Equal(3, summary.Experts);
+        Assert.Equal(0.5, summary.MeanReach, Digits);
+        Assert.Equal(Math.Sqrt(0.32 / 3), summary.StdReach, Digits);
+        Assert.Equal(15, summary.CollectiveIntelligence, Digits);
+        Assert.Equal(0.1, summary.MinReach, Digits);
+        Assert.Equal(0.5, summary.MedianReach, Digits);
+    }
+
+    [Fact]
     public void Compute_OfOneExpertHoldingEverything_HasFullReachAndNoSpread()
     {
         var summary = ReachSummary.Compute([1234.5], union: 1234.5);
