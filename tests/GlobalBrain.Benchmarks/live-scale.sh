@@ -5,7 +5,7 @@
 #
 #   tests/GlobalBrain.Benchmarks/live-scale.sh CORPUS_DIR [--experts "10000 100000 1000000"]
 #       [--flow-rates "0.1 1"] [--silos "1 3"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20]
-#       [--scrape-log FILE]
+#       [--scrape-log FILE] [--log-dir DIR]
 #
 # For each silo count, N and v (one fresh cluster each): the silos start and report ready; the first
 # metrics pass activates every expert (its time is printed); DOCUMENTS paragraphs of the corpus's
@@ -32,14 +32,15 @@
 #                  over the exchanges started meanwhile: what drives the GC's pace while spreading
 # --scrape-log FILE appends one line per scrape from the POST on: UTC time it started (ms), seconds since the POST, phase
 # (spreading/after), latency in ms — to line slow scrapes up with the silo's log or a trace.
+# --log-dir DIR keeps each silo's stdout/stderr there (silo-CLUSTERID-I.log) instead of deleting it with the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
 
-usage="usage: $0 CORPUS_DIR [--experts \"10000 100000\"] [--flow-rates \"0.1 1\"] [--silos \"1 3\"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20] [--scrape-log FILE]"
+usage="usage: $0 CORPUS_DIR [--experts \"10000 100000\"] [--flow-rates \"0.1 1\"] [--silos \"1 3\"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20] [--scrape-log FILE] [--log-dir DIR]"
 [ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
 corpus=$1; shift
-experts_list="10000 100000 1000000" rates="0.1 1" silo_counts="1 3" documents=5 timeout=1200 interval=00:00:02 settle=20 scrape_log=
+experts_list="10000 100000 1000000" rates="0.1 1" silo_counts="1 3" documents=5 timeout=1200 interval=00:00:02 settle=20 scrape_log= log_dir=
 while [ $# -gt 0 ]; do
   case "$1" in
     --experts) experts_list=$2; shift 2 ;;
@@ -50,9 +51,13 @@ while [ $# -gt 0 ]; do
     --interval) interval=$2; shift 2 ;;
     --settle) settle=$2; shift 2 ;;
     --scrape-log) scrape_log=$2; shift 2 ;;
+    --log-dir) log_dir=$2; shift 2 ;;
     *) echo "unknown option $1; $usage" >&2; exit 2 ;;
   esac
 done
+if [ -n "$log_dir" ]; then
+  mkdir -p "$log_dir" || { echo "--log-dir $log_dir: cannot create it" >&2; exit 2; }
+fi
 for tool in redis-server redis-cli curl python3; do
   command -v "$tool" > /dev/null || { echo "$tool is not installed (apt-get install ${tool/redis-cli/redis-tools})" >&2; exit 2; }
 done
@@ -100,7 +105,7 @@ for count in $silo_counts; do
       silo_pids=() http_ports=() metrics_ports=() logs=()
       for i in $(seq 1 "$count"); do
         http=$(free_port) metrics=$(free_port)
-        log=$work/silo-$cluster_id-$i.log
+        log=${log_dir:-$work}/silo-$cluster_id-$i.log
         GlobalBrain__Cluster__Provider=redis GlobalBrain__Cluster__Redis=127.0.0.1:$redis_port GlobalBrain__Storage__Provider=memory \
           GlobalBrain__Cluster__AdvertisedAddress=127.0.0.1 GlobalBrain__Cluster__ClusterId=$cluster_id \
           GlobalBrain__Cluster__SiloPort=$(free_port) GlobalBrain__Cluster__GatewayPort=$(free_port) \

@@ -101,6 +101,44 @@ public sealed class TelemetryTests(ClusterFixture fixture)
         Assert.Equal(5, Assert.Single(cache.ObserveConvergence()).Value, 6);
     }
 
+    [Fact]
+    public void A_stopped_cache_asks_the_aggregator_no_more_and_keeps_its_last_figures()
+    {
+        // A stopping silo's experts leave its board, and a pass would wake them again (with every silo
+        // stopping, one failed placement and its logged retries per expert): from the silo's stop, no pass.
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var cluster = System.Reflection.DispatchProxy.Create<IGrainFactory, CountingCluster>();
+        var cache = new ClusterMetricsCache(cluster, Options.Create(new MetricsOptions()), clock, NullLogger<ClusterMetricsCache>.Instance);
+        cache.Record(Metrics(items: 100, meanReach: 0.5));
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(0.5, Assert.Single(cache.Observe(m => m.MeanReach)).Value);
+        var asked = ((CountingCluster)(object)cluster).Calls;
+        Assert.Equal(1, asked); // stale figures: a refresh was started (and failed: no cluster)
+
+        cache.Stop();
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(0.5, Assert.Single(cache.Observe(m => m.MeanReach)).Value);
+        clock.Advance(TimeSpan.FromMinutes(1)); // the refresh timer's period, many times over
+        Assert.Equal(asked, ((CountingCluster)(object)cluster).Calls);
+    }
+
+    /// <summary>A grain factory with no cluster that counts what it was asked.</summary>
+#pragma warning disable CA1852 // DispatchProxy needs a type it can derive from.
+    public class CountingCluster : System.Reflection.DispatchProxy
+#pragma warning restore CA1852
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            Interlocked.Increment(ref _calls);
+            throw new InvalidOperationException("no cluster behind this grain factory");
+        }
+    }
+
     /// <summary>A grain factory with no cluster: every call fails as a cluster that is not there yet would.</summary>
 #pragma warning disable CA1852 // DispatchProxy needs a type it can derive from.
     public class NoCluster : System.Reflection.DispatchProxy

@@ -2,6 +2,7 @@ using System.Buffers;
 using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Domain.Metrics;
 using GlobalBrain.Grains.Hosting;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -20,7 +21,8 @@ public sealed class AggregatorGrain(
     IOptions<ExpertsOptions> experts,
     IOptions<KnowledgeOptions> knowledge,
     IClusterMembershipService membership,
-    TimeProvider time) : Grain, IAggregatorGrain
+    TimeProvider time,
+    IHostApplicationLifetime lifetime) : Grain, IAggregatorGrain
 {
     /// <summary>Experts woken at once: each answer carries a sketch, so asking all N together would hold N of them.</summary>
     private const int ReportsPerWave = 2048;
@@ -118,12 +120,17 @@ public sealed class AggregatorGrain(
         return (documents, tokens);
     }
 
-    /// <summary>Asks every expert no partial held, in waves, and adds what they answer.</summary>
+    /// <summary>
+    /// Asks every expert no partial held, in waves, and adds what they answer — unless this silo is stopping:
+    /// its experts are then leaving the boards, and waking them would place them again (or, with every silo
+    /// stopping, fail placement for each, logged with its retries). Those not asked count as knowing nothing.
+    /// </summary>
     private async Task<(int Count, long Documents, long Tokens, long Exchanges, long Bytes)> AskMissingAsync(int n, bool[] seen, double[] held, byte[] union)
     {
         var missing = Enumerable.Range(0, n).Where(i => !seen[i]).ToArray();
         long documents = 0, tokens = 0, exchanges = 0, bytes = 0;
-        for (var start = 0; start < missing.Length; start += ReportsPerWave)
+        var asked = 0;
+        for (var start = 0; start < missing.Length && !lifetime.ApplicationStopping.IsCancellationRequested; start += ReportsPerWave)
         {
             var wave = new ArraySegment<int>(missing, start, Math.Min(ReportsPerWave, missing.Length - start));
             var reports = await Task.WhenAll(wave.Select(e => GrainFactory.Expert(e).GetReportAsync()));
@@ -136,9 +143,11 @@ public sealed class AggregatorGrain(
                 exchanges += report.ExchangesStarted;
                 bytes += report.BytesExchanged;
             }
+
+            asked += wave.Count;
         }
 
-        return (missing.Length, documents, tokens, exchanges, bytes);
+        return (asked, documents, tokens, exchanges, bytes);
     }
 
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a > b ? a : b);

@@ -39,6 +39,7 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddSingleton<Experts.ExchangeClock>();
         services.TryAddSingleton<Experts.FlushBudget>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Experts.ExchangeClock>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Telemetry.ClusterMetricsCache>());
         services.TryAddSingleton<Telemetry.ExchangeRateGauge>();
         services.TryAddSingleton<Telemetry.QualityInstruments>();
         services.TryAddSingleton<Quality.LanguageDetectors>();
