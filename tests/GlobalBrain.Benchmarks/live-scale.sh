@@ -25,7 +25,8 @@
 #                  expert was activated), over N
 #   scrape p50/p99 /metrics latency (ms) on each silo's GlobalBrain:Metrics:Port (where Prometheus
 #                  scrapes; served by its own thread) while spreading and in the --settle s after
-#   log KB         bytes the silos wrote to stdout/stderr
+#   log KB         bytes the silos wrote to stdout/stderr until the watch ended (not what they write while
+#                  stopping afterwards: --log-dir keeps the whole logs)
 #   gc_pause_s     seconds the silos' GC paused them from the POST to t100 (dotnet_gc_pause_time_seconds_total);
 #                  a scrape that meets a pause waits for it (the silo logs a scrape over 1 s with the GC's share of it)
 #   alloc_KB/exch  bytes the silos allocated from the POST to t100 (dotnet_gc_heap_total_allocated_bytes_total)
