@@ -94,6 +94,14 @@ public interface IAggregatorGrain : IGrainWithIntegerKey
     [Alias("GetMetrics")]
     Task<ClusterMetrics> GetMetricsAsync();
 
+    /// <summary>
+    /// The last pass's metrics if it ended at most <paramref name="maxAge"/> ago, else those of the pass under
+    /// way, else of a new one: what every silo's gauges ask for every metrics interval, so that N silos asking
+    /// at once make one pass, not N (each pass merges every silo's partial, arrays of its experts).
+    /// </summary>
+    [Alias("GetRecentMetrics")]
+    Task<ClusterMetrics> GetRecentMetricsAsync(TimeSpan maxAge);
+
     [Alias("GetSettings")]
     Task<ClusterSettings> GetSettingsAsync();
 }

@@ -30,7 +30,39 @@ public sealed class AggregatorGrain(
     public Task<ClusterSettings> GetSettingsAsync() => Task.FromResult(new ClusterSettings(
         experts.Value.Count, experts.Value.FlowRate, knowledge.Value.Precision, knowledge.Value.ShingleWidth));
 
+    /// <summary>The pass under way, if one is (the grain is reentrant: passes may overlap).</summary>
+    private Task<ClusterMetrics>? _pass;
+
+    /// <summary>The figures of the pass that ended last.</summary>
+    private ClusterMetrics? _last;
+
+    public Task<ClusterMetrics> GetRecentMetricsAsync(TimeSpan maxAge)
+    {
+        if (_last is { } last && time.GetUtcNow() - last.Timestamp <= maxAge)
+        {
+            return Task.FromResult(last);
+        }
+
+        if (_pass is { IsCompleted: false } running)
+        {
+            return running;
+        }
+
+        return _pass = GetMetricsAsync();
+    }
+
     public async Task<ClusterMetrics> GetMetricsAsync()
+    {
+        var metrics = await PassAsync();
+        if (_last is null || metrics.Timestamp >= _last.Timestamp)
+        {
+            _last = metrics;
+        }
+
+        return metrics;
+    }
+
+    private async Task<ClusterMetrics> PassAsync()
     {
         var n = experts.Value.Count;
         var silos = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToList();

@@ -11,7 +11,7 @@ namespace GlobalBrain.Grains.Tests.Experts;
 /// </summary>
 public sealed class AggregatorTests : OwnCluster<AggregatorTests.StillSilo>
 {
-    private const int Experts = 64;
+    internal const int Experts = 64;
 
     protected override short Silos => 2;
 
