@@ -181,15 +181,7 @@ public sealed class ExchangeClock : IDisposable, ILifecycleParticipant<ISiloLife
         }
     }
 
-    public void Participate(ISiloLifecycle lifecycle)
-    {
-        ArgumentNullException.ThrowIfNull(lifecycle);
-        lifecycle.Subscribe(nameof(ExchangeClock), ServiceLifecycleStage.Active, _ => Task.CompletedTask, _ =>
-        {
-            Stop();
-            return Task.CompletedTask;
-        });
-    }
+    public void Participate(ISiloLifecycle lifecycle) => lifecycle.OnSiloStop(nameof(ExchangeClock), Stop);
 
     /// <summary>Sends the ticks of every slot that came due since the last firing (all of them, once, if it fell a whole period behind).</summary>
     internal void Fire()

@@ -80,15 +80,7 @@ public sealed partial class ClusterMetricsCache(
         }
     }
 
-    public void Participate(ISiloLifecycle lifecycle)
-    {
-        ArgumentNullException.ThrowIfNull(lifecycle);
-        lifecycle.Subscribe(nameof(ClusterMetricsCache), ServiceLifecycleStage.Active, _ => Task.CompletedTask, _ =>
-        {
-            Stop();
-            return Task.CompletedTask;
-        });
-    }
+    public void Participate(ISiloLifecycle lifecycle) => lifecycle.OnSiloStop(nameof(ClusterMetricsCache), Stop);
 
     /// <summary>Takes a fresh set of figures (the background loop's step; tests call it directly).</summary>
     public void Record(ClusterMetrics metrics)
