@@ -18,8 +18,14 @@ public abstract class OwnCluster<TSilo> : IAsyncLifetime
     {
         var builder = new TestClusterBuilder(Silos);
         builder.AddSiloBuilderConfigurator<TSilo>();
+        Configure(builder);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>More of the cluster's configuration (e.g. the client's), for a test class that needs it.</summary>
+    protected virtual void Configure(TestClusterBuilder builder)
+    {
     }
 
     public async Task DisposeAsync()
