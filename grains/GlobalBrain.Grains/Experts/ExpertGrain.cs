@@ -28,6 +28,7 @@ public sealed partial class ExpertGrain(
     SiloKnowledgeBoard board,
     ExchangeClock clock,
     FlushBudget flushes,
+    FinalWrites finalWrites,
     ShardInterner interner,
     TimeProvider time,
     RandomSource random,
@@ -91,7 +92,8 @@ public sealed partial class ExpertGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_storage is not null)
+        // Not when the whole cluster stops and its storage (in memory) with it: such a write has nowhere to go.
+        if (_storage is not null && finalWrites.Keepable())
         {
             await _storage.StoreOnDeactivationAsync(reason.ReasonCode);
         }

@@ -37,6 +37,8 @@ public static class GlobalBrainSiloBuilderExtensions
         services.TryAddSingleton<Experts.SiloKnowledgeBoard>();
         services.TryAddSingleton(_ => new Domain.Knowledge.ShardInterner());
         services.TryAddSingleton<Experts.ExchangeClock>();
+        services.TryAddSingleton(new Experts.ShardStorageScope(EndsWithCluster: addMemoryStorage));
+        services.TryAddSingleton<Experts.FinalWrites>();
         services.TryAddSingleton<Experts.FlushBudget>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Experts.ExchangeClock>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Telemetry.ClusterMetricsCache>());
