@@ -21,9 +21,9 @@ public sealed partial class FinalWrites(
     IHostApplicationLifetime lifetime,
     ILogger<FinalWrites> logger)
 {
-    private int _skipped;
+    private int _said;
 
-    /// <summary>Whether a last write now would be kept anywhere; counts (and logs once) the ones that would not.</summary>
+    /// <summary>Whether a last write now would be kept anywhere (the first time it would not, says so in the log).</summary>
     public bool Keepable()
     {
         if (!scope.EndsWithCluster || !lifetime.ApplicationStopping.IsCancellationRequested || AnotherSiloIsActive())
@@ -31,16 +31,13 @@ public sealed partial class FinalWrites(
             return true;
         }
 
-        if (Interlocked.Increment(ref _skipped) == 1)
+        if (Interlocked.Exchange(ref _said, 1) == 0)
         {
             LogSkipping(logger);
         }
 
         return false;
     }
-
-    /// <summary>Last writes skipped so far (tests).</summary>
-    public int Skipped => Volatile.Read(ref _skipped);
 
     private bool AnotherSiloIsActive()
     {
