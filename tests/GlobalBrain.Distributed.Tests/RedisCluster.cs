@@ -101,10 +101,26 @@ internal sealed class RedisCluster : IDisposable
     /// <summary><c>globalbrain ingest … --cluster redis://… --json</c>; fails the test unless it exits 0.</summary>
     public async Task<JsonElement> IngestAsync(params string[] arguments)
     {
-        var result = await ClusterProcesses.RunCliAsync(["ingest", .. arguments, "--cluster", CliCluster, "--json"], CliEnvironment);
-        Assert.True(result.ExitCode == 0, $"ingest through the cluster failed: {result}");
+        ProcessResult result;
+        try
+        {
+            result = await ClusterProcesses.RunCliAsync(["ingest", .. arguments, "--cluster", CliCluster, "--json"], CliEnvironment);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{SiloLogTails()}", e);
+        }
+
+        Assert.True(result.ExitCode == 0, $"ingest through the cluster failed: {result}\n{SiloLogTails()}");
         return JsonDocument.Parse(result.Stdout).RootElement;
     }
+
+    /// <summary>Each silo's state and the end of its log (warnings and errors), for failure messages.</summary>
+    public string SiloLogTails() => string.Join("\n", Silos.Select((silo, i) =>
+    {
+        var log = silo.Log;
+        return $"--- silo {i} (http {silo.HttpPort}){(silo.HasExited ? ", exited" : "")}, last of {log.Length} log chars:\n{log[Math.Max(0, log.Length - 6000)..]}";
+    }));
 
     /// <summary>The aggregator's metrics and every expert's report.</summary>
     public async Task<(ClusterMetrics Metrics, IReadOnlyList<ExpertReport> Reports)> ReadAsync()

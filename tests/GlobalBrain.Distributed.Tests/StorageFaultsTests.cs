@@ -109,7 +109,7 @@ public sealed class StorageFaultsTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(result.Stderr);
 
         // Exit 0 with every document, or 1 with a summary of what was acknowledged: never a crash.
-        Assert.True(result.ExitCode is 0 or 1, $"the CLI crashed: {result}\n{Silos(cluster)}");
+        Assert.True(result.ExitCode is 0 or 1, $"the CLI crashed: {result}\n{cluster.SiloLogTails()}");
         JsonElement json;
         try
         {
@@ -118,7 +118,7 @@ public sealed class StorageFaultsTests(ITestOutputHelper output) : IDisposable
         catch (JsonException)
         {
             // No summary (e.g. the cluster's metrics could not be read after the fault): what the silos saw says why.
-            throw new Xunit.Sdk.XunitException($"the CLI wrote no JSON summary: {result}\n{Silos(cluster)}");
+            throw new Xunit.Sdk.XunitException($"the CLI wrote no JSON summary: {result}\n{cluster.SiloLogTails()}");
         }
 
         var ingested = json.GetProperty("ingested").GetProperty("documents").GetInt64();
@@ -132,13 +132,6 @@ public sealed class StorageFaultsTests(ITestOutputHelper output) : IDisposable
         Assert.True(metrics.Documents <= before + Documents, $"{metrics.Documents} documents counted, more than the {before + Documents} sent");
         return metrics.Documents - before;
     }
-
-    /// <summary>Each silo's state and the end of its log (warnings and errors), for failure messages.</summary>
-    private static string Silos(RedisCluster cluster) => string.Join("\n", cluster.Silos.Select((silo, i) =>
-    {
-        var log = silo.Log;
-        return $"--- silo {i} (http {silo.HttpPort}){(silo.HasExited ? ", exited" : "")}, last of {log.Length} log chars:\n{log[Math.Max(0, log.Length - 6000)..]}";
-    }));
 
     private static async Task AssertCountsAsync(RedisCluster cluster, long acknowledged, string when)
     {
