@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using GlobalBrain.Grains.Experts;
 using GlobalBrain.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +14,7 @@ namespace GlobalBrain.Grains.Tests.Experts;
 public sealed class FinalWritesTests
 {
     private const int Experts = 32;
-    private static CountingStorage Storage = new();
+    private static RecordingStorage Storage = new();
     private static bool _endsWithCluster;
 
     [Fact]
@@ -32,7 +31,7 @@ public sealed class FinalWritesTests
         // A rolling restart with memory storage: the other silo is still active and keeps what is written, so the
         // leaving silo's experts store what exchanges brought them; when the last silo stops, nothing is written.
         _endsWithCluster = true;
-        Storage = new CountingStorage();
+        Storage = new RecordingStorage();
         var builder = new TestClusterBuilder(2);
         builder.AddSiloBuilderConfigurator<CountingSilo>();
         var cluster = builder.Build();
@@ -83,7 +82,7 @@ public sealed class FinalWritesTests
     private static async Task<int> WritesWhileStoppingAsync(bool endsWithCluster)
     {
         _endsWithCluster = endsWithCluster;
-        Storage = new CountingStorage();
+        Storage = new RecordingStorage();
         var builder = new TestClusterBuilder(1);
         builder.AddSiloBuilderConfigurator<CountingSilo>();
         var cluster = builder.Build();
@@ -118,45 +117,6 @@ public sealed class FinalWritesTests
 
             // Knowledge gained by exchange stays unstored until the silo stops (no flush timer fires in a test).
             siloBuilder.Services.Configure<KnowledgeOptions>(o => o.FlushInterval = TimeSpan.FromHours(1));
-        }
-    }
-
-    /// <summary>Keeps the last state written per grain (reads give it back) and counts the writes since <see cref="Reset"/>.</summary>
-    private sealed class CountingStorage : IGrainStorage
-    {
-        private readonly ConcurrentDictionary<GrainId, object> _states = new();
-        private int _writes;
-
-        public int Writes => Volatile.Read(ref _writes);
-
-        public void Reset() => Interlocked.Exchange(ref _writes, 0);
-
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            if (_states.TryGetValue(grainId, out var state))
-            {
-                grainState.State = (T)state;
-                grainState.RecordExists = true;
-                grainState.ETag = "1";
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            _states[grainId] = grainState.State!;
-            grainState.ETag = "1";
-            grainState.RecordExists = true;
-            Interlocked.Increment(ref _writes);
-            return Task.CompletedTask;
-        }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            _states.TryRemove(grainId, out _);
-            grainState.RecordExists = false;
-            return Task.CompletedTask;
         }
     }
 }

@@ -45,7 +45,7 @@ public sealed class RecentMetricsTimeoutTests : OwnCluster<RecentMetricsTimeoutT
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder.AddGlobalBrain(addMemoryStorage: false);
-            siloBuilder.Services.AddKeyedSingleton<IGrainStorage>(GlobalBrainSiloBuilderExtensions.ShardStorage, new SlowReadStorage());
+            siloBuilder.Services.AddKeyedSingleton<IGrainStorage>(GlobalBrainSiloBuilderExtensions.ShardStorage, new RecordingStorage(ReadDelay));
             siloBuilder.Services.Configure<ExpertsOptions>(o =>
             {
                 o.Count = Experts;
@@ -58,25 +58,5 @@ public sealed class RecentMetricsTimeoutTests : OwnCluster<RecentMetricsTimeoutT
     {
         public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder clientBuilder) =>
             clientBuilder.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ClientTimeout);
-    }
-
-    /// <summary>Storage that holds nothing and takes <see cref="ReadDelay"/> to say so.</summary>
-    private sealed class SlowReadStorage : IGrainStorage
-    {
-        public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => await Task.Delay(ReadDelay);
-
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            grainState.ETag = Guid.NewGuid().ToString("N");
-            grainState.RecordExists = true;
-            return Task.CompletedTask;
-        }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            grainState.ETag = null;
-            grainState.RecordExists = false;
-            return Task.CompletedTask;
-        }
     }
 }
