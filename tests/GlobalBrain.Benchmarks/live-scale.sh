@@ -5,7 +5,7 @@
 #
 #   tests/GlobalBrain.Benchmarks/live-scale.sh CORPUS_DIR [--experts "10000 100000 1000000"]
 #       [--flow-rates "0.1 1"] [--silos "1 3"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20]
-#       [--scrape-log FILE] [--log-dir DIR]
+#       [--scrape-log FILE] [--log-dir DIR] [--runtime-gc]
 #
 # For each silo count, N and v (one fresh cluster each): the silos start and report ready; the first
 # metrics pass activates every expert (its time is printed); DOCUMENTS paragraphs of the corpus's
@@ -34,14 +34,17 @@
 # --scrape-log FILE appends one line per scrape from the POST on: UTC time it started (ms), seconds since the POST, phase
 # (spreading/after), latency in ms — to line slow scrapes up with the silo's log or a trace.
 # --log-dir DIR keeps each silo's stdout/stderr there (silo-CLUSTERID-I.log) instead of deleting it with the run.
+# The silos run with the silo image's GC settings (the DOTNET_GC… lines of deploy/docker/Dockerfile: gen0 and gen1
+# budgets capped), as operators run them; one already in the environment wins; --runtime-gc runs with the runtime's
+# defaults instead. The first line of the output names the settings used.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
 
-usage="usage: $0 CORPUS_DIR [--experts \"10000 100000\"] [--flow-rates \"0.1 1\"] [--silos \"1 3\"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20] [--scrape-log FILE] [--log-dir DIR]"
+usage="usage: $0 CORPUS_DIR [--experts \"10000 100000\"] [--flow-rates \"0.1 1\"] [--silos \"1 3\"] [--documents 5] [--timeout 1200] [--interval 00:00:02] [--settle 20] [--scrape-log FILE] [--log-dir DIR] [--runtime-gc]"
 [ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
 corpus=$1; shift
-experts_list="10000 100000 1000000" rates="0.1 1" silo_counts="1 3" documents=5 timeout=1200 interval=00:00:02 settle=20 scrape_log= log_dir=
+experts_list="10000 100000 1000000" rates="0.1 1" silo_counts="1 3" documents=5 timeout=1200 interval=00:00:02 settle=20 scrape_log= log_dir= image_gc=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --experts) experts_list=$2; shift 2 ;;
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
     --settle) settle=$2; shift 2 ;;
     --scrape-log) scrape_log=$2; shift 2 ;;
     --log-dir) log_dir=$2; shift 2 ;;
+    --runtime-gc) image_gc=0; shift ;;
     *) echo "unknown option $1; $usage" >&2; exit 2 ;;
   esac
 done
@@ -64,6 +68,16 @@ for tool in redis-server redis-cli curl python3; do
 done
 first_text=$(find "$corpus" -type f -name '*.txt' | sort | head -1)
 [ -n "$first_text" ] || { echo "no .txt file under $corpus" >&2; exit 2; }
+
+# The silos run with the GC settings of the silo image (deploy/docker/Dockerfile's DOTNET_GC… lines), as
+# operators run them, unless the environment already sets one or --runtime-gc asks for the runtime's defaults.
+if [ "$image_gc" = 1 ]; then
+  while read -r setting; do
+    name=${setting%%=*}
+    [ -n "${!name+set}" ] || export "${setting?}"
+  done < <(sed -n 's/^[[:space:]]*\(ENV[[:space:]]\+\)\?\(DOTNET_GC[A-Za-z0-9]*=[^[:space:]\\]*\).*/\2/p' "$repo/deploy/docker/Dockerfile")
+fi
+gc_settings=$(env | { grep -E '^DOTNET_(GC|gc)' || true; } | sort | tr '\n' ' ')
 
 echo "building Release…" >&2
 dotnet build -c Release silo/GlobalBrain.Silo > /dev/null
@@ -95,7 +109,7 @@ redis_pid=$!
 pids+=("$redis_pid")
 until redis-cli -p "$redis_port" ping > /dev/null 2>&1; do sleep 0.1; done
 
-echo "live-scale: $documents documents ($sample_bytes bytes of $first_text), memory storage, Redis membership, metrics interval $interval, $(nproc) cores, $(date -u '+%F %H:%M UTC')"
+echo "live-scale: $documents documents ($sample_bytes bytes of $first_text), memory storage, Redis membership, metrics interval $interval, $(nproc) cores, GC: ${gc_settings:-runtime defaults}, $(date -u '+%F %H:%M UTC')"
 printf '%-5s %-8s %-5s %-10s %-8s %-8s %-10s %-19s %-9s %-10s %-14s %-14s %-7s %-10s %s\n' \
   silos N v activate_s t99_s t100_s theory_s "exch/s (of N·v)" peak_MB "KB/expert" "p50/p99 spread" "p50/p99 after" log_KB gc_pause_s alloc_KB/exch
 
