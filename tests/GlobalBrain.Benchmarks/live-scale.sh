@@ -77,7 +77,7 @@ if [ "$image_gc" = 1 ]; then
     [ -n "${!name+set}" ] || export "${setting?}"
   done < <(sed -n 's/^[[:space:]]*\(ENV[[:space:]]\+\)\?\(DOTNET_GC[A-Za-z0-9]*=[^[:space:]\\]*\).*/\2/p' "$repo/deploy/docker/Dockerfile")
 fi
-gc_settings=$(env | { grep -E '^DOTNET_(GC|gc)' || true; } | sort | tr '\n' ' ')
+gc_settings=$(env | { grep -E '^DOTNET_(GC|gc)' || true; } | sort | tr '\n' ' ' | sed 's/ $//')
 
 echo "building Release…" >&2
 dotnet build -c Release silo/GlobalBrain.Silo > /dev/null

@@ -30,12 +30,7 @@ public sealed class FinalWritesTests
     {
         // A rolling restart with memory storage: the other silo is still active and keeps what is written, so the
         // leaving silo's experts store what exchanges brought them; when the last silo stops, nothing is written.
-        _endsWithCluster = true;
-        Storage = new RecordingStorage();
-        var builder = new TestClusterBuilder(2);
-        builder.AddSiloBuilderConfigurator<CountingSilo>();
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
+        var cluster = await StartAsync(silos: 2, endsWithCluster: true);
         try
         {
             var learners = await TeachByExchangeAsync(cluster);
@@ -81,12 +76,7 @@ public sealed class FinalWritesTests
     /// <summary>Experts 1.. hold expert 0's knowledge by exchange only (not stored yet); the one silo stops: their writes then.</summary>
     private static async Task<int> WritesWhileStoppingAsync(bool endsWithCluster)
     {
-        _endsWithCluster = endsWithCluster;
-        Storage = new RecordingStorage();
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<CountingSilo>();
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
+        var cluster = await StartAsync(silos: 1, endsWithCluster);
         try
         {
             var learners = await TeachByExchangeAsync(cluster);
@@ -100,6 +90,18 @@ public sealed class FinalWritesTests
         {
             await cluster.DisposeAsync();
         }
+    }
+
+    /// <summary>A cluster of <paramref name="silos"/> silos with a storage of its own, which ends with the cluster or not.</summary>
+    private static async Task<TestCluster> StartAsync(short silos, bool endsWithCluster)
+    {
+        _endsWithCluster = endsWithCluster;
+        Storage = new RecordingStorage();
+        var builder = new TestClusterBuilder(silos);
+        builder.AddSiloBuilderConfigurator<CountingSilo>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
     }
 
     public sealed class CountingSilo : ISiloConfigurator
