@@ -74,7 +74,7 @@ first_text=$(find "$corpus" -type f -name '*.txt' | sort | head -1)
 if [ "$image_gc" = 1 ]; then
   while read -r setting; do
     name=${setting%%=*}
-    [ -n "${!name+set}" ] || export "${setting?}"
+    [ -n "${!name+set}" ] || export "$setting"
   done < <(sed -n 's/^[[:space:]]*\(ENV[[:space:]]\+\)\?\(DOTNET_GC[A-Za-z0-9]*=[^[:space:]\\]*\).*/\2/p' "$repo/deploy/docker/Dockerfile")
 fi
 gc_settings=$(env | { grep -E '^DOTNET_(GC|gc)' || true; } | sort | tr '\n' ' ' | sed 's/ $//')
