@@ -10,7 +10,15 @@ public sealed record KnowledgeDelta(
     [property: Id(1)] int Documents,
     [property: Id(2)] long Tokens,
     [property: Id(3)] ulong[] ItemHashes,
-    [property: Id(4)] long Bytes = 0);
+    [property: Id(4)] long Bytes = 0)
+{
+    /// <summary>
+    /// Batches the sending ingest front had in flight besides this one when it sent it. When there are any, the
+    /// expert waits <c>GlobalBrain:Knowledge:GroupCommit</c> before writing, so that their deltas share the write.
+    /// </summary>
+    [Id(5)]
+    public int OthersInFlight { get; init; }
+}
 
 /// <summary>One origin's exact totals inside a shard snapshot.</summary>
 [GenerateSerializer, Immutable, Alias("GlobalBrain.OriginCount")]

@@ -61,7 +61,7 @@ public sealed partial class ExpertGrain(
             throw new InvalidOperationException($"Expert {_self} does not exist: this cluster runs experts 0..{n - 1} (GlobalBrain:Experts:Count = {n}).");
         }
 
-        _storage = new ExpertStorage(_self, state, segments, time, instruments, logger, DeactivateOnIdle);
+        _storage = new ExpertStorage(_self, state, segments, time, instruments, logger, DeactivateOnIdle, knowledge.Value.GroupCommit);
         _ledger = await _storage.LoadAsync(knowledge.Value);
         _ledger.Interner = interner;
         _slot = board.Join(_self);
@@ -125,7 +125,8 @@ public sealed partial class ExpertGrain(
             Publish();
         }
 
-        await _storage.PersistAsync();
+        // With other batches in flight at the sender, their deltas for this expert are on their way: group commit.
+        await _storage.PersistAsync(moreComing: delta.OthersInFlight > 0);
         if (!_ledger.IsStored(delta.BatchId))
         {
             // A write that started after the batch was learned succeeded, so it holds the batch; only a

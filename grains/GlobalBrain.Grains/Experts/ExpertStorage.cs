@@ -32,7 +32,8 @@ internal sealed partial class ExpertStorage
     private long _uncountedBytes;
 
     /// <param name="deactivate">Ends the activation once storage has moved on (the next one reads storage's state).</param>
-    public ExpertStorage(int self, IPersistentState<ExpertState> state, BatchSegmentStore segments, TimeProvider time, GlobalBrainInstruments instruments, ILogger logger, Action deactivate)
+    /// <param name="groupCommit">How long a write asked for with more batches on their way waits for them (<see cref="KnowledgeOptions.GroupCommit"/>).</param>
+    public ExpertStorage(int self, IPersistentState<ExpertState> state, BatchSegmentStore segments, TimeProvider time, GlobalBrainInstruments instruments, ILogger logger, Action deactivate, TimeSpan groupCommit = default)
     {
         _self = self;
         _state = state;
@@ -41,7 +42,7 @@ internal sealed partial class ExpertStorage
         _instruments = instruments;
         _logger = logger;
         _deactivate = deactivate;
-        _writes = new WriteCoalescer(WriteOnceAsync);
+        _writes = new WriteCoalescer(WriteOnceAsync, groupCommit, time);
     }
 
     /// <summary>The ledger as loaded by <see cref="LoadAsync"/>.</summary>
@@ -96,8 +97,9 @@ internal sealed partial class ExpertStorage
     }
 
     /// <summary>Stores the ledger: completes once a write that started after this call has stored it.</summary>
+    /// <param name="moreComing">Other batches are on their way: a write this call starts waits the group-commit time for them to share it.</param>
     /// <exception cref="ExpertStorageException">The write failed or storage has moved on; the caller sends its batch again.</exception>
-    public Task PersistAsync() => _writes.WriteAsync();
+    public Task PersistAsync(bool moreComing = false) => _writes.WriteAsync(moreComing);
 
     /// <summary>Stores knowledge gained by exchange (a timer's tick): a failure waits for the next tick, and peers still hold it.</summary>
     public async Task FlushAsync()

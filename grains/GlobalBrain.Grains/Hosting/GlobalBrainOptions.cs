@@ -107,6 +107,16 @@ public sealed class KnowledgeOptions
     public double FlushRate { get; set; } = 1000;
 
     /// <summary>
+    /// Group commit: how long an expert asked to store an ingested batch waits before it writes when the sending
+    /// ingest front has other batches in flight, so that their deltas share one write (0: no wait). A batch sent
+    /// alone is written at once.
+    /// </summary>
+    public TimeSpan GroupCommit { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Longest <see cref="GroupCommit"/>: every acknowledgement of an ingested batch may wait this long.</summary>
+    public static readonly TimeSpan LongestGroupCommit = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// How long an expert remembers the batch ids it counted: a batch (or an HTTP request under the same
     /// Idempotency-Key) sent again within it counts nothing. Costs 16 bytes per batch per expert, in
     /// memory and in storage, for as long as the window.

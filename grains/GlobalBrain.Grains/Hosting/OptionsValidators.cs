@@ -102,6 +102,8 @@ public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOption
                 $"must be a number of writes per second per silo, 0 or more (0: no limit; got {options.FlushRate})"));
         }
 
+        SettingErrors.CheckSpan(errors, KnowledgeOptions.SectionName, nameof(options.GroupCommit), options.GroupCommit, TimeSpan.Zero, KnowledgeOptions.LongestGroupCommit);
+
         if (options.IdempotencyWindow <= TimeSpan.Zero || options.IdempotencyWindow > TimeSpan.FromDays(366))
         {
             errors.Add(SettingErrors.Describe(KnowledgeOptions.SectionName, nameof(options.IdempotencyWindow),

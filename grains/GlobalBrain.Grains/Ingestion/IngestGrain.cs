@@ -96,10 +96,13 @@ public sealed class IngestGrain(
         {
             encoded = await GrainFactory.GetGrain<ITokenizerGrain>(0).EncodeAsync(batch);
             var learning = new Task[encoded.Deltas.Length];
+
+            // Batches in flight here besides this one: their deltas are on their way to the same experts (group commit).
+            var others = options.Value.EffectiveMaxBatchesInFlight - _places.CurrentCount - 1;
             for (var i = 0; i < learning.Length; i++)
             {
                 var (expert, delta) = encoded.Deltas[i];
-                learning[i] = GrainFactory.Expert(expert).LearnAsync(delta);
+                learning[i] = GrainFactory.Expert(expert).LearnAsync(others > 0 ? delta with { OthersInFlight = others } : delta);
             }
 
             await Task.WhenAll(learning);

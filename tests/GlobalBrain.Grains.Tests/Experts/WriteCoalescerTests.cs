@@ -1,4 +1,5 @@
 using GlobalBrain.Grains.Experts;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GlobalBrain.Grains.Tests.Experts;
 
@@ -102,6 +103,82 @@ public sealed class WriteCoalescerTests
         await WaitUntil(() => writes.Started.Count == 2);
         writes.Started[1].SetResult();
         await second;
+    }
+
+    [Fact]
+    public async Task AWriteAskedToLinger_WaitsTheGroupCommitTime_AndTheCallsMeanwhileShareIt()
+    {
+        var writes = new Writes();
+        var time = new FakeTimeProvider();
+        var coalescer = new WriteCoalescer(writes.WriteAsync, TimeSpan.FromMilliseconds(10), time);
+
+        var first = coalescer.WriteAsync(linger: true);
+        var second = coalescer.WriteAsync(linger: true);
+        var third = coalescer.WriteAsync();
+
+        Assert.Same(first, second);
+        Assert.Same(first, third);
+        time.Advance(TimeSpan.FromMilliseconds(9));
+        Assert.Empty(writes.Started);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await WaitUntil(() => writes.Started.Count == 1);
+        writes.Started[0].SetResult();
+        await first;
+        Assert.Single(writes.Started);
+    }
+
+    [Fact]
+    public async Task ACallThatExpectsNoOthers_WritesAtOnce_WhateverTheGroupCommitTime()
+    {
+        var writes = new Writes();
+        var time = new FakeTimeProvider();
+        var coalescer = new WriteCoalescer(writes.WriteAsync, TimeSpan.FromSeconds(1), time);
+
+        var alone = coalescer.WriteAsync(linger: false);
+
+        Assert.Single(writes.Started);
+        writes.Started[0].SetResult();
+        await alone;
+    }
+
+    [Fact]
+    public async Task WithoutAGroupCommitTime_ALingeringCallWritesAtOnce()
+    {
+        var writes = new Writes();
+        var coalescer = new WriteCoalescer(writes.WriteAsync, TimeSpan.Zero, new FakeTimeProvider());
+
+        var call = coalescer.WriteAsync(linger: true);
+
+        Assert.Single(writes.Started);
+        writes.Started[0].SetResult();
+        await call;
+    }
+
+    [Fact]
+    public async Task ALingeringWrite_StartsItsWaitOnlyOnceTheWriteBeforeItIsDone()
+    {
+        var writes = new Writes();
+        var time = new FakeTimeProvider();
+        var coalescer = new WriteCoalescer(writes.WriteAsync, TimeSpan.FromMilliseconds(10), time);
+        var first = coalescer.WriteAsync();
+        var second = coalescer.WriteAsync(linger: true);
+
+        // Time passing while the first write runs does not count: callers arriving while either lasts share the second.
+        time.Advance(TimeSpan.FromSeconds(1));
+        writes.Started[0].SetResult();
+        await first;
+        await Task.Delay(TimeSpan.FromMilliseconds(50));
+        Assert.Single(writes.Started);
+        Assert.Same(second, coalescer.WriteAsync());
+
+        await Poll.WaitForAsync("the lingering write to start", () =>
+        {
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            return writes.Started.Count == 2;
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(1));
+        writes.Started[1].SetResult();
+        await second;
+        Assert.Equal(1, writes.MostAtOnce);
     }
 
     private static Task WaitUntil(Func<bool> condition) =>

@@ -35,6 +35,8 @@ public sealed class HostileSettingsTests
         ("flush interval 100 days", ["--GlobalBrain:Knowledge:FlushInterval", "100"], ["GlobalBrain__Knowledge__FlushInterval", "a bare number is read as days"]),
         ("flush rate negative", ["--GlobalBrain:Knowledge:FlushRate", "-1"], ["GlobalBrain__Knowledge__FlushRate", "0 or more", "got -1"]),
         ("flush rate not a number", ["--GlobalBrain:Knowledge:FlushRate", "fast"], ["GlobalBrain__Knowledge__FlushRate", "'fast'"]),
+        ("group commit negative", ["--GlobalBrain:Knowledge:GroupCommit", "-00:00:00.001"], ["GlobalBrain__Knowledge__GroupCommit", "from 00:00:00 to 00:00:01"]),
+        ("group commit as a bare number", ["--GlobalBrain:Knowledge:GroupCommit", "1"], ["GlobalBrain__Knowledge__GroupCommit", "a bare number is read as days"]),
         ("max body bytes negative", ["--GlobalBrain:Api:MaxBodyBytes", "-5"], ["GlobalBrain__Api__MaxBodyBytes", "from 1024 to 1073741824", "got -5"]),
         ("max body bytes 1e20", ["--GlobalBrain:Api:MaxBodyBytes", "1e20"], ["GlobalBrain__Api__MaxBodyBytes", "'1e20'"]),
         ("max body bytes 2 GiB", ["--GlobalBrain:Api:MaxBodyBytes", "2147483648"], ["GlobalBrain__Api__MaxBodyBytes", "1 GiB"]),
