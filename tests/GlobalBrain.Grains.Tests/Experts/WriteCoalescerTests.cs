@@ -31,13 +31,16 @@ public sealed class WriteCoalescerTests
         }
     }
 
-    [Fact]
-    public async Task ACallWithNothingInFlight_StartsAWriteAtOnce()
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1000, false)] // a call that expects no others, whatever the group-commit time
+    [InlineData(0, true)] // no group-commit time: nothing waits
+    public async Task ACallWithNothingInFlight_StartsAWriteAtOnce_UnlessItLingersForAGroupCommit(int groupCommitMs, bool linger)
     {
         var writes = new Writes();
-        var coalescer = new WriteCoalescer(writes.WriteAsync);
+        var coalescer = new WriteCoalescer(writes.WriteAsync, TimeSpan.FromMilliseconds(groupCommitMs), new FakeTimeProvider());
 
-        var first = coalescer.WriteAsync();
+        var first = coalescer.WriteAsync(linger);
 
         Assert.Single(writes.Started);
         Assert.False(first.IsCompleted);
@@ -125,33 +128,6 @@ public sealed class WriteCoalescerTests
         writes.Started[0].SetResult();
         await first;
         Assert.Single(writes.Started);
-    }
-
-    [Fact]
-    public async Task ACallThatExpectsNoOthers_WritesAtOnce_WhateverTheGroupCommitTime()
-    {
-        var writes = new Writes();
-        var time = new FakeTimeProvider();
-        var coalescer = new WriteCoalescer(writes.WriteAsync, TimeSpan.FromSeconds(1), time);
-
-        var alone = coalescer.WriteAsync(linger: false);
-
-        Assert.Single(writes.Started);
-        writes.Started[0].SetResult();
-        await alone;
-    }
-
-    [Fact]
-    public async Task WithoutAGroupCommitTime_ALingeringCallWritesAtOnce()
-    {
-        var writes = new Writes();
-        var coalescer = new WriteCoalescer(writes.WriteAsync, TimeSpan.Zero, new FakeTimeProvider());
-
-        var call = coalescer.WriteAsync(linger: true);
-
-        Assert.Single(writes.Started);
-        writes.Started[0].SetResult();
-        await call;
     }
 
     [Fact]
