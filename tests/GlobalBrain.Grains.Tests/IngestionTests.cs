@@ -92,6 +92,32 @@ public sealed class IngestionTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Tokenizer_GivesEachExpertTheItemsOfItsDocuments_InOrder()
+    {
+        // Many documents per expert, long ones (more items than a first buffer would hold) and a one-token one
+        // (fewer tokens than the shingle width: one item).
+        var documents = MakeDocuments("items", 60, seed: 11);
+        documents.Add(new DocumentInput("items/long", string.Join(' ', Enumerable.Repeat(string.Join(' ', Words), 40))));
+        documents.Add(new DocumentInput("items/one", "hello"));
+        var batch = await fixture.Client.GetGrain<ITokenizerGrain>(0).EncodeAsync(new IngestBatch(Guid.NewGuid(), TokenizerSpec.Default, [.. documents]));
+
+        var encoder = TextEncoders.Get("cl100k_base");
+        var expected = documents
+            .GroupBy(d => ExpertRouting.ExpertFor(d.Id, ClusterFixture.Experts))
+            .ToDictionary(g => g.Key, g => g.Select(d => encoder.Encode(d.Text)).ToList());
+        Assert.Equal(expected.Keys.Order(), batch.Deltas.Select(d => d.Expert).Order());
+        Assert.True(batch.Deltas.Length > 1, "the documents reach several experts");
+        foreach (var (expert, delta) in batch.Deltas)
+        {
+            var tokens = expected[expert];
+            Assert.Equal(tokens.SelectMany(t => KnowledgeItems.Hash(t, 3)), delta.ItemHashes);
+            Assert.Equal((tokens.Count, tokens.Sum(t => (long)t.Length)), (delta.Documents, delta.Tokens));
+        }
+
+        Assert.Contains(batch.Deltas, d => d.Delta.ItemHashes.Length > 256);
+    }
+
+    [Fact]
     public async Task Ingest_WithUnknownTokenizer_FailsWithAClearMessage()
     {
         var front = fixture.Client.GetGrain<IIngestGrain>("any-silo");

@@ -127,10 +127,10 @@ public sealed class TokenizerGrain(
             var expert = ExpertRouting.ExpertFor(document.Id, n);
             if (!deltas.TryGetValue(expert, out var delta))
             {
-                deltas[expert] = delta = new DeltaBuilder();
+                deltas[expert] = delta = new DeltaBuilder(width);
             }
 
-            delta.Add(content, width, Encoding.UTF8.GetByteCount(text));
+            delta.Add(content, Encoding.UTF8.GetByteCount(text));
             accepted++;
             tokens += content.Length;
             if (framed is not null)
@@ -182,28 +182,36 @@ public sealed class TokenizerGrain(
         }
     }
 
-    private sealed class DeltaBuilder
+    /// <summary>
+    /// One expert's share of a batch. The documents' tokens are kept until <see cref="Build"/>, which hashes their
+    /// items straight into an array of the exact size, left unzeroed: no array grown and copied on the way (this
+    /// took an embedded bert ingest pass from 51 to 27 MB allocated; see README, *End-to-end ingest vs raw*).
+    /// </summary>
+    private sealed class DeltaBuilder(int width)
     {
-        private ulong[] _hashes = new ulong[256];
-        private int _count;
-        private int _documents;
+        private readonly List<int[]> _documents = [];
+        private int _items;
         private long _tokens;
         private long _bytes;
 
-        public void Add(int[] tokenIds, int width, long bytes)
+        public void Add(int[] tokenIds, long bytes)
         {
-            var items = KnowledgeItems.Count(tokenIds.Length, width);
-            if (_count + items > _hashes.Length)
-            {
-                Array.Resize(ref _hashes, Math.Max(_hashes.Length * 2, _count + items));
-            }
-
-            _count += KnowledgeItems.Hash(tokenIds, width, _hashes.AsSpan(_count));
-            _documents++;
+            _items = checked(_items + KnowledgeItems.Count(tokenIds.Length, width));
+            _documents.Add(tokenIds);
             _tokens += tokenIds.Length;
             _bytes += bytes;
         }
 
-        public KnowledgeDelta Build(Guid batchId) => new(batchId, _documents, _tokens, _hashes[.._count], _bytes);
+        public KnowledgeDelta Build(Guid batchId)
+        {
+            var hashes = GC.AllocateUninitializedArray<ulong>(_items);
+            var written = 0;
+            foreach (var tokenIds in _documents)
+            {
+                written += KnowledgeItems.Hash(tokenIds, width, hashes.AsSpan(written));
+            }
+
+            return new(batchId, _documents.Count, _tokens, hashes, _bytes);
+        }
     }
 }
