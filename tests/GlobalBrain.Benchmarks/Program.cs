@@ -52,9 +52,12 @@ if (args is ["http-load", ..])
 // through the embedded cluster, on the same documents. Usage:
 //   dotnet run -c Release --project tests/GlobalBrain.Benchmarks -- CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1]
 //       [--tokenizer cl100k_base|o200k_base|bert] [--vocab FILE] [--max-len L]
+//       [--batches-per-core N] [--batch-documents N] [--batch-characters N]   (the dispatcher's; defaults as in IngestDispatcherOptions)
+// It prints raw tokenization, tokenization plus the items and sketch every ingest computes (no cluster), and the
+// end-to-end ingest with what it allocated and the GC paused per pass.
 if (args.Length == 0 || args[0].StartsWith('-'))
 {
-    Console.Error.WriteLine("usage: GlobalBrain.Benchmarks CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1] [--tokenizer NAME] [--vocab FILE] [--max-len L]");
+    Console.Error.WriteLine("usage: GlobalBrain.Benchmarks CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1] [--tokenizer NAME] [--vocab FILE] [--max-len L] [--batches-per-core N] [--batch-documents N] [--batch-characters N]");
     return 2;
 }
 
@@ -88,9 +91,31 @@ while (warming.Elapsed < TimeSpan.FromSeconds(1))
 var raw = Measure(repeat, RawOnce);
 Console.WriteLine(Line("raw tokenization, all cores", raw));
 
+// The least any ingest does beyond tokenizing: the knowledge items hashed and added to a sketch and the UTF-8
+// bytes counted, on all cores, nothing else (no batches, no grains, no storage). Its ratio to raw bounds the
+// end-to-end ratio from above.
+var shingleWidth = new GlobalBrain.Grains.Hosting.KnowledgeOptions().ShingleWidth;
+// One sketch per thread for the whole run, as an expert keeps its sketch: after the first pass it has seen every item.
+using var sketches = new ThreadLocal<GlobalBrain.Domain.Knowledge.HyperLogLog[]>(() => [GlobalBrain.Domain.Knowledge.HyperLogLog.Empty(14)]);
+warming.Restart();
+while (warming.Elapsed < TimeSpan.FromSeconds(1))
+{
+    FloorOnce();
+}
+
+var floor = Measure(repeat, FloorOnce);
+Console.WriteLine(Line("tokens + items + sketch, no cluster", floor));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio tokens + items + sketch / raw: {raw.Seconds / floor.Seconds:F2}"));
+
 await using var cluster = await ClusterConnection.StartEmbeddedAsync(experts, flowRate, CancellationToken.None);
 await tokenizer.RegisterAsync(cluster.Client);
-var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client);
+var defaults = new IngestDispatcherOptions();
+var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client, new IngestDispatcherOptions
+{
+    BatchesInFlightPerCore = int.Parse(Option("--batches-per-core", defaults.BatchesInFlightPerCore.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+    MaxBatchDocuments = int.Parse(Option("--batch-documents", defaults.MaxBatchDocuments.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+    MaxBatchCharacters = int.Parse(Option("--batch-characters", defaults.MaxBatchCharacters.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+});
 warming.Restart();
 while (warming.Elapsed < TimeSpan.FromSeconds(1))
 {
@@ -98,6 +123,8 @@ while (warming.Elapsed < TimeSpan.FromSeconds(1))
 }
 
 var endToEnd = new List<(double Seconds, long Tokens, double Cpu)>();
+var pausedBefore = GC.GetTotalPauseDuration();
+var allocatedBefore = GC.GetTotalAllocatedBytes();
 for (var i = 0; i < repeat; i++)
 {
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -108,6 +135,8 @@ for (var i = 0; i < repeat; i++)
 
 var e2e = Median(endToEnd);
 Console.WriteLine(Line("end-to-end ingest (embedded)", e2e));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"end-to-end per pass: {(GC.GetTotalAllocatedBytes() - allocatedBefore) / 1e6 / repeat:F1} MB allocated, GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / repeat:F1} ms (means over {repeat} passes)"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio end-to-end / raw: {raw.Seconds / e2e.Seconds:F2}"));
 return 0;
 
@@ -122,6 +151,33 @@ return 0;
         () => 0L,
         (document, _, local) => local + RecordFramer.Encode(encoder, document.Text, maxLength, OverflowMode.Truncate, null).Length,
         local => Interlocked.Add(ref tokens, local));
+    return (clock.Elapsed.TotalSeconds, tokens, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+}
+
+(double Seconds, long Tokens, double Cpu) FloorOnce()
+{
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var clock = Stopwatch.StartNew();
+    long tokens = 0;
+    Parallel.ForEach(
+        documents,
+        new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+        () => (Tokens: 0L, Sketch: sketches.Value!, Items: new ulong[4096]),
+        (document, _, local) =>
+        {
+            var content = RecordFramer.Encode(encoder, document.Text, maxLength, OverflowMode.Truncate, null);
+            var items = GlobalBrain.Domain.Knowledge.KnowledgeItems.Count(content.Length, shingleWidth);
+            if (items > local.Items.Length)
+            {
+                local.Items = new ulong[items];
+            }
+
+            var n = GlobalBrain.Domain.Knowledge.KnowledgeItems.Hash(content, shingleWidth, local.Items);
+            GC.KeepAlive(Encoding.UTF8.GetByteCount(document.Text));
+            local.Sketch[0] = local.Sketch[0].Add(local.Items.AsSpan(0, n));
+            return (local.Tokens + content.Length, local.Sketch, local.Items);
+        },
+        local => Interlocked.Add(ref tokens, local.Tokens));
     return (clock.Elapsed.TotalSeconds, tokens, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
 }
 
