@@ -53,11 +53,12 @@ if (args is ["http-load", ..])
 //   dotnet run -c Release --project tests/GlobalBrain.Benchmarks -- CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1]
 //       [--tokenizer cl100k_base|o200k_base|bert] [--vocab FILE] [--max-len L]
 //       [--batches-per-core N] [--batch-documents N] [--batch-characters N]   (the dispatcher's; defaults as in IngestDispatcherOptions)
+//       [--allocations]   (the end-to-end phase's allocations by type, sampled)
 // It prints raw tokenization, tokenization plus the items and sketch every ingest computes (no cluster), and the
 // end-to-end ingest with what it allocated and the GC paused per pass.
 if (args.Length == 0 || args[0].StartsWith('-'))
 {
-    Console.Error.WriteLine("usage: GlobalBrain.Benchmarks CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1] [--tokenizer NAME] [--vocab FILE] [--max-len L] [--batches-per-core N] [--batch-documents N] [--batch-characters N]");
+    Console.Error.WriteLine("usage: GlobalBrain.Benchmarks CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1] [--tokenizer NAME] [--vocab FILE] [--max-len L] [--batches-per-core N] [--batch-documents N] [--batch-characters N] [--allocations]");
     return 2;
 }
 
@@ -122,7 +123,9 @@ while (warming.Elapsed < TimeSpan.FromSeconds(1))
     await dispatcher.IngestAsync(documents, tokenizer.Spec); // warm-up (experts count these documents again; no new items)
 }
 
+using var sampler = args.Contains("--allocations") ? new GlobalBrain.Benchmarks.AllocationSampler() : null;
 var endToEnd = new List<(double Seconds, long Tokens, double Cpu)>();
+sampler?.Enabled = true;
 var pausedBefore = GC.GetTotalPauseDuration();
 var allocatedBefore = GC.GetTotalAllocatedBytes();
 for (var i = 0; i < repeat; i++)
@@ -133,11 +136,20 @@ for (var i = 0; i < repeat; i++)
     endToEnd.Add((clock.Elapsed.TotalSeconds, summary.Tokens, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds));
 }
 
+sampler?.Enabled = false;
 var e2e = Median(endToEnd);
 Console.WriteLine(Line("end-to-end ingest (embedded)", e2e));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"end-to-end per pass: {(GC.GetTotalAllocatedBytes() - allocatedBefore) / 1e6 / repeat:F1} MB allocated, GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / repeat:F1} ms (means over {repeat} passes)"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio end-to-end / raw: {raw.Seconds / e2e.Seconds:F2}"));
+if (sampler is not null)
+{
+    Console.WriteLine("end-to-end allocations by type (sampled every ~100 KB):");
+    foreach (var line in sampler.Top(25, repeat))
+    {
+        Console.WriteLine(line);
+    }
+}
 return 0;
 
 (double Seconds, long Tokens, double Cpu) RawOnce()
