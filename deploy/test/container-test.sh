@@ -298,6 +298,7 @@ for i in 1 2 3; do
   check "silo$i: the silo (PID 1) runs as uid/gid 1654, not root" is "$(echo "$status" | awk '/^Uid:|^Gid:/ { printf "%s %s %s %s;", $2, $3, $4, $5 }')" "1654 1654 1654 1654;1654 1654 1654 1654;"
   environ=$(docker exec "$c" cat /proc/1/environ | tr '\0' '\n')
   check "silo$i: the silo runs with the GC budgets capped (gen0 and gen1, 16 MiB a heap)" is "$(echo "$environ" | grep -E '^DOTNET_GCGen[01]MaxBudget=' | sort | tr '\n' ' ')" "DOTNET_GCGen0MaxBudget=0x1000000 DOTNET_GCGen1MaxBudget=0x1000000 "
+  check "silo$i: the silo runs with the JIT's tier-up delay off" is "$(echo "$environ" | grep -E '^DOTNET_TC_CallCountingDelayMs=')" "DOTNET_TC_CallCountingDelayMs=0"
   check "silo$i: PID 1 is the silo" is "$(docker exec "$c" cat /proc/1/cmdline | tr '\0' ' ')" "dotnet globalbrain-silo.dll "
   check "silo$i: no capabilities, no new privileges" is "$(echo "$status" | awk '/^CapEff:|^NoNewPrivs:/ { printf "%s ", $2 }')" "0000000000000000 1 "
   check "silo$i: the root filesystem is mounted read-only" is "$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$c")" true

@@ -34,9 +34,10 @@
 # --scrape-log FILE appends one line per scrape from the POST on: UTC time it started (ms), seconds since the POST, phase
 # (spreading/after), latency in ms — to line slow scrapes up with the silo's log or a trace.
 # --log-dir DIR keeps each silo's stdout/stderr there (silo-CLUSTERID-I.log) instead of deleting it with the run.
-# The silos run with the silo image's GC settings (the DOTNET_GC… lines of deploy/docker/Dockerfile: gen0 and gen1
-# budgets capped), as operators run them; one already in the environment wins; --runtime-gc runs with the runtime's
-# defaults instead. The first line of the output names the settings used.
+# The silos run with the silo image's runtime settings (the DOTNET_GC… and DOTNET_TC_… lines of
+# deploy/docker/Dockerfile: gen0 and gen1 budgets capped, the JIT's tier-up delay off), as operators run them; one
+# already in the environment wins; --runtime-gc runs with the runtime's defaults instead. The first line of the
+# output names the settings used.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -69,15 +70,15 @@ done
 first_text=$(find "$corpus" -type f -name '*.txt' | sort | head -1)
 [ -n "$first_text" ] || { echo "no .txt file under $corpus" >&2; exit 2; }
 
-# The silos run with the GC settings of the silo image (deploy/docker/Dockerfile's DOTNET_GC… lines), as
-# operators run them, unless the environment already sets one or --runtime-gc asks for the runtime's defaults.
+# The silos run with the runtime settings of the silo image (deploy/docker/Dockerfile's DOTNET_GC… and DOTNET_TC_…
+# lines), as operators run them, unless the environment already sets one or --runtime-gc asks for the runtime's defaults.
 if [ "$image_gc" = 1 ]; then
   while read -r setting; do
     name=${setting%%=*}
     [ -n "${!name+set}" ] || export "$setting"
-  done < <(sed -n 's/^[[:space:]]*\(ENV[[:space:]]\+\)\?\(DOTNET_GC[A-Za-z0-9]*=[^[:space:]\\]*\).*/\2/p' "$repo/deploy/docker/Dockerfile")
+  done < <(sed -n 's/^[[:space:]]*\(ENV[[:space:]]\+\)\?\(DOTNET_\(GC\|TC_\)[A-Za-z0-9]*=[^[:space:]\\]*\).*/\2/p' "$repo/deploy/docker/Dockerfile")
 fi
-gc_settings=$(env | { grep -E '^DOTNET_(GC|gc)' || true; } | sort | tr '\n' ' ' | sed 's/ $//')
+gc_settings=$(env | { grep -E '^DOTNET_(GC|gc|TC_)' || true; } | sort | tr '\n' ' ' | sed 's/ $//')
 
 echo "building Release…" >&2
 dotnet build -c Release silo/GlobalBrain.Silo > /dev/null
@@ -109,7 +110,7 @@ redis_pid=$!
 pids+=("$redis_pid")
 until redis-cli -p "$redis_port" ping > /dev/null 2>&1; do sleep 0.1; done
 
-echo "live-scale: $documents documents ($sample_bytes bytes of $first_text), memory storage, Redis membership, metrics interval $interval, $(nproc) cores, GC: ${gc_settings:-runtime defaults}, $(date -u '+%F %H:%M UTC')"
+echo "live-scale: $documents documents ($sample_bytes bytes of $first_text), memory storage, Redis membership, metrics interval $interval, $(nproc) cores, runtime: ${gc_settings:-defaults}, $(date -u '+%F %H:%M UTC')"
 printf '%-5s %-8s %-5s %-10s %-8s %-8s %-10s %-19s %-9s %-10s %-14s %-14s %-7s %-10s %s\n' \
   silos N v activate_s t99_s t100_s theory_s "exch/s (of N·v)" peak_MB "KB/expert" "p50/p99 spread" "p50/p99 after" log_KB gc_pause_s alloc_KB/exch
 
