@@ -95,9 +95,10 @@ Console.WriteLine(Line("raw tokenization, all cores", raw));
 // The least any ingest does beyond tokenizing: the knowledge items hashed and added to a sketch and the UTF-8
 // bytes counted, on all cores, nothing else (no batches, no grains, no storage). Its ratio to raw bounds the
 // end-to-end ratio from above.
-var shingleWidth = new GlobalBrain.Grains.Hosting.KnowledgeOptions().ShingleWidth;
+var knowledge = new GlobalBrain.Grains.Hosting.KnowledgeOptions();
+var shingleWidth = knowledge.ShingleWidth;
 // One sketch per thread for the whole run, as an expert keeps its sketch: after the first pass it has seen every item.
-using var floors = new ThreadLocal<FloorState>(() => new FloorState());
+using var floors = new ThreadLocal<FloorState>(() => new FloorState(knowledge.Precision));
 warming.Restart();
 while (warming.Elapsed < TimeSpan.FromSeconds(1))
 {
@@ -210,9 +211,9 @@ string Option(string name, string fallback)
 }
 
 /// <summary>A thread's share of the floor: its sketch, a buffer for item hashes and the UTF-8 bytes counted.</summary>
-internal sealed class FloorState
+internal sealed class FloorState(int precision)
 {
-    public GlobalBrain.Domain.Knowledge.HyperLogLog Sketch { get; set; } = GlobalBrain.Domain.Knowledge.HyperLogLog.Empty(14);
+    public GlobalBrain.Domain.Knowledge.HyperLogLog Sketch { get; set; } = GlobalBrain.Domain.Knowledge.HyperLogLog.Empty(precision);
 
     public ulong[] Items { get; set; } = new ulong[4096];
 
