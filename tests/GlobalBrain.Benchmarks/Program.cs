@@ -54,11 +54,13 @@ if (args is ["http-load", ..])
 //       [--tokenizer cl100k_base|o200k_base|bert] [--vocab FILE] [--max-len L]
 //       [--batches-per-core N] [--batch-documents N] [--batch-characters N]   (the dispatcher's; defaults as in IngestDispatcherOptions)
 //       [--allocations]   (the end-to-end phase's allocations by type, sampled)
-// It prints raw tokenization, tokenization plus the items and sketch every ingest computes (no cluster), and the
-// end-to-end ingest with what it allocated and the GC paused per pass.
+//       [--warm-up SECONDS]   (of end-to-end passes before the timed rounds; default 10)   [--rounds FILE]   (each round's passes, TSV)
+// After the warm-up it runs --repeat rounds of one pass each, interleaved: raw tokenization, tokenization plus the items
+// and sketch every ingest computes (no cluster), and the end-to-end ingest. It prints each one's median pass, what the
+// end-to-end passes allocated and the GC paused, and the ratios to raw taken within each round (median, quartiles).
 if (args.Length == 0 || args[0].StartsWith('-'))
 {
-    Console.Error.WriteLine("usage: GlobalBrain.Benchmarks CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1] [--tokenizer NAME] [--vocab FILE] [--max-len L] [--batches-per-core N] [--batch-documents N] [--batch-characters N] [--allocations]");
+    Console.Error.WriteLine("usage: GlobalBrain.Benchmarks CORPUS_DIR [--split none|paragraphs|lines] [--repeat 3] [--experts 16] [--flow-rate 1] [--tokenizer NAME] [--vocab FILE] [--max-len L] [--batches-per-core N] [--batch-documents N] [--batch-characters N] [--allocations] [--warm-up SECONDS] [--rounds FILE]");
     return 2;
 }
 
@@ -82,15 +84,6 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"corpus {corpus}: {documents.Count} documents ({split}), {bytes / 1e6:F2} MB; {Environment.ProcessorCount} cores; tokenizer {tokenizer.Spec.Name}{(maxLength is null ? string.Empty : $" max-len {maxLength}")}; N={experts}, v={flowRate}"));
 
 var encoder = tokenizer.Encoder;
-// Warm-up for a second: loads the vocabulary, and lets tiered JIT finish with the hot path.
-var warming = Stopwatch.StartNew();
-while (warming.Elapsed < TimeSpan.FromSeconds(1))
-{
-    RawOnce();
-}
-
-var raw = Measure(repeat, RawOnce);
-Console.WriteLine(Line("raw tokenization, all cores", raw));
 
 // The least any ingest does beyond tokenizing: the knowledge items hashed and added to a sketch and the UTF-8
 // bytes counted, on all cores, nothing else (no batches, no grains, no storage). Its ratio to raw bounds the
@@ -99,15 +92,6 @@ var knowledge = new GlobalBrain.Grains.Hosting.KnowledgeOptions();
 var shingleWidth = knowledge.ShingleWidth;
 // One sketch per thread for the whole run, as an expert keeps its sketch: after the first pass it has seen every item.
 using var floors = new ThreadLocal<FloorState>(() => new FloorState(knowledge.Precision));
-warming.Restart();
-while (warming.Elapsed < TimeSpan.FromSeconds(1))
-{
-    FloorOnce();
-}
-
-var floor = Measure(repeat, FloorOnce);
-Console.WriteLine(Line("floor: tokens, items, sketch", floor));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio floor / raw: {raw.Seconds / floor.Seconds:F2}"));
 
 await using var cluster = await ClusterConnection.StartEmbeddedAsync(experts, flowRate, CancellationToken.None);
 await tokenizer.RegisterAsync(cluster.Client);
@@ -118,31 +102,66 @@ var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client, new IngestD
     MaxBatchDocuments = int.Parse(Option("--batch-documents", defaults.MaxBatchDocuments.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
     MaxBatchCharacters = int.Parse(Option("--batch-characters", defaults.MaxBatchCharacters.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
 });
-warming.Restart();
+
+// Warm-up: loads the vocabulary, and lets tiered JIT and dynamic PGO finish with each hot path. The cluster's
+// path (Orleans' scheduler, messaging, storage) has many more methods to promote than the tokenizer: its passes
+// kept getting faster for ~10 s after a 1 s warm-up (2026-12-03), hence the longer default.
+var warmUp = TimeSpan.FromSeconds(double.Parse(Option("--warm-up", "10"), CultureInfo.InvariantCulture));
+var warming = Stopwatch.StartNew();
 while (warming.Elapsed < TimeSpan.FromSeconds(1))
 {
-    await dispatcher.IngestAsync(documents, tokenizer.Spec); // warm-up (experts count these documents again; no new items)
+    RawOnce();
+    FloorOnce();
 }
 
+warming.Restart();
+while (warming.Elapsed < warmUp)
+{
+    await EndToEndOnce(); // experts count these documents again; no new items
+}
+
+// Rounds, interleaved, so that the machine's drift (this VM's speed wanders by ±25 % over minutes) hits all three
+// alike; each round's ratios are taken within the round. In a round each kind runs twice and the second pass is the
+// one timed: it starts with the caches and the GC's budget as its own kind of work leaves them, as in a run of that
+// kind alone (a raw pass right after an end-to-end one ran ~20 % slower, 2026-12-03).
 using var sampler = args.Contains("--allocations") ? new GlobalBrain.Benchmarks.AllocationSampler() : null;
-var endToEnd = new List<(double Seconds, long Tokens, double Cpu)>();
-sampler?.Enabled = true;
-var pausedBefore = GC.GetTotalPauseDuration();
-var allocatedBefore = GC.GetTotalAllocatedBytes();
+var rounds = new List<(Pass Raw, Pass Floor, Pass EndToEnd)>();
+TimeSpan paused = TimeSpan.Zero;
+long allocated = 0;
 for (var i = 0; i < repeat; i++)
 {
-    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-    var clock = Stopwatch.StartNew();
-    var summary = await dispatcher.IngestAsync(documents, tokenizer.Spec);
-    endToEnd.Add((clock.Elapsed.TotalSeconds, summary.Tokens, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds));
+    Settle();
+    RawOnce();
+    var rawPass = RawOnce();
+    Settle();
+    FloorOnce();
+    var floorPass = FloorOnce();
+    Settle();
+    await EndToEndOnce();
+    sampler?.Enabled = true;
+    var pausedBefore = GC.GetTotalPauseDuration();
+    var allocatedBefore = GC.GetTotalAllocatedBytes();
+    var endToEndPass = await EndToEndOnce();
+    allocated += GC.GetTotalAllocatedBytes() - allocatedBefore;
+    paused += GC.GetTotalPauseDuration() - pausedBefore;
+    sampler?.Enabled = false;
+    rounds.Add((rawPass, floorPass, endToEndPass));
 }
 
-sampler?.Enabled = false;
-var e2e = Median(endToEnd);
-Console.WriteLine(Line("end-to-end ingest (embedded)", e2e));
+Console.WriteLine(Line("raw tokenization, all cores", Median(rounds.Select(r => r.Raw))));
+Console.WriteLine(Line("floor: tokens, items, sketch", Median(rounds.Select(r => r.Floor))));
+Console.WriteLine(Line("end-to-end ingest (embedded)", Median(rounds.Select(r => r.EndToEnd))));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"end-to-end per pass: {(GC.GetTotalAllocatedBytes() - allocatedBefore) / 1e6 / repeat:F1} MB allocated, GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / repeat:F1} ms (means over {repeat} passes)"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio end-to-end / raw: {raw.Seconds / e2e.Seconds:F2}"));
+    $"end-to-end per pass: {allocated / 1e6 / repeat:F1} MB allocated, GC paused {paused.TotalMilliseconds / repeat:F1} ms (means over {repeat} passes)"));
+Console.WriteLine(Ratio("floor / raw", rounds.Select(r => r.Raw.Seconds / r.Floor.Seconds)));
+Console.WriteLine(Ratio("end-to-end / raw", rounds.Select(r => r.Raw.Seconds / r.EndToEnd.Seconds)));
+if (Option("--rounds", string.Empty) is { Length: > 0 } roundsFile)
+{
+    File.WriteAllLines(roundsFile, rounds.Select((r, i) => string.Create(CultureInfo.InvariantCulture,
+        $"{i}\t{r.Raw.Seconds:F5}\t{r.Raw.Cpu:F5}\t{r.Floor.Seconds:F5}\t{r.Floor.Cpu:F5}\t{r.EndToEnd.Seconds:F5}\t{r.EndToEnd.Cpu:F5}")).Prepend("round\traw_s\traw_cpu_s\tfloor_s\tfloor_cpu_s\te2e_s\te2e_cpu_s"));
+    Console.WriteLine($"per-round seconds written to {roundsFile}");
+}
+
 if (sampler is not null)
 {
     Console.WriteLine("end-to-end allocations by type (sampled every ~100 KB):");
@@ -151,12 +170,31 @@ if (sampler is not null)
         Console.WriteLine(line);
     }
 }
+
 return 0;
 
-(double Seconds, long Tokens, double Cpu) RawOnce() =>
+// Between kinds of work: the garbage of the kind before collected, and what the cluster still had to do after an
+// ingest returned (gossip, timers) given a moment, so that no kind pays for another's leftovers.
+static void Settle()
+{
+    const int SettleMilliseconds = 20;
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    Thread.Sleep(SettleMilliseconds);
+}
+
+async Task<Pass> EndToEndOnce()
+{
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var clock = Stopwatch.StartNew();
+    var summary = await dispatcher.IngestAsync(documents, tokenizer.Spec);
+    return new(clock.Elapsed.TotalSeconds, summary.Tokens, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+}
+
+Pass RawOnce() =>
     OnAllCores(document => RecordFramer.Encode(encoder, document.Text, maxLength, OverflowMode.Truncate, null).Length);
 
-(double Seconds, long Tokens, double Cpu) FloorOnce() => OnAllCores(document =>
+Pass FloorOnce() => OnAllCores(document =>
 {
     var floor = floors.Value!;
     var content = RecordFramer.Encode(encoder, document.Text, maxLength, OverflowMode.Truncate, null);
@@ -173,7 +211,7 @@ return 0;
 });
 
 // Each document's tokens counted, on all cores; the time, the tokens and the process's CPU.
-(double Seconds, long Tokens, double Cpu) OnAllCores(Func<DocumentInput, int> encode)
+Pass OnAllCores(Func<DocumentInput, int> encode)
 {
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
@@ -184,24 +222,26 @@ return 0;
         () => 0L,
         (document, _, local) => local + encode(document),
         local => Interlocked.Add(ref tokens, local));
-    return (clock.Elapsed.TotalSeconds, tokens, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+    return new(clock.Elapsed.TotalSeconds, tokens, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
 }
 
-(double Seconds, long Tokens, double Cpu) Measure(int times, Func<(double, long, double)> run)
+// The pass of median time.
+static Pass Median(IEnumerable<Pass> passes)
 {
-    var runs = new List<(double, long, double)>();
-    for (var i = 0; i < times; i++)
-    {
-        runs.Add(run());
-    }
-
-    return Median(runs);
+    var sorted = passes.OrderBy(p => p.Seconds).ToList();
+    return sorted[sorted.Count / 2];
 }
 
-static (double Seconds, long Tokens, double Cpu) Median(List<(double Seconds, long Tokens, double Cpu)> runs) =>
-    runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
+// A ratio's median over the rounds, with its quartiles: the spread that the machine's drift leaves within a round.
+string Ratio(string name, IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    double At(double q) => sorted[(int)Math.Round(q * (sorted.Length - 1))];
+    return string.Create(CultureInfo.InvariantCulture,
+        $"ratio {name}: {At(0.5):F2} (median of {sorted.Length} rounds; quartiles {At(0.25):F2}-{At(0.75):F2})");
+}
 
-string Line(string name, (double Seconds, long Tokens, double Cpu) run) => string.Create(CultureInfo.InvariantCulture,
+string Line(string name, Pass run) => string.Create(CultureInfo.InvariantCulture,
     $"{name,-32} median of {repeat}: {run.Seconds:F3} s  {bytes / 1e6 / run.Seconds,7:F2} MB/s  {run.Tokens / run.Seconds,12:N0} tokens/s  ({run.Tokens:N0} tokens, {run.Cpu:F3} CPU s)");
 
 string Option(string name, string fallback)
@@ -209,6 +249,9 @@ string Option(string name, string fallback)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
+
+/// <summary>One pass over the documents: wall-clock seconds, content tokens, and the process's CPU seconds.</summary>
+internal readonly record struct Pass(double Seconds, long Tokens, double Cpu);
 
 /// <summary>A thread's share of the floor: its sketch, a buffer for item hashes and the UTF-8 bytes counted.</summary>
 internal sealed class FloorState(int precision)
