@@ -104,8 +104,9 @@ var dispatcher = await IngestDispatcher.ConnectAsync(cluster.Client, new IngestD
 });
 
 // Warm-up: loads the vocabulary, and lets tiered JIT and dynamic PGO finish with each hot path. The cluster's
-// path (Orleans' scheduler, messaging, storage) has many more methods to promote than the tokenizer: its passes
-// kept getting faster for ~10 s after a 1 s warm-up (2026-12-03), hence the longer default.
+// path (Orleans' scheduler, messaging, storage) has many more methods to promote than the tokenizer. On 2026-12-03,
+// after a 1 s warm-up the first 100 end-to-end passes ran at a median 0.069 s, passes 200-500 at 0.052-0.055 (this
+// VM's drift is in that too); with none, the first 30 passes ran ~10 % slower than the next 270. 10 s is a margin.
 var warmUp = TimeSpan.FromSeconds(double.Parse(Option("--warm-up", "10"), CultureInfo.InvariantCulture));
 var warming = Stopwatch.StartNew();
 while (warming.Elapsed < TimeSpan.FromSeconds(1))
