@@ -1,3 +1,4 @@
+using System.Text;
 using GlobalBrain.Domain.Knowledge;
 using GlobalBrain.Domain.Tokenization;
 using GlobalBrain.Grains.Ingestion;
@@ -89,6 +90,30 @@ public sealed class IngestionTests(ClusterFixture fixture)
         Assert.Equal(KnowledgeItems.Hash(record.InputIds, 3), delta.Delta.ItemHashes);
         var rejected = Assert.Single(batch.Rejected);
         Assert.Equal(("blank", "empty"), (rejected.DocumentId, rejected.Reason));
+    }
+
+    [Fact]
+    public async Task Tokenizer_CountsTheBytesAnExpertLearns_AsTokenized()
+    {
+        // The batch counts the bytes that came in; an expert, the bytes of the text it learned: the same text unless
+        // redaction rewrote it. One document per expert, so that each delta's bytes are one document's.
+        const string Plain = "hello wörld, nothing personal here";
+        const string Personal = "write to jane.doe@example.com today";
+        var ids = Enumerable.Range(0, 1000).Select(i => $"bytes/{i}").ToArray();
+        var plainId = ids[0];
+        var personalId = ids.First(id => ExpertRouting.ExpertFor(id, ClusterFixture.Experts) != ExpertRouting.ExpertFor(plainId, ClusterFixture.Experts));
+        var filters = new IngestFilters(DedupMode.Off, PiiMode.Redact, [], QualityMode.Off);
+
+        var batch = await fixture.Client.GetGrain<ITokenizerGrain>(0).EncodeAsync(new IngestBatch(
+            Guid.NewGuid(),
+            TokenizerSpec.Default,
+            [new DocumentInput(plainId, Plain), new DocumentInput(personalId, Personal)]) { Filters = filters });
+
+        Assert.Equal(2, batch.Accepted);
+        Assert.Equal(Encoding.UTF8.GetByteCount(Plain) + Encoding.UTF8.GetByteCount(Personal), batch.Bytes);
+        var bytes = batch.Deltas.ToDictionary(d => d.Expert, d => d.Delta.Bytes);
+        Assert.Equal(Encoding.UTF8.GetByteCount(Plain), bytes[ExpertRouting.ExpertFor(plainId, ClusterFixture.Experts)]);
+        Assert.Equal(Encoding.UTF8.GetByteCount("write to [EMAIL] today"), bytes[ExpertRouting.ExpertFor(personalId, ClusterFixture.Experts)]);
     }
 
     [Fact]

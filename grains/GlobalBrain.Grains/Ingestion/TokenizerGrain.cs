@@ -86,7 +86,8 @@ public sealed class TokenizerGrain(
         long bytes = 0;
         foreach (var document in batch.Documents)
         {
-            bytes += Encoding.UTF8.GetByteCount(document.Text);
+            var inputBytes = Encoding.UTF8.GetByteCount(document.Text);
+            bytes += inputBytes;
             if (string.IsNullOrWhiteSpace(document.Text))
             {
                 (rejected ??= []).Add(new DocumentRejection(document.Id, RejectionReason.Empty.Code(), "the document has no text"));
@@ -130,7 +131,8 @@ public sealed class TokenizerGrain(
                 deltas[expert] = delta = new DeltaBuilder(width);
             }
 
-            delta.Add(content, Encoding.UTF8.GetByteCount(text));
+            // Counted again only when a filter rewrote the text (redaction): perf put the second count at ~1.4 % of an embedded bert ingest's CPU.
+            delta.Add(content, ReferenceEquals(text, document.Text) ? inputBytes : Encoding.UTF8.GetByteCount(text));
             accepted++;
             tokens += content.Length;
             if (framed is not null)
