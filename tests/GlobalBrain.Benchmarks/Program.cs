@@ -55,8 +55,8 @@ if (args is ["http-load", ..])
 //       [--batches-per-core N] [--batch-documents N] [--batch-characters N]   (the dispatcher's; defaults as in IngestDispatcherOptions)
 //       [--allocations]   (the end-to-end phase's allocations by type, sampled)
 //       [--warm-up SECONDS]   (of end-to-end passes before the timed rounds; default 10)   [--rounds FILE]   (each round's passes, TSV)
-// After the warm-up it runs --repeat rounds of one pass each, interleaved: raw tokenization, tokenization plus the items
-// and sketch every ingest computes (no cluster), and the end-to-end ingest. It prints each one's median pass, what the
+// After the warm-up it runs --repeat rounds, interleaved, each timing one pass (after an untimed one) of: raw tokenization,
+// tokenization plus the items and sketch every ingest computes (no cluster), and the end-to-end ingest. It prints each one's median pass, what the
 // end-to-end passes allocated and the GC paused, and the ratios to raw taken within each round (median, quartiles).
 if (args.Length == 0 || args[0].StartsWith('-'))
 {
